@@ -1,0 +1,15 @@
+"""Entry point: `cnnstudio` and `python -m cnnstudio`."""
+
+import multiprocessing
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    from cnnstudio.cli import run
+
+    return run(sys.argv[1:] if argv is None else argv)
+
+
+if __name__ == "__main__":
+    multiprocessing.freeze_support()  # DataLoader workers in a frozen app re-enter here
+    sys.exit(main())

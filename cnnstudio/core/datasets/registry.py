@@ -1,0 +1,84 @@
+"""The dataset registry: every source a run can name, and the in-memory form they all load into."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from cnnstudio.core.errors import SpecError
+from cnnstudio.core.params import Param
+
+
+@dataclass
+class ImageData:
+    """A dataset decoded once: uint8 images (N, C, H, W) and int64 labels for each split."""
+
+    train_images: torch.Tensor
+    train_labels: torch.Tensor
+    val_images: torch.Tensor
+    val_labels: torch.Tensor
+    class_names: list[str]
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return tuple(self.train_images.shape[1:])  # type: ignore[return-value]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+
+class DatasetSource(ABC):
+    """One kind of dataset. Subclasses declare their options as `Param`s and load into ImageData."""
+
+    name: str
+    title: str
+    description: str
+    options: tuple[Param, ...] = ()
+
+    @abstractmethod
+    def native_shape(self, options: Mapping[str, Any]) -> tuple[int, int, int]:
+        """(channels, height, width) of the images as stored, known without loading them."""
+
+    @abstractmethod
+    def class_names(self, options: Mapping[str, Any]) -> list[str]:
+        """Names of the classes, in label order, known without loading the images."""
+
+    @abstractmethod
+    def load(self, options: Mapping[str, Any], data_dir: Path | None = None) -> ImageData:
+        """Decode both splits into memory. Raises DatasetError with advice when that fails."""
+
+    def is_available(self, data_dir: Path | None = None) -> bool:
+        """Whether `load` can work without downloading anything."""
+        return True
+
+
+_SOURCES: dict[str, DatasetSource] = {}
+DEFAULT_DATASET = "shapes"
+
+
+def register(source: DatasetSource) -> DatasetSource:
+    _SOURCES[source.name] = source
+    return source
+
+
+def get_source(name: str) -> DatasetSource:
+    _load_builtin_sources()
+    if name not in _SOURCES:
+        raise SpecError(f"unknown dataset {name!r}; available datasets: " + ", ".join(_SOURCES))
+    return _SOURCES[name]
+
+
+def list_sources() -> list[DatasetSource]:
+    _load_builtin_sources()
+    return list(_SOURCES.values())
+
+
+def _load_builtin_sources() -> None:
+    # Imported here, not at module top, so each source module can import this registry.
+    from cnnstudio.core.datasets import builtin_shapes  # noqa: F401

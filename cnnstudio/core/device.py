@@ -1,0 +1,62 @@
+"""Which devices this machine has, and turning a spec's device name into a torch.device."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+
+from cnnstudio.core.errors import DeviceError
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    name: str  # as written in a spec: "cpu", "cuda:0", "mps"
+    description: str  # for people: "NVIDIA H100 (79 GB)"
+    supports_mixed_precision: bool
+
+
+def available_devices() -> list[DeviceInfo]:
+    """Every device training can use here, CPU first."""
+    cores = os.cpu_count() or 1
+    devices = [DeviceInfo("cpu", f"CPU ({cores} cores)", False)]
+    if torch.cuda.is_available():
+        for index in range(torch.cuda.device_count()):
+            props = torch.cuda.get_device_properties(index)
+            memory = props.total_memory / 1024**3
+            devices.append(DeviceInfo(f"cuda:{index}", f"{props.name} ({memory:.0f} GB)", True))
+    if torch.backends.mps.is_available():
+        devices.append(DeviceInfo("mps", "Apple GPU (Metal)", False))
+    return devices
+
+
+def resolve_device(name: str) -> torch.device:
+    """Map "auto", "cpu", "cuda", "cuda:N" or "mps" to a device this machine really has."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda", torch.cuda.current_device())
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise DeviceError(
+                f"device {name!r}: no CUDA GPU is usable on this machine (none found, or this "
+                'PyTorch build has no CUDA support); use "cpu" or "auto".'
+            )
+        index = int(name.partition(":")[2] or torch.cuda.current_device())
+        count = torch.cuda.device_count()
+        if index >= count:
+            raise DeviceError(
+                f"device {name!r}: this machine has {count} CUDA GPU(s), cuda:0 to "
+                f"cuda:{count - 1}."
+            )
+        return torch.device("cuda", index)
+    if name == "mps":
+        if not torch.backends.mps.is_available():
+            raise DeviceError('device "mps": no Apple GPU is usable here; use "cpu" or "auto".')
+        return torch.device("mps")
+    raise DeviceError(f"device {name!r}: expected auto, cpu, cuda, cuda:N or mps")

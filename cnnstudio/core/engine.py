@@ -1,0 +1,265 @@
+"""The training engine: builds everything a run needs from its spec, then trains and announces.
+
+`Trainer(spec, data)` checks the stack, picks the device, moves the uint8 data there once and builds
+model, optimizer and schedule. `fit(callbacks)` runs the epochs, emitting events; stop and pause come
+from a `TrainingControl` that other threads may set. A non-finite loss or an out-of-memory error
+ends the run with a plain message (an `on_error` event and a "failed" result), never a crash.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cnnstudio.core.callbacks import Callback, CallbackList, EarlyStopping
+from cnnstudio.core.control import TrainingControl
+from cnnstudio.core.data import BatchLoader, Normalizer, channel_stats, prepare_images
+from cnnstudio.core.datasets.registry import ImageData
+from cnnstudio.core.device import resolve_device
+from cnnstudio.core.errors import TrainingError
+from cnnstudio.core.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
+from cnnstudio.core.metrics import class_metrics, confusion_matrix, top_k_correct
+from cnnstudio.core.model import build_model
+from cnnstudio.core.optim import LearningRateSchedule, build_optimizer
+from cnnstudio.core.spec import RunSpec
+
+EVAL_BATCH_SIZE = 512
+
+
+class Trainer:
+    """One training run. Construction raises StackError/DeviceError for problems found up front."""
+
+    def __init__(
+        self, spec: RunSpec, data: ImageData, control: TrainingControl | None = None
+    ) -> None:
+        self.spec = spec
+        self.control = control or TrainingControl()
+        self.device = resolve_device(spec.device)
+        self.data = prepare_images(data, spec.input)
+        settings = spec.training
+
+        torch.manual_seed(spec.seed)  # weight initialisation and dropout
+        self.model: nn.Module = build_model(
+            spec.layers, self.data.input_shape, self.data.num_classes
+        ).to(self.device)
+        cuda = self.device.type == "cuda"
+        channels_last = cuda and settings["channels_last"]
+        if channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
+        self.amp_dtype = _mixed_precision_dtype(self.device, settings["mixed_precision"])
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
+
+        mean, std = channel_stats(self.data.train_images)
+        self.normalizer = Normalizer(tuple(mean), tuple(std))
+        self.train_loader = BatchLoader(
+            self.data.train_images.to(self.device), self.data.train_labels.to(self.device),
+            settings["batch_size"], self.normalizer, shuffle=True,
+            generator=torch.Generator().manual_seed(spec.seed), channels_last=channels_last,
+        )  # fmt: skip
+        self.val_loader = BatchLoader(
+            self.data.val_images.to(self.device), self.data.val_labels.to(self.device),
+            max(EVAL_BATCH_SIZE, settings["batch_size"]), self.normalizer, shuffle=False,
+            channels_last=channels_last,
+        )  # fmt: skip
+        self.val_labels = self.data.val_labels.numpy()
+        self.optimizer = build_optimizer(spec.optimizer, self.model.parameters())
+        self.schedule = LearningRateSchedule(
+            spec.schedule, self.optimizer, settings["epochs"], len(self.train_loader)
+        )
+        self.criterion = nn.CrossEntropyLoss(label_smoothing=settings["label_smoothing"])
+        self.epochs_completed = 0
+        self.step = 0
+        self.history: list[EpochEnded] = []
+
+    @property
+    def lr(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    @property
+    def best_epoch(self) -> EpochEnded | None:
+        return max(self.history, key=lambda e: (e.val_accuracy, -e.epoch), default=None)
+
+    def fit(self, callbacks: Iterable[Callback] = ()) -> FitEnded:
+        """Train the remaining epochs. Returns how the run ended; re-raises unexpected errors."""
+        listeners = CallbackList(callbacks)
+        patience = self.spec.training["early_stopping_patience"]
+        if patience is not None:
+            listeners.callbacks.append(EarlyStopping(patience, self.control))
+        started = time.perf_counter()
+        listeners.on_fit_start(self._fit_started())
+        try:
+            for epoch in range(self.epochs_completed + 1, self.spec.training["epochs"] + 1):
+                epoch_start = time.perf_counter()
+                train = self._train_epoch(epoch, listeners)
+                if train is None:
+                    break
+                event = self._evaluate(epoch, *train, epoch_start)
+                self.history.append(event)
+                self.epochs_completed = epoch
+                self.schedule.after_epoch(event.val_loss)
+                listeners.on_epoch_end(event)
+                if self.control.stop_requested:
+                    break
+        except TrainingError as error:
+            return self._fail(listeners, str(error), "non_finite_loss", started)
+        except torch.OutOfMemoryError:
+            pass  # handled below, outside the except block, so the failed batch can be freed
+        except Exception as error:
+            self._fail(listeners, f"{type(error).__name__}: {error}", "exception", started)
+            raise
+        else:
+            return self._end(listeners, started)
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+        return self._fail(listeners, self._out_of_memory_message(), "out_of_memory", started)
+
+    def _train_epoch(
+        self, epoch: int, listeners: Callback
+    ) -> tuple[float, float, float] | None:
+        """Train one epoch; returns (mean loss, accuracy, paused seconds), or None if stopped."""
+        self.model.train()
+        loss_sum, correct, seen, paused = 0.0, 0.0, 0, 0.0
+        start = time.perf_counter()
+        batches = len(self.train_loader)
+        clip = self.spec.training["grad_clip"]
+        for index, (images, labels) in enumerate(self.train_loader, 1):
+            paused += self.control.wait_while_paused()
+            if self.control.stop_requested:
+                return None
+            with torch.autocast(self.device.type, self.amp_dtype, enabled=self.amp_dtype
+                                is not None):  # fmt: skip
+                logits = self.model(images)
+                loss = self.criterion(logits, labels)
+            # One device sync per batch for both numbers.
+            loss_value, hits = torch.stack(
+                [loss.detach().float(), (logits.argmax(1) == labels).sum().float()]
+            ).tolist()
+            if not math.isfinite(loss_value):
+                raise TrainingError(_non_finite_message(loss_value, epoch, index, self.lr))
+            self.optimizer.zero_grad(set_to_none=True)
+            self.scaler.scale(loss).backward()
+            if clip is not None:
+                self.scaler.unscale_(self.optimizer)
+                nn.utils.clip_grad_norm_(self.model.parameters(), clip)
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+            self.schedule.after_batch()
+
+            count = len(labels)
+            self.step += 1
+            seen += count
+            loss_sum += loss_value * count
+            correct += hits
+            elapsed = max(time.perf_counter() - start - paused, 1e-9)
+            listeners.on_batch_end(BatchEnded(
+                epoch, index, batches, self.step, loss_value, hits / count, self.lr, seen / elapsed
+            ))  # fmt: skip
+        return loss_sum / seen, correct / seen, paused
+
+    @torch.no_grad()
+    def _evaluate(
+        self, epoch: int, train_loss: float, train_accuracy: float, paused: float,
+        epoch_start: float,
+    ) -> EpochEnded:  # fmt: skip
+        self.model.eval()
+        loss_sum = torch.zeros((), device=self.device)
+        top5 = torch.zeros((), dtype=torch.long, device=self.device)
+        predictions, confidences = [], []
+        for images, labels in self.val_loader:
+            with torch.autocast(self.device.type, self.amp_dtype, enabled=self.amp_dtype
+                                is not None):  # fmt: skip
+                logits = self.model(images).float()
+            loss_sum += F.cross_entropy(logits, labels, reduction="sum")
+            top5 += top_k_correct(logits, labels, 5)
+            confidence, predicted = logits.softmax(1).max(1)
+            predictions.append(predicted)
+            confidences.append(confidence)
+        predicted = torch.cat(predictions).cpu().numpy()
+        matrix = confusion_matrix(self.val_labels, predicted, self.data.num_classes)
+        per_class = class_metrics(matrix)
+        count = len(self.val_labels)
+        best_so_far = self.best_epoch
+        is_best = best_so_far is None or per_class.accuracy > best_so_far.val_accuracy
+        return EpochEnded(
+            epoch=epoch,
+            epochs=self.spec.training["epochs"],
+            train_loss=train_loss,
+            train_accuracy=train_accuracy,
+            val_loss=float(loss_sum) / count,
+            val_accuracy=per_class.accuracy,
+            val_top5_accuracy=int(top5) / count,
+            lr=self.lr,
+            seconds=time.perf_counter() - epoch_start - paused,
+            confusion=matrix,
+            per_class=per_class,
+            val_predictions=predicted,
+            val_confidence=torch.cat(confidences).float().cpu().numpy().astype(np.float32),
+            best_epoch=epoch if is_best else best_so_far.epoch,
+            is_best=is_best,
+        )
+
+    def _fit_started(self) -> FitStarted:
+        return FitStarted(
+            epochs=self.spec.training["epochs"],
+            first_epoch=self.epochs_completed + 1,
+            batches_per_epoch=len(self.train_loader),
+            train_size=len(self.data.train_labels),
+            val_size=len(self.data.val_labels),
+            class_names=tuple(self.data.class_names),
+            input_shape=tuple(self.data.input_shape),
+            device=str(self.device),
+            mixed_precision=self.amp_dtype is not None,
+            param_count=sum(p.numel() for p in self.model.parameters()),
+        )
+
+    def _end(self, listeners: Callback, started: float) -> FitEnded:
+        if self.control.stop_requested:
+            status, reason = "stopped", self.control.stop_reason
+        else:
+            status, reason = "completed", f"trained {self.epochs_completed} epochs"
+        return self._finish(listeners, status, reason, started)
+
+    def _fail(self, listeners: Callback, message: str, kind: str, started: float) -> FitEnded:
+        listeners.on_error(FitFailed(message, kind))
+        return self._finish(listeners, "failed", message, started)
+
+    def _finish(self, listeners: Callback, status: str, reason: str, started: float) -> FitEnded:
+        best = self.best_epoch
+        event = FitEnded(
+            status, reason, self.epochs_completed,
+            best.epoch if best else None, best.val_accuracy if best else None,
+            time.perf_counter() - started,
+        )  # fmt: skip
+        listeners.on_fit_end(event)
+        return event
+
+    def _out_of_memory_message(self) -> str:
+        size = self.spec.training["batch_size"]
+        return (
+            f"The {self.device} device ran out of memory with batch size {size}. Lower the batch "
+            f"size (try {max(1, size // 2)}), use a smaller model or smaller images, or train on "
+            "the CPU."
+        )
+
+
+def _mixed_precision_dtype(device: torch.device, wanted: bool) -> torch.dtype | None:
+    """bfloat16 where the GPU has it (no loss scaling needed), else float16; CUDA only."""
+    if not wanted or device.type != "cuda":
+        return None
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+
+def _non_finite_message(loss: float, epoch: int, batch: int, lr: float) -> str:
+    kind = "NaN (not a number)" if math.isnan(loss) else "infinite"
+    return (
+        f"The loss became {kind} at epoch {epoch}, batch {batch}, so training stopped; the "
+        f"weights from before that batch are kept. The learning rate ({lr:g}) is probably too "
+        "high: try one ten times smaller, turn on gradient clipping, or add batch "
+        "normalisation."
+    )

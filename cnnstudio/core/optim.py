@@ -1,0 +1,62 @@
+"""Optimizers and learning-rate schedules from the spec's settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import torch
+from torch.optim import lr_scheduler
+
+
+def build_optimizer(
+    settings: Mapping[str, Any], parameters: Iterable[torch.nn.Parameter]
+) -> torch.optim.Optimizer:
+    name, lr, decay = settings["name"], settings["lr"], settings["weight_decay"]
+    if name == "sgd":
+        return torch.optim.SGD(parameters, lr=lr, momentum=settings["momentum"],
+                               weight_decay=decay, nesterov=settings["nesterov"])
+    if name == "adam":
+        return torch.optim.Adam(parameters, lr=lr, weight_decay=decay)
+    if name == "adamw":
+        return torch.optim.AdamW(parameters, lr=lr, weight_decay=decay)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(parameters, lr=lr, momentum=settings["momentum"],
+                                   weight_decay=decay)
+    raise ValueError(f"unknown optimizer {name!r}")
+
+
+class LearningRateSchedule:
+    """One interface over torch's schedulers: some step every batch, some every epoch."""
+
+    def __init__(
+        self, settings: Mapping[str, Any], optimizer: torch.optim.Optimizer, epochs: int,
+        steps_per_epoch: int,
+    ) -> None:  # fmt: skip
+        self.name = settings["name"]
+        self.per_batch = self.name in ("cosine", "onecycle")
+        total_steps = max(1, epochs * steps_per_epoch)
+        self.scheduler: Any = None
+        if self.name == "step":
+            self.scheduler = lr_scheduler.StepLR(optimizer, settings["step_size"],
+                                                 settings["gamma"])
+        elif self.name == "cosine":
+            self.scheduler = lr_scheduler.CosineAnnealingLR(optimizer, total_steps)
+        elif self.name == "onecycle":
+            self.scheduler = lr_scheduler.OneCycleLR(
+                optimizer, max_lr=optimizer.param_groups[0]["lr"], total_steps=total_steps
+            )
+        elif self.name == "plateau":
+            self.scheduler = lr_scheduler.ReduceLROnPlateau(
+                optimizer, factor=settings["gamma"], patience=settings["patience"]
+            )
+
+    def after_batch(self) -> None:
+        if self.per_batch:
+            self.scheduler.step()
+
+    def after_epoch(self, val_loss: float) -> None:
+        if self.name == "plateau":
+            self.scheduler.step(val_loss)
+        elif self.name == "step":
+            self.scheduler.step()

@@ -1,0 +1,63 @@
+"""The console's view of a run: a progress bar per epoch and one summary line per epoch."""
+
+from __future__ import annotations
+
+import sys
+
+from tqdm import tqdm
+
+from cnnstudio.core.callbacks import Callback
+from cnnstudio.core.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
+
+
+class ConsoleProgress(Callback):
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.bar: tqdm | None = None
+        self.epochs = 0
+
+    def on_fit_start(self, event: FitStarted) -> None:
+        self.epochs = event.epochs
+        shape = "x".join(map(str, event.input_shape))
+        precision = ", mixed precision" if event.mixed_precision else ""
+        self._write(
+            f"Training on {event.device}{precision}: {event.train_size} training and "
+            f"{event.val_size} validation images ({shape}), {len(event.class_names)} classes, "
+            f"{event.param_count:,} parameters."
+        )
+
+    def on_batch_end(self, event: BatchEnded) -> None:
+        if self.bar is None:
+            self.bar = tqdm(
+                total=event.batches_per_epoch, desc=f"epoch {event.epoch}/{self.epochs}",
+                unit="batch", file=self.stream, leave=False, dynamic_ncols=True,
+            )  # fmt: skip
+        self.bar.update(1)
+        self.bar.set_postfix_str(
+            f"loss {event.loss:.3f}  acc {event.accuracy:.1%}  {event.images_per_second:,.0f} img/s",
+            refresh=False,
+        )
+
+    def on_epoch_end(self, event: EpochEnded) -> None:
+        self._close_bar()
+        best = "  (best)" if event.is_best else ""
+        self._write(
+            f"epoch {event.epoch:>{len(str(self.epochs))}}/{self.epochs}  "
+            f"train loss {event.train_loss:.4f} acc {event.train_accuracy:6.2%}  "
+            f"val loss {event.val_loss:.4f} acc {event.val_accuracy:6.2%}  "
+            f"lr {event.lr:.3g}  {event.seconds:.1f}s{best}"
+        )
+
+    def on_error(self, event: FitFailed) -> None:
+        self._close_bar()
+
+    def on_fit_end(self, event: FitEnded) -> None:
+        self._close_bar()
+
+    def _close_bar(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def _write(self, line: str) -> None:
+        tqdm.write(line, file=self.stream)
