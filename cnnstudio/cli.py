@@ -125,9 +125,14 @@ def _train(args: argparse.Namespace) -> int:
     with _ctrl_c_stops(control):
         result = trainer.fit([ConsoleProgress(), RunFolderWriter(out, spec)])
     save_weights(
-        out / "model.pt", trainer.model, spec, trainer.data.class_names,
-        trainer.data.input_shape, list(trainer.normalizer.mean), list(trainer.normalizer.std),
-    )  # fmt: skip
+        out / "model.pt",
+        trainer.model,
+        spec,
+        trainer.data.class_names,
+        trainer.data.input_shape,
+        list(trainer.normalizer.mean),
+        list(trainer.normalizer.std),
+    )
     if result.status == "failed":
         print(f"cnnstudio: training failed: {result.reason}", file=sys.stderr)
     elif result.status == "stopped":
@@ -177,8 +182,10 @@ def _list_presets(args: argparse.Namespace) -> int:
     print(f"Sizes are for {'x'.join(map(str, shape))} input and {classes} classes.\n")
     for preset in PRESETS.values():
         report = analyse_stack(preset.layers, shape, classes)
-        print(f"{preset.name:<16}{preset.title}  ({report.total_params:,} parameters, "
-              f"{report.total_macs / 1e6:.1f} M multiply-adds per image)")  # fmt: skip
+        print(
+            f"{preset.name:<16}{preset.title}  ({report.total_params:,} parameters, "
+            f"{report.total_macs / 1e6:.1f} M multiply-adds per image)"
+        )
         _print_wrapped(preset.description)
     return 0
 

@@ -29,12 +29,17 @@ class ConsoleProgress(Callback):
     def on_batch_end(self, event: BatchEnded) -> None:
         if self.bar is None:
             self.bar = tqdm(
-                total=event.batches_per_epoch, desc=f"epoch {event.epoch}/{self.epochs}",
-                unit="batch", file=self.stream, leave=False, dynamic_ncols=True,
-            )  # fmt: skip
+                total=event.batches_per_epoch,
+                desc=f"epoch {event.epoch}/{self.epochs}",
+                unit="batch",
+                file=self.stream,
+                leave=False,
+                dynamic_ncols=True,
+            )
         self.bar.update(1)
         self.bar.set_postfix_str(
-            f"loss {event.loss:.3f}  acc {event.accuracy:.1%}  {event.images_per_second:,.0f} img/s",
+            f"loss {event.loss:.3f}  acc {event.accuracy:.1%}  "
+            f"{event.images_per_second:,.0f} img/s",
             refresh=False,
         )
 

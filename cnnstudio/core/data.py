@@ -34,10 +34,12 @@ def prepare_images(data: ImageData, input_options: Mapping[str, Any]) -> ImageDa
     if shape == data.input_shape:
         return data
     return ImageData(
-        _convert(data.train_images, shape), data.train_labels,
-        _convert(data.val_images, shape), data.val_labels,
+        _convert(data.train_images, shape),
+        data.train_labels,
+        _convert(data.val_images, shape),
+        data.val_labels,
         data.class_names,
-    )  # fmt: skip
+    )
 
 
 def _convert(images: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
@@ -50,8 +52,9 @@ def _convert(images: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
         elif chunk.shape[1] == 1 and channels == 3:
             chunk = chunk.expand(-1, 3, -1, -1)
         if chunk.shape[2:] != (height, width):
-            chunk = F.interpolate(chunk, size=(height, width), mode="bilinear", antialias=True,
-                                  align_corners=False)
+            chunk = F.interpolate(
+                chunk, size=(height, width), mode="bilinear", antialias=True, align_corners=False
+            )
         out[start : start + _CHUNK] = chunk.round().clamp(0, 255).to(torch.uint8)
     return out
 
@@ -72,7 +75,7 @@ def channel_stats(images: torch.Tensor) -> tuple[list[float], list[float]]:
 
 @dataclass(frozen=True)
 class Normalizer:
-    """Turns uint8 batches into normalised float batches: (x / 255 - mean) / std in one fused step."""
+    """Turns uint8 batches into normalised floats, (x / 255 - mean) / std, in one fused step."""
 
     mean: tuple[float, ...]
     std: tuple[float, ...]

@@ -1,9 +1,9 @@
 """The training engine: builds everything a run needs from its spec, then trains and announces.
 
 `Trainer(spec, data)` checks the stack, picks the device, moves the uint8 data there once and builds
-model, optimizer and schedule. `fit(callbacks)` runs the epochs, emitting events; stop and pause come
-from a `TrainingControl` that other threads may set. A non-finite loss or an out-of-memory error
-ends the run with a plain message (an `on_error` event and a "failed" result), never a crash.
+model, optimizer and schedule. `fit(callbacks)` runs the epochs, emitting events; stop and pause
+come from a `TrainingControl` that other threads may set. A non-finite loss or an out-of-memory
+error ends the run with a plain message (an `on_error` event and a "failed" result), not a crash.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -30,6 +31,14 @@ from cnnstudio.core.optim import LearningRateSchedule, build_optimizer
 from cnnstudio.core.spec import RunSpec
 
 EVAL_BATCH_SIZE = 512
+
+
+@dataclass(frozen=True)
+class _EpochTraining:
+    loss: float
+    accuracy: float
+    lr: float  # used by the epoch's last batch
+    paused_seconds: float
 
 
 class Trainer:
@@ -58,15 +67,22 @@ class Trainer:
         mean, std = channel_stats(self.data.train_images)
         self.normalizer = Normalizer(tuple(mean), tuple(std))
         self.train_loader = BatchLoader(
-            self.data.train_images.to(self.device), self.data.train_labels.to(self.device),
-            settings["batch_size"], self.normalizer, shuffle=True,
-            generator=torch.Generator().manual_seed(spec.seed), channels_last=channels_last,
-        )  # fmt: skip
-        self.val_loader = BatchLoader(
-            self.data.val_images.to(self.device), self.data.val_labels.to(self.device),
-            max(EVAL_BATCH_SIZE, settings["batch_size"]), self.normalizer, shuffle=False,
+            self.data.train_images.to(self.device),
+            self.data.train_labels.to(self.device),
+            settings["batch_size"],
+            self.normalizer,
+            shuffle=True,
+            generator=torch.Generator().manual_seed(spec.seed),
             channels_last=channels_last,
-        )  # fmt: skip
+        )
+        self.val_loader = BatchLoader(
+            self.data.val_images.to(self.device),
+            self.data.val_labels.to(self.device),
+            max(EVAL_BATCH_SIZE, settings["batch_size"]),
+            self.normalizer,
+            shuffle=False,
+            channels_last=channels_last,
+        )
         self.val_labels = self.data.val_labels.numpy()
         self.optimizer = build_optimizer(spec.optimizer, self.model.parameters())
         self.schedule = LearningRateSchedule(
@@ -99,7 +115,7 @@ class Trainer:
                 train = self._train_epoch(epoch, listeners)
                 if train is None:
                     break
-                event = self._evaluate(epoch, *train, epoch_start)
+                event = self._evaluate(epoch, train, epoch_start)
                 self.history.append(event)
                 self.epochs_completed = epoch
                 self.schedule.after_epoch(event.val_loss)
@@ -119,12 +135,10 @@ class Trainer:
             torch.cuda.empty_cache()
         return self._fail(listeners, self._out_of_memory_message(), "out_of_memory", started)
 
-    def _train_epoch(
-        self, epoch: int, listeners: Callback
-    ) -> tuple[float, float, float] | None:
-        """Train one epoch; returns (mean loss, accuracy, paused seconds), or None if stopped."""
+    def _train_epoch(self, epoch: int, listeners: Callback) -> _EpochTraining | None:
+        """Train one epoch; returns its summary, or None if a stop was requested."""
         self.model.train()
-        loss_sum, correct, seen, paused = 0.0, 0.0, 0, 0.0
+        loss_sum, correct, seen, paused, lr = 0.0, 0.0, 0, 0.0, self.lr
         start = time.perf_counter()
         batches = len(self.train_loader)
         clip = self.spec.training["grad_clip"]
@@ -132,8 +146,9 @@ class Trainer:
             paused += self.control.wait_while_paused()
             if self.control.stop_requested:
                 return None
-            with torch.autocast(self.device.type, self.amp_dtype, enabled=self.amp_dtype
-                                is not None):  # fmt: skip
+            with torch.autocast(
+                self.device.type, self.amp_dtype, enabled=self.amp_dtype is not None
+            ):
                 logits = self.model(images)
                 loss = self.criterion(logits, labels)
             # One device sync per batch for both numbers.
@@ -143,6 +158,7 @@ class Trainer:
             if not math.isfinite(loss_value):
                 raise TrainingError(_non_finite_message(loss_value, epoch, index, self.lr))
             self.optimizer.zero_grad(set_to_none=True)
+            lr = self.lr  # the rate this batch uses; a per-batch schedule changes it below
             self.scaler.scale(loss).backward()
             if clip is not None:
                 self.scaler.unscale_(self.optimizer)
@@ -157,23 +173,23 @@ class Trainer:
             loss_sum += loss_value * count
             correct += hits
             elapsed = max(time.perf_counter() - start - paused, 1e-9)
-            listeners.on_batch_end(BatchEnded(
-                epoch, index, batches, self.step, loss_value, hits / count, self.lr, seen / elapsed
-            ))  # fmt: skip
-        return loss_sum / seen, correct / seen, paused
+            listeners.on_batch_end(
+                BatchEnded(
+                    epoch, index, batches, self.step, loss_value, hits / count, lr, seen / elapsed
+                )
+            )
+        return _EpochTraining(loss_sum / seen, correct / seen, lr, paused)
 
     @torch.no_grad()
-    def _evaluate(
-        self, epoch: int, train_loss: float, train_accuracy: float, paused: float,
-        epoch_start: float,
-    ) -> EpochEnded:  # fmt: skip
+    def _evaluate(self, epoch: int, train: _EpochTraining, epoch_start: float) -> EpochEnded:
         self.model.eval()
         loss_sum = torch.zeros((), device=self.device)
         top5 = torch.zeros((), dtype=torch.long, device=self.device)
         predictions, confidences = [], []
         for images, labels in self.val_loader:
-            with torch.autocast(self.device.type, self.amp_dtype, enabled=self.amp_dtype
-                                is not None):  # fmt: skip
+            with torch.autocast(
+                self.device.type, self.amp_dtype, enabled=self.amp_dtype is not None
+            ):
                 logits = self.model(images).float()
             loss_sum += F.cross_entropy(logits, labels, reduction="sum")
             top5 += top_k_correct(logits, labels, 5)
@@ -189,13 +205,13 @@ class Trainer:
         return EpochEnded(
             epoch=epoch,
             epochs=self.spec.training["epochs"],
-            train_loss=train_loss,
-            train_accuracy=train_accuracy,
+            train_loss=train.loss,
+            train_accuracy=train.accuracy,
             val_loss=float(loss_sum) / count,
             val_accuracy=per_class.accuracy,
             val_top5_accuracy=int(top5) / count,
-            lr=self.lr,
-            seconds=time.perf_counter() - epoch_start - paused,
+            lr=train.lr,
+            seconds=time.perf_counter() - epoch_start - train.paused_seconds,
             confusion=matrix,
             per_class=per_class,
             val_predictions=predicted,
@@ -232,10 +248,13 @@ class Trainer:
     def _finish(self, listeners: Callback, status: str, reason: str, started: float) -> FitEnded:
         best = self.best_epoch
         event = FitEnded(
-            status, reason, self.epochs_completed,
-            best.epoch if best else None, best.val_accuracy if best else None,
+            status,
+            reason,
+            self.epochs_completed,
+            best.epoch if best else None,
+            best.val_accuracy if best else None,
             time.perf_counter() - started,
-        )  # fmt: skip
+        )
         listeners.on_fit_end(event)
         return event
 

@@ -46,7 +46,7 @@ class EpochEnded:
     val_loss: float
     val_accuracy: float
     val_top5_accuracy: float
-    lr: float  # at the end of the epoch
+    lr: float  # used for the epoch's last batch (per-epoch schedules step after this event)
     seconds: float  # training and validation time of this epoch, pauses excluded
     confusion: np.ndarray  # (classes, classes), rows true, columns predicted
     per_class: ClassMetrics

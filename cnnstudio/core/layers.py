@@ -50,7 +50,7 @@ def layer_from_dict(data: Any, where: str) -> LayerSpec:
     if not isinstance(data, Mapping) or "type" not in data:
         raise SpecError(f'{where}: expected an object with a "type" field; got {data!r}')
     type_name = data["type"]
-    if type_name not in LAYER_TYPES:
+    if not isinstance(type_name, str) or type_name not in LAYER_TYPES:
         raise SpecError(
             f"{where}.type: unknown layer {type_name!r}; known layers: " + ", ".join(LAYER_TYPES)
         )
@@ -60,16 +60,26 @@ def layer_from_dict(data: Any, where: str) -> LayerSpec:
 
 def _channels_in() -> Param:
     return Param(
-        "in_channels", "int", "auto", "Channels coming in; auto follows the layer before.",
-        minimum=1, auto=True,
+        "in_channels",
+        "int",
+        "auto",
+        "Channels coming in; auto follows the layer before.",
+        minimum=1,
+        auto=True,
     )
 
 
 def _pool_params() -> tuple[Param, ...]:
     return (
         Param("kernel_size", "int", 2, "Size of the square window.", minimum=1),
-        Param("stride", "int", "auto", "Step between windows; auto equals the window size.",
-              minimum=1, auto=True),
+        Param(
+            "stride",
+            "int",
+            "auto",
+            "Step between windows; auto equals the window size.",
+            minimum=1,
+            auto=True,
+        ),
         Param("padding", "int", 0, "Zeros added around the border.", minimum=0),
     )
 
@@ -80,84 +90,153 @@ def _activation(name: str, title: str, description: str, *params: Param) -> Laye
 
 _CATALOGUE = (
     LayerType(
-        "conv2d", "Conv2d", "convolution",
+        "conv2d",
+        "Conv2d",
+        "convolution",
         "Slides small learned filters over the image to detect local patterns such as edges "
         "and textures.",
         (
             _channels_in(),
-            Param("out_channels", "int", 16, "Number of filters, i.e. feature maps produced.",
-                  minimum=1),
+            Param(
+                "out_channels",
+                "int",
+                16,
+                "Number of filters, i.e. feature maps produced.",
+                minimum=1,
+            ),
             Param("kernel_size", "int", 3, "Size of each square filter in pixels.", minimum=1),
-            Param("stride", "int", 1, "Step between filter positions; 2 halves the size.",
-                  minimum=1),
-            Param("padding", "int", 0, "Zeros added around the border; kernel_size // 2 keeps "
-                  "the size.", minimum=0),
+            Param(
+                "stride", "int", 1, "Step between filter positions; 2 halves the size.", minimum=1
+            ),
+            Param(
+                "padding",
+                "int",
+                0,
+                "Zeros added around the border; kernel_size // 2 keeps the size.",
+                minimum=0,
+            ),
         ),
     ),
     LayerType(
-        "batchnorm2d", "BatchNorm2d", "normalisation",
+        "batchnorm2d",
+        "BatchNorm2d",
+        "normalisation",
         "Rescales each feature map to a steady mean and spread, which makes training faster "
         "and more stable.",
     ),
-    _activation("relu", "ReLU", "Keeps positive values and sets negative ones to zero, letting "
-                "the network learn non-linear patterns."),
     _activation(
-        "leaky_relu", "LeakyReLU",
+        "relu",
+        "ReLU",
+        "Keeps positive values and sets negative ones to zero, letting "
+        "the network learn non-linear patterns.",
+    ),
+    _activation(
+        "leaky_relu",
+        "LeakyReLU",
         "Like ReLU, but lets a small fraction of negative values through so no unit goes silent.",
-        Param("negative_slope", "float", 0.01, "Fraction of negative values let through.",
-              minimum=0.0, maximum=1.0),
+        Param(
+            "negative_slope",
+            "float",
+            0.01,
+            "Fraction of negative values let through.",
+            minimum=0.0,
+            maximum=1.0,
+        ),
     ),
     _activation("gelu", "GELU", "A smooth version of ReLU used in many modern networks."),
     _activation("silu", "SiLU", "A smooth activation (x times sigmoid of x), also called Swish."),
-    _activation("tanh", "Tanh", "Squashes values into the range -1 to 1, as in the classic "
-                "LeNet."),
+    _activation("tanh", "Tanh", "Squashes values into the range -1 to 1, as in the classic LeNet."),
     _activation("sigmoid", "Sigmoid", "Squashes values into the range 0 to 1."),
     LayerType(
-        "maxpool2d", "MaxPool2d", "pooling",
+        "maxpool2d",
+        "MaxPool2d",
+        "pooling",
         "Keeps the strongest response in each small window, shrinking the image and adding "
         "tolerance to small shifts.",
         _pool_params(),
     ),
     LayerType(
-        "avgpool2d", "AvgPool2d", "pooling",
+        "avgpool2d",
+        "AvgPool2d",
+        "pooling",
         "Averages each small window, shrinking the image smoothly.",
         _pool_params(),
     ),
     LayerType(
-        "global_avg_pool", "Global average pooling", "pooling",
+        "global_avg_pool",
+        "Global average pooling",
+        "pooling",
         "Averages each whole feature map into one number, giving a flat vector of one value "
         "per channel.",
     ),
     LayerType(
-        "dropout", "Dropout", "regularisation",
+        "dropout",
+        "Dropout",
+        "regularisation",
         "Randomly switches off some values during training so the network cannot rely on any "
         "single one.",
-        (Param("p", "float", 0.5, "Fraction of values dropped in training.", minimum=0.0,
-               maximum=0.99),),
-    ),
-    LayerType(
-        "dropout2d", "Dropout2d", "regularisation",
-        "Randomly switches off whole feature maps during training, a dropout suited to "
-        "convolutions.",
-        (Param("p", "float", 0.25, "Fraction of feature maps dropped in training.", minimum=0.0,
-               maximum=0.99),),
-    ),
-    LayerType(
-        "flatten", "Flatten", "reshape",
-        "Unrolls the feature maps into one long vector so fully connected layers can use them.",
-    ),
-    LayerType(
-        "linear", "Linear", "dense",
-        "A fully connected layer: every output is a learned weighted sum of all inputs.",
         (
-            Param("in_features", "int", "auto", "Inputs; auto is worked out from the stack.",
-                  minimum=1, auto=True),
-            Param("out_features", "int", "auto", "Outputs; auto on the last layer means one "
-                  "per class.", minimum=1, auto=True),
+            Param(
+                "p",
+                "float",
+                0.5,
+                "Fraction of values dropped in training.",
+                minimum=0.0,
+                maximum=0.99,
+            ),
         ),
     ),
     LayerType(
-        "residual", "Residual block", "block",
+        "dropout2d",
+        "Dropout2d",
+        "regularisation",
+        "Randomly switches off whole feature maps during training, a dropout suited to "
+        "convolutions.",
+        (
+            Param(
+                "p",
+                "float",
+                0.25,
+                "Fraction of feature maps dropped in training.",
+                minimum=0.0,
+                maximum=0.99,
+            ),
+        ),
+    ),
+    LayerType(
+        "flatten",
+        "Flatten",
+        "reshape",
+        "Unrolls the feature maps into one long vector so fully connected layers can use them.",
+    ),
+    LayerType(
+        "linear",
+        "Linear",
+        "dense",
+        "A fully connected layer: every output is a learned weighted sum of all inputs.",
+        (
+            Param(
+                "in_features",
+                "int",
+                "auto",
+                "Inputs; auto is worked out from the stack.",
+                minimum=1,
+                auto=True,
+            ),
+            Param(
+                "out_features",
+                "int",
+                "auto",
+                "Outputs; auto on the last layer means one per class.",
+                minimum=1,
+                auto=True,
+            ),
+        ),
+    ),
+    LayerType(
+        "residual",
+        "Residual block",
+        "block",
         "Two 3x3 convolutions with batch norm whose result is added to the block's input, "
         "which lets deep networks train well (ResNet).",
         (

@@ -14,15 +14,21 @@ def build_optimizer(
 ) -> torch.optim.Optimizer:
     name, lr, decay = settings["name"], settings["lr"], settings["weight_decay"]
     if name == "sgd":
-        return torch.optim.SGD(parameters, lr=lr, momentum=settings["momentum"],
-                               weight_decay=decay, nesterov=settings["nesterov"])
+        return torch.optim.SGD(
+            parameters,
+            lr=lr,
+            momentum=settings["momentum"],
+            weight_decay=decay,
+            nesterov=settings["nesterov"],
+        )
     if name == "adam":
         return torch.optim.Adam(parameters, lr=lr, weight_decay=decay)
     if name == "adamw":
         return torch.optim.AdamW(parameters, lr=lr, weight_decay=decay)
     if name == "rmsprop":
-        return torch.optim.RMSprop(parameters, lr=lr, momentum=settings["momentum"],
-                                   weight_decay=decay)
+        return torch.optim.RMSprop(
+            parameters, lr=lr, momentum=settings["momentum"], weight_decay=decay
+        )
     raise ValueError(f"unknown optimizer {name!r}")
 
 
@@ -30,16 +36,20 @@ class LearningRateSchedule:
     """One interface over torch's schedulers: some step every batch, some every epoch."""
 
     def __init__(
-        self, settings: Mapping[str, Any], optimizer: torch.optim.Optimizer, epochs: int,
+        self,
+        settings: Mapping[str, Any],
+        optimizer: torch.optim.Optimizer,
+        epochs: int,
         steps_per_epoch: int,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.name = settings["name"]
         self.per_batch = self.name in ("cosine", "onecycle")
         total_steps = max(1, epochs * steps_per_epoch)
         self.scheduler: Any = None
         if self.name == "step":
-            self.scheduler = lr_scheduler.StepLR(optimizer, settings["step_size"],
-                                                 settings["gamma"])
+            self.scheduler = lr_scheduler.StepLR(
+                optimizer, settings["step_size"], settings["gamma"]
+            )
         elif self.name == "cosine":
             self.scheduler = lr_scheduler.CosineAnnealingLR(optimizer, total_steps)
         elif self.name == "onecycle":

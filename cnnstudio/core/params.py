@@ -45,7 +45,7 @@ class Param:
     optional: bool = False
 
     def check(self, value: Any, where: str) -> Any:
-        """Return `value` in canonical form, or raise SpecError naming `where` and what is allowed."""
+        """Return `value` in canonical form, or raise SpecError naming `where` and the rule."""
         if value is None and self.optional:
             return None
         if value == AUTO and self.auto:

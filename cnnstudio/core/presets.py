@@ -61,13 +61,18 @@ def _lenet5() -> tuple[LayerSpec, ...]:
 def _vgg_small() -> tuple[LayerSpec, ...]:
     pool = make_layer("maxpool2d", kernel_size=2)
     return (
-        *_conv_bn_relu(32), *_conv_bn_relu(32), pool,
-        *_conv_bn_relu(64), *_conv_bn_relu(64), pool,
-        *_conv_bn_relu(128), pool,
+        *_conv_bn_relu(32),
+        *_conv_bn_relu(32),
+        pool,
+        *_conv_bn_relu(64),
+        *_conv_bn_relu(64),
+        pool,
+        *_conv_bn_relu(128),
+        pool,
         make_layer("global_avg_pool"),
         make_layer("dropout", p=0.3),
         make_layer("linear"),
-    )  # fmt: skip
+    )
 
 
 def _resnet_small() -> tuple[LayerSpec, ...]:
@@ -84,19 +89,33 @@ def _resnet_small() -> tuple[LayerSpec, ...]:
 PRESETS: dict[str, Preset] = {
     preset.name: preset
     for preset in (
-        Preset("tutorial", "PyTorch tutorial CNN",
-               "Two convolutions and three linear layers, as in the classic PyTorch CIFAR-10 "
-               "tutorial; small and fast.", _tutorial()),
-        Preset("lenet5", "LeNet-5",
-               "LeCun's 1998 digit network: tanh activations and average pooling.", _lenet5()),
-        Preset("vgg_small", "Small VGG",
-               "Stacked 3x3 convolutions with batch norm in three stages; more accurate, slower.",
-               _vgg_small()),
-        Preset("resnet_small", "Small ResNet",
-               "A 3x3 stem and three residual blocks; skip connections ease training.",
-               _resnet_small()),
+        Preset(
+            "tutorial",
+            "PyTorch tutorial CNN",
+            "Two convolutions and three linear layers, as in the classic PyTorch CIFAR-10 "
+            "tutorial; small and fast.",
+            _tutorial(),
+        ),
+        Preset(
+            "lenet5",
+            "LeNet-5",
+            "LeCun's 1998 digit network: tanh activations and average pooling.",
+            _lenet5(),
+        ),
+        Preset(
+            "vgg_small",
+            "Small VGG",
+            "Stacked 3x3 convolutions with batch norm in three stages; more accurate, slower.",
+            _vgg_small(),
+        ),
+        Preset(
+            "resnet_small",
+            "Small ResNet",
+            "A 3x3 stem and three residual blocks; skip connections ease training.",
+            _resnet_small(),
+        ),
     )
-}  # fmt: skip
+}
 
 DEFAULT_PRESET = "tutorial"
 

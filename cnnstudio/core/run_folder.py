@@ -17,9 +17,16 @@ from cnnstudio.core.files import write_atomic
 from cnnstudio.core.spec import RunSpec
 
 METRIC_COLUMNS = (
-    "epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "val_top5_accuracy",
-    "val_macro_f1", "lr", "seconds",
-)  # fmt: skip
+    "epoch",
+    "train_loss",
+    "train_accuracy",
+    "val_loss",
+    "val_accuracy",
+    "val_top5_accuracy",
+    "val_macro_f1",
+    "lr",
+    "seconds",
+)
 
 
 class RunFolderWriter(Callback):
@@ -37,25 +44,31 @@ class RunFolderWriter(Callback):
         write_atomic(self.folder / "spec.json", self.spec.to_json())
 
     def on_epoch_end(self, event: EpochEnded) -> None:
-        self.rows.append({
-            "epoch": event.epoch,
-            "train_loss": event.train_loss,
-            "train_accuracy": event.train_accuracy,
-            "val_loss": event.val_loss,
-            "val_accuracy": event.val_accuracy,
-            "val_top5_accuracy": event.val_top5_accuracy,
-            "val_macro_f1": event.per_class.macro_f1,
-            "lr": event.lr,
-            "seconds": event.seconds,
-        })  # fmt: skip
+        self.rows.append(
+            {
+                "epoch": event.epoch,
+                "train_loss": event.train_loss,
+                "train_accuracy": event.train_accuracy,
+                "val_loss": event.val_loss,
+                "val_accuracy": event.val_accuracy,
+                "val_top5_accuracy": event.val_top5_accuracy,
+                "val_macro_f1": event.per_class.macro_f1,
+                "lr": event.lr,
+                "seconds": event.seconds,
+            }
+        )
         text = io.StringIO()
         writer = csv.DictWriter(text, METRIC_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows({key: _round(value) for key, value in row.items()} for row in self.rows)
         write_atomic(self.folder / "metrics.csv", text.getvalue())
         self.matrices[str(event.epoch)] = event.confusion.tolist()
-        document = {"class_names": self.class_names, "rows": "true class",
-                    "columns": "predicted class", "epochs": self.matrices}  # fmt: skip
+        document = {
+            "class_names": self.class_names,
+            "rows": "true class",
+            "columns": "predicted class",
+            "epochs": self.matrices,
+        }
         write_atomic(self.folder / "confusion_matrices.json", json.dumps(document))
 
     def on_fit_end(self, event: FitEnded) -> None:

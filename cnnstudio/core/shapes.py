@@ -1,7 +1,7 @@
 """Shape inference by formula: output shape, parameters and multiply-adds per layer, no torch.
 
-It runs on every keystroke in the window, so it must be cheap and must not touch torch (torch work on
-the GUI thread slows training; see DESIGN.md). `model.py` builds modules from the concrete values
+It runs on every keystroke in the window, so it must be cheap and must not touch torch (torch work
+on the GUI thread slows training; see DESIGN.md). `model.py` builds modules from the concrete values
 resolved here, so the stack that is checked is the stack that is built.
 """
 
@@ -75,7 +75,9 @@ def analyse_stack(layers: Sequence[LayerSpec], input_shape: Shape, num_classes: 
                 layer, shape, num_classes if index == last_linear else None
             )
         except _Impossible as problem:
-            return StackReport(input_shape, tuple(rows), StackError(index, layer.title, str(problem)))
+            return StackReport(
+                input_shape, tuple(rows), StackError(index, layer.title, str(problem))
+            )
         rows.append(LayerReport(index, layer, shape, out, params, macs, resolved))
         shape = out
     return StackReport(input_shape, tuple(rows), _check_ending(layers, shape, num_classes))
@@ -91,14 +93,16 @@ def _check_ending(layers: Sequence[LayerSpec], shape: Shape, num_classes: int) -
     last = len(layers) - 1
     if len(shape) != 1:
         return StackError(
-            last, layers[last].title,
+            last,
+            layers[last].title,
             f"the network ends with a {format_shape(shape)} feature map, but it must end with one "
             f"value per class ({num_classes}); finish with Flatten (or global average pooling) and "
             "a Linear layer with out_features auto.",
         )
     if shape[0] != num_classes:
         return StackError(
-            last, layers[last].title,
+            last,
+            layers[last].title,
             f"the network ends with {shape[0]} values, but the dataset has {num_classes} classes; "
             f"set the last Linear layer's out_features to auto (or {num_classes}).",
         )
@@ -153,7 +157,9 @@ def _pool(layer: LayerSpec, shape: Shape, _classes: int | None):
     k, pad = p["kernel_size"], p["padding"]
     stride = k if p["stride"] == AUTO else p["stride"]
     if pad > k // 2:
-        raise _Impossible(f"padding {pad} is more than half the window size {k}; use at most {k // 2}.")
+        raise _Impossible(
+            f"padding {pad} is more than half the window size {k}; use at most {k // 2}."
+        )
     out_h = _window_output(layer, height, k, stride, pad)
     out_w = _window_output(layer, width, k, stride, pad)
     return (channels, out_h, out_w), 0, 0, {"stride": stride}
@@ -204,8 +210,12 @@ def _linear(layer: LayerSpec, shape: Shape, num_classes: int | None):
                 "Linear layer; give this one a number."
             )
         out = num_classes
-    return (out,), shape[0] * out + out, shape[0] * out, {"in_features": shape[0],
-                                                          "out_features": out}
+    return (
+        (out,),
+        shape[0] * out + out,
+        shape[0] * out,
+        {"in_features": shape[0], "out_features": out},
+    )
 
 
 def _residual(layer: LayerSpec, shape: Shape, _classes: int | None):

@@ -28,44 +28,106 @@ OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULES = ("none", "step", "cosine", "onecycle", "plateau")
 
 INPUT_PARAMS = (
-    Param("size", "int", AUTO, 'Square image size fed to the network; "auto" keeps the '
-          "dataset's size.", minimum=8, maximum=512, auto=True),
-    Param("channels", "choice", AUTO, '1 (grayscale) or 3 (colour); "auto" keeps the '
-          "dataset's channels.", choices=(1, 3, AUTO)),
+    Param(
+        "size",
+        "int",
+        AUTO,
+        'Square image size fed to the network; "auto" keeps the dataset\'s size.',
+        minimum=8,
+        maximum=512,
+        auto=True,
+    ),
+    Param(
+        "channels",
+        "choice",
+        AUTO,
+        '1 (grayscale) or 3 (colour); "auto" keeps the dataset\'s channels.',
+        choices=(1, 3, AUTO),
+    ),
 )
 OPTIMIZER_PARAMS = (
     Param("name", "choice", "adam", "The update rule.", choices=OPTIMIZERS),
-    Param("lr", "float", 0.001, "Learning rate: the size of each update step.", above=0.0,
-          maximum=10.0),
-    Param("weight_decay", "float", 0.0, "Pulls weights towards zero to reduce overfitting.",
-          minimum=0.0, maximum=1.0),
+    Param(
+        "lr",
+        "float",
+        0.001,
+        "Learning rate: the size of each update step.",
+        above=0.0,
+        maximum=10.0,
+    ),
+    Param(
+        "weight_decay",
+        "float",
+        0.0,
+        "Pulls weights towards zero to reduce overfitting.",
+        minimum=0.0,
+        maximum=1.0,
+    ),
     Param("momentum", "float", 0.9, "Momentum (SGD and RMSprop).", minimum=0.0, maximum=0.999),
     Param("nesterov", "bool", False, "Nesterov momentum (SGD)."),
 )
 SCHEDULE_PARAMS = (
-    Param("name", "choice", "none", "How the learning rate changes during training.",
-          choices=SCHEDULES),
+    Param(
+        "name",
+        "choice",
+        "none",
+        "How the learning rate changes during training.",
+        choices=SCHEDULES,
+    ),
     Param("step_size", "int", 5, "Epochs between learning-rate drops (step).", minimum=1),
-    Param("gamma", "float", 0.1, "Factor the rate is multiplied by at each drop (step, plateau).",
-          above=0.0, maximum=1.0),
-    Param("patience", "int", 2, "Epochs without improvement before a drop (plateau).",
-          minimum=0),
+    Param(
+        "gamma",
+        "float",
+        0.1,
+        "Factor the rate is multiplied by at each drop (step, plateau).",
+        above=0.0,
+        maximum=1.0,
+    ),
+    Param("patience", "int", 2, "Epochs without improvement before a drop (plateau).", minimum=0),
 )
 TRAINING_PARAMS = (
     Param("epochs", "int", 10, "Passes over the training data.", minimum=1, maximum=10_000),
     Param("batch_size", "int", 64, "Images per update step.", minimum=1, maximum=65_536),
-    Param("label_smoothing", "float", 0.0, "Softens the targets; 0.1 often helps a little.",
-          minimum=0.0, maximum=0.9),
-    Param("grad_clip", "float", None, "Largest allowed gradient norm; null is no clipping.",
-          above=0.0, optional=True),
-    Param("early_stopping_patience", "int", None, "Stop after this many epochs without a better "
-          "validation loss; null never stops early.", minimum=1, optional=True),
+    Param(
+        "label_smoothing",
+        "float",
+        0.0,
+        "Softens the targets; 0.1 often helps a little.",
+        minimum=0.0,
+        maximum=0.9,
+    ),
+    Param(
+        "grad_clip",
+        "float",
+        None,
+        "Largest allowed gradient norm; null is no clipping.",
+        above=0.0,
+        optional=True,
+    ),
+    Param(
+        "early_stopping_patience",
+        "int",
+        None,
+        "Stop after this many epochs without a better validation loss; null never stops early.",
+        minimum=1,
+        optional=True,
+    ),
     Param("mixed_precision", "bool", True, "Use 16-bit maths where safe (CUDA only)."),
     Param("channels_last", "bool", True, "Faster memory layout for convolutions (CUDA only)."),
 )
 _DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
-_TOP_LEVEL = ("format", "version", "dataset", "input", "layers", "optimizer", "schedule",
-              "training", "seed", "device")  # fmt: skip
+_TOP_LEVEL = (
+    "format",
+    "version",
+    "dataset",
+    "input",
+    "layers",
+    "optimizer",
+    "schedule",
+    "training",
+    "seed",
+    "device",
+)
 
 
 @dataclass
@@ -74,9 +136,7 @@ class RunSpec:
 
     dataset: dict[str, Any] = field(default_factory=lambda: default_dataset(DEFAULT_DATASET))
     input: dict[str, Any] = field(default_factory=lambda: _defaults(INPUT_PARAMS))
-    layers: list[LayerSpec] = field(
-        default_factory=lambda: list(get_preset(DEFAULT_PRESET).layers)
-    )
+    layers: list[LayerSpec] = field(default_factory=lambda: list(get_preset(DEFAULT_PRESET).layers))
     optimizer: dict[str, Any] = field(default_factory=lambda: _defaults(OPTIMIZER_PARAMS))
     schedule: dict[str, Any] = field(default_factory=lambda: _defaults(SCHEDULE_PARAMS))
     training: dict[str, Any] = field(default_factory=lambda: _defaults(TRAINING_PARAMS))
@@ -102,7 +162,7 @@ class RunSpec:
 
     @classmethod
     def from_dict(cls, data: Any) -> RunSpec:
-        """Validate a parsed JSON document. Missing sections take defaults; anything unknown fails."""
+        """Validate a parsed JSON document; absent sections take defaults, unknown keys fail."""
         if not isinstance(data, Mapping):
             raise SpecError("spec: expected a JSON object at the top level")
         unknown = [key for key in data if key not in _TOP_LEVEL]

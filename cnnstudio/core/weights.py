@@ -33,9 +33,14 @@ class SavedModel:
 
 
 def save_weights(
-    path: str | Path, model: nn.Module, spec: RunSpec, class_names: list[str],
-    input_shape: tuple[int, ...], mean: list[float], std: list[float],
-) -> None:  # fmt: skip
+    path: str | Path,
+    model: nn.Module,
+    spec: RunSpec,
+    class_names: list[str],
+    input_shape: tuple[int, ...],
+    mean: list[float],
+    std: list[float],
+) -> None:
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     payload = {
         "format": WEIGHTS_FORMAT,

@@ -19,9 +19,17 @@ from cnnstudio.core.params import Param
 
 SIZE = 32
 CLASS_NAMES = [
-    "disc", "ring", "square", "triangle", "cross",
-    "star", "crescent", "stripes", "checker", "two dots",
-]  # fmt: skip
+    "disc",
+    "ring",
+    "square",
+    "triangle",
+    "cross",
+    "star",
+    "crescent",
+    "stripes",
+    "checker",
+    "two dots",
+]
 
 
 def _distance(label: int, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
@@ -34,8 +42,10 @@ def _distance(label: int, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     if label == 2:  # square
         return torch.maximum(u.abs(), v.abs()) - 0.8
     if label == 3:  # triangle: three half-planes, normals 120 degrees apart
-        edges = [u * math.cos(a) + v * math.sin(a) for a in (math.pi / 2, 7 * math.pi / 6,
-                                                             11 * math.pi / 6)]
+        edges = [
+            u * math.cos(a) + v * math.sin(a)
+            for a in (math.pi / 2, 7 * math.pi / 6, 11 * math.pi / 6)
+        ]
         return torch.maximum(torch.maximum(edges[0], edges[1]), edges[2]) - 0.5
     if label == 4:  # cross
         arm_h = torch.maximum(u.abs() - 1.0, v.abs() - 0.3)
@@ -49,8 +59,10 @@ def _distance(label: int, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     if label == 7:  # stripes inside a disc
         return torch.maximum(rho - 1.0, 0.35 * torch.sin(u * 1.5 * math.pi))
     if label == 8:  # checker inside a square
-        return torch.maximum(torch.maximum(u.abs(), v.abs()) - 0.9,
-                             0.3 * torch.sin(u * math.pi) * torch.sin(v * math.pi))
+        return torch.maximum(
+            torch.maximum(u.abs(), v.abs()) - 0.9,
+            0.3 * torch.sin(u * math.pi) * torch.sin(v * math.pi),
+        )
     if label == 9:  # two dots
         left = torch.sqrt((u + 0.5) ** 2 + v * v)
         right = torch.sqrt((u - 0.5) ** 2 + v * v)
@@ -75,8 +87,11 @@ def draw_shapes(labels: torch.Tensor, generator: torch.Generator) -> torch.Tenso
     shading = uniform(-0.15, 0.15, 2)
     noise_level = uniform(0.02, 0.1)
 
-    ys, xs = torch.meshgrid(torch.arange(SIZE, dtype=torch.float32),
-                            torch.arange(SIZE, dtype=torch.float32), indexing="ij")
+    ys, xs = torch.meshgrid(
+        torch.arange(SIZE, dtype=torch.float32),
+        torch.arange(SIZE, dtype=torch.float32),
+        indexing="ij",
+    )
     dx = xs - centre[:, 0, None, None]
     dy = ys - centre[:, 1, None, None]
     cos, sin = torch.cos(angle)[:, None, None], torch.sin(angle)[:, None, None]
@@ -90,8 +105,9 @@ def draw_shapes(labels: torch.Tensor, generator: torch.Generator) -> torch.Tenso
     # One pixel of anti-aliased edge: distance in radii times radius is distance in pixels.
     alpha = (0.5 - distance * r).clamp(0, 1)[:, None]
 
-    gradient = (shading[:, 0, None, None] * (xs - SIZE / 2) + shading[:, 1, None, None]
-                * (ys - SIZE / 2)) / SIZE
+    gradient = (
+        shading[:, 0, None, None] * (xs - SIZE / 2) + shading[:, 1, None, None] * (ys - SIZE / 2)
+    ) / SIZE
     back = background[:, :, None, None] + gradient[:, None]
     image = back * (1 - alpha) + foreground[:, :, None, None] * alpha
     image += torch.randn(image.shape, generator=generator) * noise_level[:, None, None, None]
@@ -108,8 +124,9 @@ class ShapesSource(DatasetSource):
     options = (
         Param("train_size", "int", 10_000, "Training images.", minimum=20, maximum=200_000),
         Param("val_size", "int", 2_000, "Validation images.", minimum=10, maximum=50_000),
-        Param("seed", "int", 0, "Seed for drawing; the same seed gives the same images.",
-              minimum=0),
+        Param(
+            "seed", "int", 0, "Seed for drawing; the same seed gives the same images.", minimum=0
+        ),
     )
 
     def native_shape(self, options: Mapping[str, Any]) -> tuple[int, int, int]:

@@ -1,0 +1,31 @@
+"""Shared test setup: Qt offscreen, and small, fast runs on the built-in dataset."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+from cnnstudio.core.datasets import get_source
+from cnnstudio.core.spec import RunSpec
+
+
+def small_spec(**sections) -> RunSpec:
+    """A spec on 200 training / 50 validation shapes, 2 epochs, batch 32; sections override."""
+    data = {
+        "dataset": {"name": "shapes", "options": {"train_size": 200, "val_size": 50}},
+        "training": {"epochs": 2, "batch_size": 32},
+        "device": "cpu",
+    }
+    for key, value in sections.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return RunSpec.from_dict(data)
+
+
+@pytest.fixture
+def small_data():
+    """The data for `small_spec()`."""
+    return get_source("shapes").load({"train_size": 200, "val_size": 50, "seed": 0})

@@ -1,0 +1,78 @@
+import json
+
+import pytest
+
+from cnnstudio.core.errors import SpecError
+from cnnstudio.core.presets import PRESETS
+from cnnstudio.core.spec import SPEC_VERSION, RunSpec, load_spec, save_spec
+
+
+def test_default_spec_round_trips_exactly_through_json(tmp_path):
+    spec = RunSpec()
+    assert RunSpec.from_dict(json.loads(spec.to_json())) == spec
+    save_spec(spec, tmp_path / "run.json")
+    assert load_spec(tmp_path / "run.json") == spec
+    assert load_spec(tmp_path / "run.json").to_json() == spec.to_json()
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_every_preset_round_trips(preset):
+    spec = RunSpec().with_preset(preset)
+    assert RunSpec.from_dict(spec.to_dict()) == spec
+
+
+def test_missing_sections_take_defaults_and_are_written_out_complete():
+    spec = RunSpec.from_dict({"optimizer": {"name": "sgd"}})
+    assert spec.optimizer["lr"] == 0.001 and spec.training["epochs"] == 10
+    assert spec.to_dict()["layers"][0]["type"] == "conv2d"
+    assert spec.to_dict()["version"] == SPEC_VERSION
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"optimiser": {}}, r"spec: unknown field 'optimiser'; allowed fields: format, version"),
+        ({"optimizer": {"lrr": 1}}, r"optimizer: unknown field 'lrr'; allowed fields: name, lr"),
+        ({"optimizer": {"name": "adamz"}}, r"optimizer.name: expected one of: sgd, adam, adamw"),
+        ({"training": {"epochs": 0}}, r"training.epochs: expected an integer >= 1"),
+        ({"training": {"batch_size": "big"}}, r'training.batch_size: .* got "big"'),
+        ({"schedule": {"name": "linear"}}, r"schedule.name: .*none, step, cosine, onecycle"),
+        ({"layers": [{"type": "conv3d"}]}, r"layers\[0\].type: unknown layer 'conv3d'"),
+        (
+            {"layers": [{"type": "relu"}, {"type": "conv2d", "kernel_size": 0}]},
+            r"layers\[1\].kernel_size: expected an integer >= 1",
+        ),
+        ({"layers": "conv"}, r"layers: expected a list"),
+        ({"dataset": {"name": "imagenet"}}, r"dataset.name: unknown dataset 'imagenet'"),
+        ({"dataset": {"options": {"train_size": 5}}}, r"dataset.options.train_size: .* >= 20"),
+        ({"input": {"channels": 2}}, r"input.channels: expected one of: 1, 3, auto"),
+        ({"device": "gpu"}, r"device: expected auto, cpu, cuda, cuda:N or mps"),
+        ({"seed": -1}, r"seed: expected an integer >= 0"),
+        ({"version": 99}, r"newer cnnstudio"),
+        ({"format": "something.else"}, r"not a cnnstudio run spec"),
+        ({"optimizer": {"name": "adam", "nesterov": True}}, r"optimizer.nesterov: only works"),
+    ],
+)
+def test_bad_values_name_the_field_and_what_is_allowed(document, message):
+    with pytest.raises(SpecError, match=message):
+        RunSpec.from_dict(document)
+
+
+def test_load_spec_reports_missing_file_and_bad_json_with_position(tmp_path):
+    with pytest.raises(SpecError, match=r"no such file"):
+        load_spec(tmp_path / "absent.json")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"training": {"epochs": 3,}}')
+    with pytest.raises(SpecError, match=r"broken.json: not valid JSON \(line 1, column 27"):
+        load_spec(broken)
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text('{"training": {"epochs": -3}}')
+    with pytest.raises(SpecError, match=r"wrong.json: training.epochs"):
+        load_spec(wrong)
+
+
+def test_save_spec_leaves_no_temporary_files(tmp_path):
+    save_spec(RunSpec(), tmp_path / "a.json")
+    save_spec(RunSpec().with_preset("lenet5"), tmp_path / "a.json")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+    assert load_spec(tmp_path / "a.json") == RunSpec().with_preset("lenet5")
