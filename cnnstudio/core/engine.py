@@ -84,7 +84,7 @@ class Trainer:
             channels_last=channels_last,
         )
         self.val_labels = self.data.val_labels.numpy()
-        self.optimizer = build_optimizer(spec.optimizer, self.model.parameters())
+        self.optimizer = build_optimizer(spec.optimizer, self.model.parameters(), self.device)
         self.schedule = LearningRateSchedule(
             spec.schedule, self.optimizer, settings["epochs"], len(self.train_loader)
         )
