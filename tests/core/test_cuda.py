@@ -1,0 +1,63 @@
+"""CUDA paths: device-resident data, mixed precision, channels-last and out-of-memory handling.
+They are skipped without a GPU and run on a GPU machine (see the closing notes for the figures)."""
+
+import pytest
+import torch
+
+from cnnstudio.core.datasets import get_source
+from cnnstudio.core.device import resolve_device
+from cnnstudio.core.engine import Trainer
+from cnnstudio.core.errors import DeviceError
+from cnnstudio.core.events import FitFailed, FitStarted
+from cnnstudio.core.spec import RunSpec
+from tests.conftest import small_spec
+from tests.core.test_engine import Recorder
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+def test_cuda_run_keeps_data_on_the_gpu_in_mixed_precision_and_channels_last(small_data):
+    trainer = Trainer(small_spec(device="cuda"), small_data)
+    assert trainer.train_loader.images.is_cuda and trainer.val_loader.images.is_cuda
+    assert trainer.amp_dtype in (torch.bfloat16, torch.float16)
+    assert trainer.model[0].weight.is_contiguous(memory_format=torch.channels_last)
+    recorder = Recorder()
+    result = trainer.fit([recorder])
+    assert result.status == "completed"
+    start = recorder.of(FitStarted)[0]
+    assert start.device.startswith("cuda") and start.mixed_precision
+
+
+def test_default_run_on_cuda_learns_the_builtin_dataset():
+    spec = RunSpec.from_dict({"device": "cuda"})
+    result = Trainer(spec, get_source("shapes").load(spec.dataset["options"])).fit()
+    assert result.status == "completed" and result.best_val_accuracy >= 0.90
+
+
+def test_a_gpu_index_that_does_not_exist_is_named():
+    count = torch.cuda.device_count()
+    with pytest.raises(DeviceError, match=rf"this machine has {count} CUDA GPU"):
+        resolve_device(f"cuda:{count}")
+
+
+def test_cuda_out_of_memory_ends_the_run_and_the_process_trains_again(small_data):
+    wide = [
+        {"type": "conv2d", "out_channels": 4096, "kernel_size": 3, "padding": 1},
+        {"type": "relu"},
+        {"type": "global_avg_pool"},
+        {"type": "linear"},
+    ]
+    spec = small_spec(device="cuda", layers=wide, training={"batch_size": 200})
+    torch.cuda.empty_cache()
+    total = torch.cuda.get_device_properties(0).total_memory
+    torch.cuda.set_per_process_memory_fraction(2 * 2**30 / total)  # a 2 GiB GPU, for this test
+    try:
+        recorder = Recorder()
+        result = Trainer(spec, small_data).fit([recorder])
+    finally:
+        torch.cuda.set_per_process_memory_fraction(1.0)
+    assert result.status == "failed"
+    failure = recorder.of(FitFailed)[0]
+    assert failure.kind == "out_of_memory"
+    assert "batch size 200" in failure.message and "try 100" in failure.message
+    assert Trainer(small_spec(device="cuda"), small_data).fit().status == "completed"
