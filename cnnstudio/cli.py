@@ -47,6 +47,7 @@ def _build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a network and save the run folder")
     train.add_argument("spec", nargs="?", type=Path, help="run spec JSON (default: built-in)")
     _add_spec_choices(train)
+    _add_data_choices(train)
     train.add_argument("--epochs", type=int, help="passes over the training data")
     train.add_argument("--batch-size", type=int, help="images per update step")
     train.add_argument("--optimizer", help="sgd, adam, adamw or rmsprop")
@@ -58,11 +59,25 @@ def _build_parser() -> argparse.ArgumentParser:
 
     spec = commands.add_parser("spec", help="print a complete run spec to edit")
     _add_spec_choices(spec)
+    _add_data_choices(spec)
     spec.set_defaults(handler=_print_spec)
+
+    inspect = commands.add_parser("inspect", help="check a dataset before training on it")
+    inspect.add_argument("dataset", help="dataset name (see: cnnstudio datasets)")
+    _add_data_choices(inspect)
+    inspect.set_defaults(handler=_inspect)
+
+    download = commands.add_parser("download", help="download a benchmark dataset")
+    download.add_argument("dataset", help="dataset name (see: cnnstudio datasets)")
+    download.add_argument("--data-dir", type=Path, help="where datasets are kept")
+    download.set_defaults(handler=_download)
+
+    datasets = commands.add_parser("datasets", help="list the datasets and whether they are here")
+    datasets.add_argument("--data-dir", type=Path, help="where datasets are kept")
+    datasets.set_defaults(handler=_list_datasets)
 
     for name, handler, text in (
         ("presets", _list_presets, "list the ready-made layer stacks"),
-        ("datasets", _list_datasets, "list the datasets and whether they are here"),
         ("layers", _list_layers, "list the layers a stack can use"),
         ("devices", _list_devices, "list the devices this machine can train on"),
     ):
@@ -75,15 +90,25 @@ def _add_spec_choices(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", help="layer stack (see: cnnstudio presets)")
 
 
+def _add_data_choices(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir", type=Path, help="where datasets are kept; for --dataset folder, the folder"
+    )
+    parser.add_argument("--image-size", type=int, help="square image size fed to the network")
+    parser.add_argument("--channels", type=int, help="1 (grayscale) or 3 (colour)")
+    parser.add_argument("--val-fraction", type=float, help="share of images kept for validation")
+
+
 def _spec_from_args(args: argparse.Namespace) -> Any:
     from cnnstudio.core.spec import RunSpec, load_spec
 
     spec = load_spec(args.spec) if getattr(args, "spec", None) else RunSpec()
     if args.dataset:
         spec = spec.with_dataset(args.dataset)
-    if args.preset:
+    if getattr(args, "preset", None):
         spec = spec.with_preset(args.preset)
     data = spec.to_dict()
+    _apply_data_choices(args, data)
     overrides = {
         ("training", "epochs"): getattr(args, "epochs", None),
         ("training", "batch_size"): getattr(args, "batch_size", None),
@@ -99,29 +124,51 @@ def _spec_from_args(args: argparse.Namespace) -> Any:
     return RunSpec.from_dict(data)  # validates the overrides like any other field
 
 
+def _apply_data_choices(args: argparse.Namespace, data: dict[str, Any]) -> None:
+    """Dataset flags land where the dataset keeps them: a folder decodes at the chosen size."""
+    from cnnstudio.core.datasets import get_source
+
+    dataset = data["dataset"]
+    own_folder = get_source(dataset["name"]).needs_path
+    if getattr(args, "data_dir", None):
+        if own_folder:
+            dataset["options"]["path"] = str(args.data_dir)
+        else:
+            dataset["data_dir"] = str(args.data_dir)
+    for flag, key in (("image_size", "size"), ("channels", "channels")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            data["input"][key] = value
+            if own_folder:
+                dataset["options"][flag] = value
+    if getattr(args, "val_fraction", None) is not None:
+        dataset["options"]["val_fraction"] = args.val_fraction
+
+
 def _train(args: argparse.Namespace) -> int:
     from cnnstudio.core.control import TrainingControl
-    from cnnstudio.core.data import input_shape
-    from cnnstudio.core.datasets import get_source
     from cnnstudio.core.device import resolve_device
     from cnnstudio.core.engine import Trainer
+    from cnnstudio.core.prepare import check_stack, dataset_source, load_dataset
     from cnnstudio.core.run_folder import RunFolderWriter
-    from cnnstudio.core.shapes import analyse_stack
     from cnnstudio.core.weights import save_weights
     from cnnstudio.progress import ConsoleProgress
 
     spec = _spec_from_args(args)
-    source = get_source(spec.dataset["name"])
-    options = spec.dataset["options"]
-    # Problems that need no data are reported before any is loaded.
-    shape = input_shape(source.native_shape(options), spec.input)
-    analyse_stack(spec.layers, shape, len(source.class_names(options))).raise_if_invalid()
+    source = dataset_source(spec)
+    check_stack(spec)  # problems that need no images are reported before any is loaded
     resolve_device(spec.device)
 
     out = args.out or Path("runs") / f"{datetime.now():%Y%m%d-%H%M%S}-{source.name}"
     print(f"Loading {source.title}...", file=sys.stderr)
+    data = load_dataset(spec)
+    if data.skipped:
+        print(
+            f"Skipped {len(data.skipped)} unreadable file(s); `cnnstudio inspect` lists them.",
+            file=sys.stderr,
+        )
     control = TrainingControl()
-    trainer = Trainer(spec, source.load(options), control)
+    trainer = Trainer(spec, data, control)
     with _ctrl_c_stops(control):
         result = trainer.fit([ConsoleProgress(), RunFolderWriter(out, spec)])
     save_weights(
@@ -192,15 +239,43 @@ def _list_presets(args: argparse.Namespace) -> int:
 
 def _list_datasets(args: argparse.Namespace) -> int:
     from cnnstudio.core.datasets import list_sources
+    from cnnstudio.core.datasets.locations import resolve_data_dir
     from cnnstudio.core.params import check_params
 
+    print(f"Data directory: {resolve_data_dir(args.data_dir)}\n")
     for source in list_sources():
-        options = check_params(source.options, {}, "options")
-        shape = "x".join(map(str, source.native_shape(options)))
-        state = "ready" if source.is_available() else "not downloaded"
-        classes = len(source.class_names(options))
-        print(f"{source.name:<16}{source.title}  ({shape}, {classes} classes, {state})")
+        if source.needs_path:
+            about = "any size; train with --dataset folder --data-dir YOUR_FOLDER"
+        else:
+            options = check_params(source.options, {}, "options")
+            shape = "x".join(map(str, source.native_shape(options)))
+            ready = source.is_available(args.data_dir)
+            state = "ready" if ready else f"not here: cnnstudio download {source.name}"
+            about = f"{shape}, {len(source.class_names(options))} classes, {state}"
+        print(f"{source.name:<16}{source.title}  ({about})")
         _print_wrapped(source.description)
+    return 0
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from cnnstudio.core.datasets.inspect import inspect_data
+    from cnnstudio.core.prepare import dataset_source, load_dataset
+
+    spec = _spec_from_args(args)
+    print(f"{dataset_source(spec).title}:")
+    for line in inspect_data(load_dataset(spec)).describe():
+        print(line)
+    return 0
+
+
+def _download(args: argparse.Namespace) -> int:
+    from cnnstudio.core.datasets import get_source
+    from cnnstudio.core.datasets.download import download_dataset
+
+    source = get_source(args.dataset)
+    print(f"Downloading {source.title}...", file=sys.stderr)
+    where = download_dataset(args.dataset, args.data_dir)
+    print(f"{source.title} is ready in {where}.", file=sys.stderr)
     return 0
 
 

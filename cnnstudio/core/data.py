@@ -5,12 +5,13 @@ gathered, converted and normalised with a few whole-batch tensor ops. No PIL, no
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 
+from cnnstudio.core.augment import Augmenter
 from cnnstudio.core.datasets.registry import ImageData
 from cnnstudio.core.params import AUTO
 
@@ -33,12 +34,10 @@ def prepare_images(data: ImageData, input_options: Mapping[str, Any]) -> ImageDa
     shape = input_shape(data.input_shape, input_options)
     if shape == data.input_shape:
         return data
-    return ImageData(
-        _convert(data.train_images, shape),
-        data.train_labels,
-        _convert(data.val_images, shape),
-        data.val_labels,
-        data.class_names,
+    return replace(
+        data,
+        train_images=_convert(data.train_images, shape),
+        val_images=_convert(data.val_images, shape),
     )
 
 
@@ -103,6 +102,7 @@ class BatchLoader:
         shuffle: bool,
         generator: torch.Generator | None = None,
         channels_last: bool = False,
+        augmenter: Augmenter | None = None,
     ) -> None:
         self.images, self.labels = images, labels
         self.batch_size = batch_size
@@ -110,6 +110,7 @@ class BatchLoader:
         self.generator = generator
         self.scale, self.shift = normalizer.to(images.device)
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        self.augmenter = augmenter if augmenter is not None and augmenter.active else None
         count = len(images)
         self.num_batches = count // batch_size + (count % batch_size > 1)
 
@@ -128,4 +129,6 @@ class BatchLoader:
             else:
                 raw, labels = self.images[start:stop], self.labels[start:stop]
             batch = raw.to(dtype=torch.float32, memory_format=self.memory_format)
+            if self.augmenter is not None:
+                batch = self.augmenter(batch.div_(255)).mul_(255)
             yield batch.mul_(self.scale).sub_(self.shift), labels

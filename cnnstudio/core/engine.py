@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cnnstudio.core.augment import Augmenter
 from cnnstudio.core.callbacks import Callback, CallbackList, EarlyStopping
 from cnnstudio.core.control import TrainingControl
 from cnnstudio.core.data import BatchLoader, Normalizer, channel_stats, prepare_images
@@ -66,6 +67,8 @@ class Trainer:
 
         mean, std = channel_stats(self.data.train_images)
         self.normalizer = Normalizer(tuple(mean), tuple(std))
+        augment_generator = torch.Generator(self.device).manual_seed(spec.seed + 1)
+        augmenter = Augmenter(spec.augment, augment_generator, fill=mean)
         self.train_loader = BatchLoader(
             self.data.train_images.to(self.device),
             self.data.train_labels.to(self.device),
@@ -74,6 +77,7 @@ class Trainer:
             shuffle=True,
             generator=torch.Generator().manual_seed(spec.seed),
             channels_last=channels_last,
+            augmenter=augmenter,
         )
         self.val_loader = BatchLoader(
             self.data.val_images.to(self.device),

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from cnnstudio.core.augment import AUGMENT_PARAMS
 from cnnstudio.core.datasets.registry import DEFAULT_DATASET, get_source
 from cnnstudio.core.errors import SpecError
 from cnnstudio.core.files import write_atomic
@@ -115,12 +116,21 @@ TRAINING_PARAMS = (
     Param("mixed_precision", "bool", True, "Use 16-bit maths where safe (CUDA only)."),
     Param("channels_last", "bool", True, "Faster memory layout for convolutions (CUDA only)."),
 )
+_DATASET_KEYS = ("name", "options", "data_dir")
+_DATA_DIR = Param(
+    "data_dir",
+    "str",
+    None,
+    "Where downloaded datasets are kept; null is the user's data folder.",
+    optional=True,
+)
 _DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
 _TOP_LEVEL = (
     "format",
     "version",
     "dataset",
     "input",
+    "augment",
     "layers",
     "optimizer",
     "schedule",
@@ -136,6 +146,7 @@ class RunSpec:
 
     dataset: dict[str, Any] = field(default_factory=lambda: default_dataset(DEFAULT_DATASET))
     input: dict[str, Any] = field(default_factory=lambda: _defaults(INPUT_PARAMS))
+    augment: dict[str, Any] = field(default_factory=lambda: _defaults(AUGMENT_PARAMS))
     layers: list[LayerSpec] = field(default_factory=lambda: list(get_preset(DEFAULT_PRESET).layers))
     optimizer: dict[str, Any] = field(default_factory=lambda: _defaults(OPTIMIZER_PARAMS))
     schedule: dict[str, Any] = field(default_factory=lambda: _defaults(SCHEDULE_PARAMS))
@@ -147,8 +158,13 @@ class RunSpec:
         return {
             "format": SPEC_FORMAT,
             "version": SPEC_VERSION,
-            "dataset": {"name": self.dataset["name"], "options": dict(self.dataset["options"])},
+            "dataset": {
+                "name": self.dataset["name"],
+                "options": dict(self.dataset["options"]),
+                "data_dir": self.dataset["data_dir"],
+            },
             "input": dict(self.input),
+            "augment": dict(self.augment),
             "layers": [layer.to_dict() for layer in self.layers],
             "optimizer": dict(self.optimizer),
             "schedule": dict(self.schedule),
@@ -176,6 +192,7 @@ class RunSpec:
         spec = cls(
             dataset=_check_dataset(data.get("dataset", {})),
             input=check_params(INPUT_PARAMS, data.get("input", {}), "input"),
+            augment=check_params(AUGMENT_PARAMS, data.get("augment", {}), "augment"),
             optimizer=check_params(OPTIMIZER_PARAMS, data.get("optimizer", {}), "optimizer"),
             schedule=check_params(SCHEDULE_PARAMS, data.get("schedule", {}), "schedule"),
             training=check_params(TRAINING_PARAMS, data.get("training", {}), "training"),
@@ -198,7 +215,7 @@ class RunSpec:
 
 
 def default_dataset(name: str) -> dict[str, Any]:
-    return {"name": name, "options": _defaults(get_source(name).options)}
+    return {"name": name, "options": _defaults(get_source(name).options), "data_dir": None}
 
 
 def check_device_name(value: Any) -> str:
@@ -248,17 +265,20 @@ def _check_version(version: Any) -> None:
 
 def _check_dataset(data: Any) -> dict[str, Any]:
     if not isinstance(data, Mapping):
-        raise SpecError("dataset: expected an object with the fields name and options")
-    unknown = [key for key in data if key not in ("name", "options")]
+        raise SpecError("dataset: expected an object with the fields " + ", ".join(_DATASET_KEYS))
+    unknown = [key for key in data if key not in _DATASET_KEYS]
     if unknown:
-        raise SpecError(f"dataset: unknown field {unknown[0]!r}; allowed fields: name, options")
+        raise SpecError(
+            f"dataset: unknown field {unknown[0]!r}; allowed fields: " + ", ".join(_DATASET_KEYS)
+        )
     name = data.get("name", DEFAULT_DATASET)
     try:
         source = get_source(name if isinstance(name, str) else repr(name))
     except SpecError as error:
         raise SpecError(f"dataset.name: {error}") from None
     options = check_params(source.options, data.get("options", {}), "dataset.options")
-    return {"name": source.name, "options": options}
+    data_dir = _DATA_DIR.check(data.get("data_dir"), "dataset.data_dir")
+    return {"name": source.name, "options": options, "data_dir": data_dir}
 
 
 def _check_layers(data: Any) -> list[LayerSpec]:

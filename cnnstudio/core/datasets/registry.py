@@ -4,25 +4,41 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from cnnstudio.core.errors import SpecError
 from cnnstudio.core.params import Param
 
 
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file that was left out, and why, in words a person can act on."""
+
+    path: str
+    reason: str
+
+
 @dataclass
 class ImageData:
-    """A dataset decoded once: uint8 images (N, C, H, W) and int64 labels for each split."""
+    """A dataset decoded once: uint8 images (N, C, H, W) and int64 labels for each split.
+
+    Where the source knows them: `skipped` lists unreadable files, `original_sizes` holds each
+    image's (width, height) before resizing and `paths` its file, training images first.
+    """
 
     train_images: torch.Tensor
     train_labels: torch.Tensor
     val_images: torch.Tensor
     val_labels: torch.Tensor
     class_names: list[str]
+    skipped: list[SkippedFile] = field(default_factory=list)
+    original_sizes: np.ndarray | None = None
+    paths: list[str] | None = None
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
@@ -40,6 +56,7 @@ class DatasetSource(ABC):
     title: str
     description: str
     options: tuple[Param, ...] = ()
+    needs_path = False  # True where the options name a folder of the user's
 
     @abstractmethod
     def native_shape(self, options: Mapping[str, Any]) -> tuple[int, int, int]:
@@ -81,4 +98,4 @@ def list_sources() -> list[DatasetSource]:
 
 def _load_builtin_sources() -> None:
     # Imported here, not at module top, so each source module can import this registry.
-    from cnnstudio.core.datasets import builtin_shapes  # noqa: F401
+    from cnnstudio.core.datasets import builtin_shapes, folder, torchvision_sets  # noqa: F401
