@@ -85,11 +85,40 @@ class Normalizer:
         return 1.0 / (255.0 * std), mean / std  # scale, shift
 
 
+class BatchFinisher:
+    """Turns a uint8 batch on the training device into the float batch the network trains on:
+    memory layout, then augmentation (training only), then normalisation."""
+
+    def __init__(
+        self,
+        normalizer: Normalizer,
+        device: torch.device,
+        *,
+        channels_last: bool = False,
+        augmenter: Augmenter | None = None,
+    ) -> None:
+        self.device = device
+        self.scale, self.shift = normalizer.to(device)
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        self.augmenter = augmenter if augmenter is not None and augmenter.active else None
+
+    def __call__(self, raw: torch.Tensor) -> torch.Tensor:
+        batch = raw.to(dtype=torch.float32, memory_format=self.memory_format)
+        if self.augmenter is not None:
+            batch = self.augmenter(batch.div_(255)).mul_(255)
+        return batch.mul_(self.scale).sub_(self.shift)
+
+
+def batch_count(count: int, batch_size: int) -> int:
+    """Batches per epoch; a last batch of a single image is dropped (batch norm cannot train on
+    one value per channel)."""
+    return count // batch_size + (count % batch_size > 1)
+
+
 class BatchLoader:
     """Iterates (float images, labels) batches from uint8 tensors already on the training device.
 
-    Shuffling uses its own seeded generator so a run is repeatable. A last batch of a single image
-    is dropped: batch norm cannot train on one value per channel.
+    Shuffling uses its own seeded generator so a run is repeatable.
     """
 
     def __init__(
@@ -97,22 +126,17 @@ class BatchLoader:
         images: torch.Tensor,
         labels: torch.Tensor,
         batch_size: int,
-        normalizer: Normalizer,
+        finish: BatchFinisher,
         *,
         shuffle: bool,
         generator: torch.Generator | None = None,
-        channels_last: bool = False,
-        augmenter: Augmenter | None = None,
     ) -> None:
         self.images, self.labels = images, labels
         self.batch_size = batch_size
+        self.finish = finish
         self.shuffle = shuffle
         self.generator = generator
-        self.scale, self.shift = normalizer.to(images.device)
-        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
-        self.augmenter = augmenter if augmenter is not None and augmenter.active else None
-        count = len(images)
-        self.num_batches = count // batch_size + (count % batch_size > 1)
+        self.num_batches = batch_count(len(images), batch_size)
 
     def __len__(self) -> int:
         return self.num_batches
@@ -128,7 +152,4 @@ class BatchLoader:
                 raw, labels = self.images[rows], self.labels[rows]
             else:
                 raw, labels = self.images[start:stop], self.labels[start:stop]
-            batch = raw.to(dtype=torch.float32, memory_format=self.memory_format)
-            if self.augmenter is not None:
-                batch = self.augmenter(batch.div_(255)).mul_(255)
-            yield batch.mul_(self.scale).sub_(self.shift), labels
+            yield self.finish(raw), labels

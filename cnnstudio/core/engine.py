@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -21,7 +21,14 @@ from torch import nn
 from cnnstudio.core.augment import Augmenter
 from cnnstudio.core.callbacks import Callback, CallbackList, EarlyStopping
 from cnnstudio.core.control import TrainingControl
-from cnnstudio.core.data import BatchLoader, Normalizer, channel_stats, prepare_images
+from cnnstudio.core.data import (
+    BatchFinisher,
+    BatchLoader,
+    Normalizer,
+    channel_stats,
+    input_shape,
+    prepare_images,
+)
 from cnnstudio.core.datasets.registry import ImageData
 from cnnstudio.core.device import resolve_device
 from cnnstudio.core.errors import TrainingError
@@ -30,6 +37,7 @@ from cnnstudio.core.metrics import class_metrics, confusion_matrix, top_k_correc
 from cnnstudio.core.model import build_model
 from cnnstudio.core.optim import LearningRateSchedule, build_optimizer
 from cnnstudio.core.spec import RunSpec
+from cnnstudio.core.streaming import StreamedImages, StreamingLoader, sample_channel_stats
 
 EVAL_BATCH_SIZE = 512
 
@@ -46,12 +54,19 @@ class Trainer:
     """One training run. Construction raises StackError/DeviceError for problems found up front."""
 
     def __init__(
-        self, spec: RunSpec, data: ImageData, control: TrainingControl | None = None
+        self,
+        spec: RunSpec,
+        data: ImageData | StreamedImages,
+        control: TrainingControl | None = None,
     ) -> None:
         self.spec = spec
         self.control = control or TrainingControl()
         self.device = resolve_device(spec.device)
-        self.data = prepare_images(data, spec.input)
+        if isinstance(data, StreamedImages):  # decoded at the input size as it streams
+            channels, size, _ = input_shape(data.input_shape, spec.input)
+            self.data: ImageData | StreamedImages = replace(data, size=size, channels=channels)
+        else:
+            self.data = prepare_images(data, spec.input)
         settings = spec.training
 
         torch.manual_seed(spec.seed)  # weight initialisation and dropout
@@ -65,29 +80,57 @@ class Trainer:
         self.amp_dtype = _mixed_precision_dtype(self.device, settings["mixed_precision"])
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
 
-        mean, std = channel_stats(self.data.train_images)
+        if isinstance(self.data, StreamedImages):
+            mean, std = sample_channel_stats(self.data, spec.seed)
+        else:
+            mean, std = channel_stats(self.data.train_images)
         self.normalizer = Normalizer(tuple(mean), tuple(std))
         augment_generator = torch.Generator(self.device).manual_seed(spec.seed + 1)
         augmenter = Augmenter(spec.augment, augment_generator, fill=mean)
-        self.train_loader = BatchLoader(
-            self.data.train_images.to(self.device),
-            self.data.train_labels.to(self.device),
-            settings["batch_size"],
-            self.normalizer,
-            shuffle=True,
-            generator=torch.Generator().manual_seed(spec.seed),
-            channels_last=channels_last,
-            augmenter=augmenter,
+        train_finish = BatchFinisher(
+            self.normalizer, self.device, channels_last=channels_last, augmenter=augmenter
         )
-        self.val_loader = BatchLoader(
-            self.data.val_images.to(self.device),
-            self.data.val_labels.to(self.device),
-            max(EVAL_BATCH_SIZE, settings["batch_size"]),
-            self.normalizer,
-            shuffle=False,
-            channels_last=channels_last,
-        )
-        self.val_labels = self.data.val_labels.numpy()
+        val_finish = BatchFinisher(self.normalizer, self.device, channels_last=channels_last)
+        shuffle = torch.Generator().manual_seed(spec.seed)
+        batch_size = settings["batch_size"]
+        val_batch_size = max(EVAL_BATCH_SIZE, batch_size)
+        if isinstance(self.data, StreamedImages):
+            data = self.data
+            self.train_loader = StreamingLoader(
+                data.train_paths,
+                data.train_labels,
+                data.size,
+                data.channels,
+                batch_size,
+                train_finish,
+                shuffle=True,
+                generator=shuffle,
+            )
+            self.val_loader = StreamingLoader(
+                data.val_paths,
+                data.val_labels,
+                data.size,
+                data.channels,
+                val_batch_size,
+                val_finish,
+                shuffle=False,
+            )
+        else:
+            self.train_loader = BatchLoader(
+                self.data.train_images.to(self.device),
+                self.data.train_labels.to(self.device),
+                batch_size,
+                train_finish,
+                shuffle=True,
+                generator=shuffle,
+            )
+            self.val_loader = BatchLoader(
+                self.data.val_images.to(self.device),
+                self.data.val_labels.to(self.device),
+                val_batch_size,
+                val_finish,
+                shuffle=False,
+            )
         self.optimizer = build_optimizer(spec.optimizer, self.model.parameters(), self.device)
         self.schedule = LearningRateSchedule(
             spec.schedule, self.optimizer, settings["epochs"], len(self.train_loader)
@@ -189,7 +232,7 @@ class Trainer:
         self.model.eval()
         loss_sum = torch.zeros((), device=self.device)
         top5 = torch.zeros((), dtype=torch.long, device=self.device)
-        predictions, confidences = [], []
+        predictions, confidences, truth = [], [], []
         for images, labels in self.val_loader:
             with torch.autocast(
                 self.device.type, self.amp_dtype, enabled=self.amp_dtype is not None
@@ -200,10 +243,11 @@ class Trainer:
             confidence, predicted = logits.softmax(1).max(1)
             predictions.append(predicted)
             confidences.append(confidence)
+            truth.append(labels)
         predicted = torch.cat(predictions).cpu().numpy()
-        matrix = confusion_matrix(self.val_labels, predicted, self.data.num_classes)
+        matrix = confusion_matrix(torch.cat(truth).cpu().numpy(), predicted, self.data.num_classes)
         per_class = class_metrics(matrix)
-        count = len(self.val_labels)
+        count = len(predicted)
         best_so_far = self.best_epoch
         is_best = best_so_far is None or per_class.accuracy > best_so_far.val_accuracy
         return EpochEnded(

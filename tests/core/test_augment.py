@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from cnnstudio.core.augment import AUGMENT_PARAMS, Augmenter, preview_augmentation
-from cnnstudio.core.data import BatchLoader, Normalizer
+from cnnstudio.core.data import BatchFinisher, BatchLoader, Normalizer
 from cnnstudio.core.engine import Trainer
 from tests.conftest import small_spec
 
@@ -58,9 +58,8 @@ def test_batch_loader_without_augmentation_is_the_plain_normalised_batch():
     raw = images()
     norm = Normalizer((0.5,) * 3, (0.25,) * 3)
     inactive = Augmenter(OFF, torch.Generator(), fill=(0.5,) * 3)
-    loader = BatchLoader(
-        raw, torch.zeros(8, dtype=torch.long), 8, norm, shuffle=False, augmenter=inactive
-    )
+    finish = BatchFinisher(norm, torch.device("cpu"), augmenter=inactive)
+    loader = BatchLoader(raw, torch.zeros(8, dtype=torch.long), 8, finish, shuffle=False)
     ((batch, _),) = list(loader)
     assert torch.allclose(batch, (raw.float() / 255 - 0.5) / 0.25, atol=1e-5)
 
@@ -68,6 +67,6 @@ def test_batch_loader_without_augmentation_is_the_plain_normalised_batch():
 @pytest.mark.parametrize("setting", [{"crop_padding": 4, "hflip": True}, {"cutout": 8}])
 def test_training_with_augmentation(small_data, setting):
     trainer = Trainer(small_spec(augment=setting, training={"epochs": 1}), small_data)
-    assert trainer.train_loader.augmenter is not None
-    assert trainer.val_loader.augmenter is None  # validation sees the images as they are
+    assert trainer.train_loader.finish.augmenter is not None
+    assert trainer.val_loader.finish.augmenter is None  # validation sees the images as they are
     assert trainer.fit().status == "completed"

@@ -1,7 +1,14 @@
 import pytest
 import torch
 
-from cnnstudio.core.data import BatchLoader, Normalizer, channel_stats, input_shape, prepare_images
+from cnnstudio.core.data import (
+    BatchFinisher,
+    BatchLoader,
+    Normalizer,
+    channel_stats,
+    input_shape,
+    prepare_images,
+)
 from cnnstudio.core.datasets.registry import ImageData
 
 
@@ -47,7 +54,7 @@ def test_batches_cover_every_image_once_normalised_and_shuffled_repeatably():
             data.train_images,
             torch.arange(10),
             4,
-            norm,
+            BatchFinisher(norm, torch.device("cpu")),
             shuffle=True,
             generator=torch.Generator().manual_seed(seed),
         )
@@ -64,7 +71,6 @@ def test_batches_cover_every_image_once_normalised_and_shuffled_repeatably():
 
 def test_a_last_batch_of_one_image_is_dropped_for_batch_norm():
     data = make_data(n=9)
-    loader = BatchLoader(
-        data.train_images, data.train_labels, 4, Normalizer((0,) * 3, (1,) * 3), shuffle=False
-    )
+    finish = BatchFinisher(Normalizer((0,) * 3, (1,) * 3), torch.device("cpu"))
+    loader = BatchLoader(data.train_images, data.train_labels, 4, finish, shuffle=False)
     assert len(loader) == 2 and [len(y) for _, y in loader] == [4, 4]

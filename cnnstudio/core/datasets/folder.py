@@ -33,6 +33,7 @@ from cnnstudio.core.datasets.splits import stratified_split
 from cnnstudio.core.errors import DatasetError
 from cnnstudio.core.files import write_atomic
 from cnnstudio.core.params import AUTO, Param
+from cnnstudio.core.streaming import StreamedImages, fits_in_memory
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 _IGNORED = {"thumbs.db", "desktop.ini"}
@@ -92,6 +93,14 @@ class FolderSource(DatasetSource):
             maximum=0.5,
         ),
         Param("split_seed", "int", 0, "Seed of the training/validation draw.", minimum=0),
+        Param(
+            "stream",
+            "choice",
+            AUTO,
+            "Read images from disk every epoch instead of decoding "
+            "them into memory once; auto streams only what would not fit in memory.",
+            choices=(AUTO, "always", "never"),
+        ),
     )
 
     def native_shape(self, options: Mapping[str, Any]) -> tuple[int, int, int]:
@@ -105,14 +114,20 @@ class FolderSource(DatasetSource):
     def is_available(self, data_dir: Path | None = None) -> bool:
         return True  # nothing to download: the folder is chosen in the options
 
-    def load(self, options: Mapping[str, Any], data_dir: Path | None = None) -> ImageData:
+    def load(
+        self, options: Mapping[str, Any], data_dir: Path | None = None
+    ) -> ImageData | StreamedImages:
         root = _root(options)
         listing = _scan(root, read_headers=False)
         cache = _cache_path(root, listing, options, data_dir)
-        decoded = _read_cache(cache)
+        decoded = None if options["stream"] == "always" else _read_cache(cache)
         if decoded is None:
             scan = _scan(root)
-            decoded = _decode_all(scan, *_decode_settings(scan, options))
+            size, channels = _decode_settings(scan, options)
+            too_big = not fits_in_memory(len(scan.files), channels, size)
+            if options["stream"] == "always" or (options["stream"] == AUTO and too_big):
+                return _streamed(scan, size, channels, options)
+            decoded = _decode_all(scan, size, channels)
             _write_cache(cache, decoded)
         return _split(decoded, options)
 
@@ -238,17 +253,12 @@ def _decode_all(scan: _Scan, size: int, channels: int) -> dict[str, Any]:
         for file, result in zip(scan.files, results, strict=True)
         if isinstance(result, str)
     ]
-    counts = np.bincount([file.label for file, _ in kept], minlength=len(scan.class_names))
-    empty = [name for name, count in zip(scan.class_names, counts, strict=True) if count == 0]
-    if empty:
-        raise DatasetError(
-            f"class {empty[0]!r} has no readable image; add images to it or remove the folder."
-            + (f" ({len(skipped)} unreadable files in all.)" if skipped else "")
-        )
+    labels = torch.tensor([file.label for file, _ in kept], dtype=torch.int64)
+    _check_every_class_has_images(labels, scan.class_names, skipped)
     images = torch.from_numpy(np.stack([pixels for _, (pixels, _) in kept]))
     return {
         "images": images,
-        "labels": torch.tensor([file.label for file, _ in kept], dtype=torch.int64),
+        "labels": labels,
         "splits": [file.split or "" for file, _ in kept],
         "sizes": torch.tensor([original for _, (_, original) in kept], dtype=torch.int64),
         "paths": [str(file.path) for file, _ in kept],
@@ -257,18 +267,52 @@ def _decode_all(scan: _Scan, size: int, channels: int) -> dict[str, Any]:
     }
 
 
-def _split(decoded: dict[str, Any], options: Mapping[str, Any]) -> ImageData:
-    labels, splits = decoded["labels"], decoded["splits"]
-    if "train" in splits:
-        validation = "val" if "val" in splits else "test"
-        train_rows = torch.tensor([i for i, s in enumerate(splits) if s == "train"])
-        val_rows = torch.tensor([i for i, s in enumerate(splits) if s == validation])
-        if len(val_rows) == 0:
-            raise DatasetError("the val/ (or test/) folder holds no readable images.")
-    else:
-        train_rows, val_rows = stratified_split(
-            labels, options["val_fraction"], options["split_seed"]
+def _split_rows(
+    labels: torch.Tensor, splits: list[str], options: Mapping[str, Any]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Training and validation rows: the split folders if present, else a stratified draw."""
+    if "train" not in splits:
+        return stratified_split(labels, options["val_fraction"], options["split_seed"])
+    validation = "val" if "val" in splits else "test"
+    train_rows = torch.tensor([i for i, s in enumerate(splits) if s == "train"], dtype=torch.long)
+    val_rows = torch.tensor([i for i, s in enumerate(splits) if s == validation], dtype=torch.long)
+    if len(val_rows) == 0:
+        raise DatasetError("the val/ (or test/) folder holds no readable images.")
+    return train_rows, val_rows
+
+
+def _streamed(scan: _Scan, size: int, channels: int, options: Mapping[str, Any]) -> StreamedImages:
+    labels = torch.tensor([file.label for file in scan.files], dtype=torch.int64)
+    _check_every_class_has_images(labels, scan.class_names, scan.skipped)
+    train_rows, val_rows = _split_rows(labels, [f.split or "" for f in scan.files], options)
+    paths = [str(file.path) for file in scan.files]
+    return StreamedImages(
+        [paths[i] for i in train_rows.tolist()],
+        labels[train_rows],
+        [paths[i] for i in val_rows.tolist()],
+        labels[val_rows],
+        list(scan.class_names),
+        size,
+        channels,
+        skipped=list(scan.skipped),
+    )
+
+
+def _check_every_class_has_images(
+    labels: torch.Tensor, class_names: list[str], skipped: list[SkippedFile]
+) -> None:
+    counts = torch.bincount(labels, minlength=len(class_names)).tolist()
+    empty = [name for name, count in zip(class_names, counts, strict=True) if count == 0]
+    if empty:
+        raise DatasetError(
+            f"class {empty[0]!r} has no readable image; add images to it or remove the folder."
+            + (f" ({len(skipped)} unreadable files in all.)" if skipped else "")
         )
+
+
+def _split(decoded: dict[str, Any], options: Mapping[str, Any]) -> ImageData:
+    labels = decoded["labels"]
+    train_rows, val_rows = _split_rows(labels, decoded["splits"], options)
     images, sizes = decoded["images"], decoded["sizes"]
     return ImageData(
         images[train_rows],

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from cnnstudio.core.datasets.registry import ImageData, SkippedFile
+from cnnstudio.core.streaming import StreamedImages
 
 
 @dataclass(frozen=True)
@@ -85,18 +87,31 @@ class DatasetReport:
         return lines
 
 
-def inspect_data(data: ImageData) -> DatasetReport:
+def inspect_data(data: ImageData | StreamedImages) -> DatasetReport:
     classes = data.num_classes
+    streamed = isinstance(data, StreamedImages)
     return DatasetReport(
         class_names=list(data.class_names),
         train_counts=np.bincount(data.train_labels.numpy(), minlength=classes),
         val_counts=np.bincount(data.val_labels.numpy(), minlength=classes),
         image_shape=tuple(data.input_shape),
         skipped=list(data.skipped),
-        original_sizes=data.original_sizes,
-        duplicates=find_shared_images(data),
+        original_sizes=None if streamed else data.original_sizes,
+        duplicates=find_shared_files(data) if streamed else find_shared_images(data),
         paths=data.paths,
     )
+
+
+def find_shared_files(data: StreamedImages) -> list[tuple[int, int]]:
+    """(training row, validation row) pairs whose files hold the same bytes."""
+    first_seen: dict[bytes, int] = {}
+    for row, path in enumerate(data.train_paths):
+        first_seen.setdefault(_digest(Path(path).read_bytes()), row)
+    return [
+        (first_seen[key], row)
+        for row, path in enumerate(data.val_paths)
+        if (key := _digest(Path(path).read_bytes())) in first_seen
+    ]
 
 
 def find_shared_images(data: ImageData) -> list[tuple[int, int]]:
@@ -111,5 +126,6 @@ def find_shared_images(data: ImageData) -> list[tuple[int, int]]:
     ]
 
 
-def _digest(image: np.ndarray) -> bytes:
-    return hashlib.blake2b(image.tobytes(), digest_size=16).digest()
+def _digest(content: np.ndarray | bytes) -> bytes:
+    raw = content.tobytes() if isinstance(content, np.ndarray) else content
+    return hashlib.blake2b(raw, digest_size=16).digest()

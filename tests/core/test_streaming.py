@@ -1,0 +1,83 @@
+"""Training from disk when a folder would not fit in memory (forced here on a small folder)."""
+
+import torch
+
+from cnnstudio.core.data import BatchFinisher, Normalizer
+from cnnstudio.core.datasets import folder as folder_module
+from cnnstudio.core.datasets import get_source
+from cnnstudio.core.datasets.inspect import inspect_data
+from cnnstudio.core.engine import Trainer
+from cnnstudio.core.streaming import StreamedImages, StreamingLoader
+from tests.conftest import small_spec
+from tests.core.test_engine import Recorder
+from tests.core.test_folder_dataset import make_folder, options
+from tests.datafiles import write_image
+
+
+def folder_spec(root, **changes):
+    return small_spec(
+        dataset={"name": "folder", "options": options(root, **changes)},
+        training={"epochs": 1, "batch_size": 4},
+    )
+
+
+def test_forced_streaming_trains_through_worker_processes(tmp_path):
+    root = make_folder(tmp_path / "pets", per_class=8)
+    spec = folder_spec(root, stream="always", image_size=16)
+    data = get_source("folder").load(spec.dataset["options"], tmp_path / "data")
+    assert isinstance(data, StreamedImages) and data.input_shape == (3, 16, 16)
+    trainer = Trainer(spec, data)
+    assert isinstance(trainer.train_loader, StreamingLoader)
+    assert trainer.train_loader.loader.num_workers >= 1
+    recorder = Recorder()
+    result = trainer.fit([recorder])
+    assert result.status == "completed"
+    epoch = recorder.events[-2]
+    assert epoch.confusion.sum() == len(data.val_labels)
+
+
+def test_streamed_batches_equal_in_memory_batches(tmp_path):
+    root = make_folder(tmp_path / "pets", per_class=5)
+    source = get_source("folder")
+    memory = source.load(options(root, image_size=12, stream="never"), tmp_path / "data")
+    streamed = source.load(options(root, image_size=12, stream="always"), tmp_path / "data")
+    assert streamed.val_paths == memory.paths[len(memory.train_labels) :]
+    finish = BatchFinisher(Normalizer((0.5,) * 3, (0.2,) * 3), torch.device("cpu"))
+    loader = StreamingLoader(
+        streamed.val_paths, streamed.val_labels, 12, 3, 64, finish, shuffle=False, workers=0
+    )
+    ((batch, labels),) = list(loader)
+    assert torch.equal(labels, memory.val_labels)
+    assert torch.allclose(batch, finish(memory.val_images))
+
+
+def test_automatic_choice_streams_what_would_not_fit(tmp_path, monkeypatch):
+    root = make_folder(tmp_path / "pets")
+    monkeypatch.setattr(folder_module, "fits_in_memory", lambda *shape: False)
+    assert isinstance(get_source("folder").load(options(root)), StreamedImages)
+    monkeypatch.setattr(folder_module, "fits_in_memory", lambda *shape: True)
+    assert not isinstance(get_source("folder").load(options(root), tmp_path / "d"), StreamedImages)
+
+
+def test_a_file_that_breaks_during_training_is_left_out_and_listed(tmp_path):
+    root = make_folder(tmp_path / "pets", per_class=8)
+    spec = folder_spec(root, stream="always", image_size=16)
+    data = get_source("folder").load(spec.dataset["options"], tmp_path / "data")
+    victim = data.train_paths[0]
+    with open(victim, "wb") as handle:
+        handle.write(b"\x89PNG\r\n\x1a\n broken")
+    trainer = Trainer(spec, data)
+    assert trainer.fit().status == "completed"
+    assert list(trainer.train_loader.skipped) == [victim]
+
+
+def test_dataset_check_of_a_streamed_folder_finds_copied_files(tmp_path):
+    root = tmp_path / "set"
+    make_folder(root / "train", classes=("a", "b"), per_class=3)
+    for name, value in (("a", 250), ("b", 5)):
+        write_image(root / "val" / name / "v.png", (30, 30), value=value)
+    (root / "val" / "b" / "copy.jpg").write_bytes((root / "train" / "b" / "0.jpg").read_bytes())
+    data = get_source("folder").load(options(root, stream="always"))
+    report = inspect_data(data)
+    assert report.train_counts.tolist() == [3, 3] and report.val_counts.tolist() == [1, 2]
+    assert report.duplicates == [(3, 1)]  # train b/0.jpg is row 3; val b/copy.jpg is row 1
