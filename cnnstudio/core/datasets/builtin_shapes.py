@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from cnnstudio.core.datasets.registry import DatasetSource, ImageData, register
+from cnnstudio.core.datasets.registry import DatasetSource, ImageData
 from cnnstudio.core.params import Param
 
 SIZE = 32
@@ -152,4 +152,4 @@ def _split(count: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     return images, labels
 
 
-register(ShapesSource())
+SOURCES = (ShapesSource(),)

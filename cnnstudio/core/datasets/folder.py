@@ -28,7 +28,7 @@ import torch
 from PIL import Image
 
 from cnnstudio.core.datasets.locations import resolve_data_dir
-from cnnstudio.core.datasets.registry import DatasetSource, ImageData, SkippedFile, register
+from cnnstudio.core.datasets.registry import DatasetSource, ImageData, SkippedFile
 from cnnstudio.core.datasets.splits import stratified_split
 from cnnstudio.core.errors import DatasetError
 from cnnstudio.core.files import write_atomic
@@ -362,4 +362,4 @@ def _describe(error: Exception) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-register(FolderSource())
+SOURCES = (FolderSource(),)

@@ -75,27 +75,26 @@ class DatasetSource(ABC):
         return True
 
 
-_SOURCES: dict[str, DatasetSource] = {}
 DEFAULT_DATASET = "shapes"
-
-
-def register(source: DatasetSource) -> DatasetSource:
-    _SOURCES[source.name] = source
-    return source
+_SOURCES: dict[str, DatasetSource] = {}
 
 
 def get_source(name: str) -> DatasetSource:
-    _load_builtin_sources()
-    if name not in _SOURCES:
-        raise SpecError(f"unknown dataset {name!r}; available datasets: " + ", ".join(_SOURCES))
-    return _SOURCES[name]
+    sources = _sources()
+    if name not in sources:
+        raise SpecError(f"unknown dataset {name!r}; available datasets: " + ", ".join(sources))
+    return sources[name]
 
 
 def list_sources() -> list[DatasetSource]:
-    _load_builtin_sources()
-    return list(_SOURCES.values())
+    return list(_sources().values())
 
 
-def _load_builtin_sources() -> None:
-    # Imported here, not at module top, so each source module can import this registry.
-    from cnnstudio.core.datasets import builtin_shapes, folder, torchvision_sets  # noqa: F401
+def _sources() -> dict[str, DatasetSource]:
+    """Every source, built-in first, in a fixed order (imported here: they import this module)."""
+    if not _SOURCES:
+        from cnnstudio.core.datasets import builtin_shapes, folder, torchvision_sets
+
+        for source in (*builtin_shapes.SOURCES, *folder.SOURCES, *torchvision_sets.SOURCES):
+            _SOURCES[source.name] = source
+    return _SOURCES

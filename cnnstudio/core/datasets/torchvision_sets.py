@@ -19,7 +19,7 @@ import torch
 from torchvision import datasets as tv
 
 from cnnstudio.core.datasets.locations import resolve_data_dir
-from cnnstudio.core.datasets.registry import DatasetSource, ImageData, register
+from cnnstudio.core.datasets.registry import DatasetSource, ImageData
 from cnnstudio.core.datasets.splits import stratified_split
 from cnnstudio.core.errors import DatasetError
 from cnnstudio.core.params import Param
@@ -182,7 +182,7 @@ def _cifar(name: str, title: str, description: str, cls: type, classes) -> Torch
     )
 
 
-for _source in (
+SOURCES = (
     _mnist_like(
         "mnist",
         "MNIST",
@@ -233,5 +233,4 @@ for _source in (
             "http://ufldl.stanford.edu/housenumbers/ and place them in {dir}/SVHN/",
         ),
     ),
-):
-    register(_source)
+)
