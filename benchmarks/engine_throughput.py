@@ -1,6 +1,6 @@
 """Training throughput on CIFAR-shaped data (3x32x32, batch 32, Adam, the tutorial CNN).
 
-Three ways, side by side in one process, interleaved over several rounds (median reported):
+Three ways, side by side in one process, interleaved and rotated over rounds (median reported):
   tutorial  the classic pipeline: a dataset of PIL images, ToTensor and Normalize per sample,
             DataLoader(batch_size=32, shuffle=True)
   bare      a hand-written loop over a uint8 tensor: shuffle, index, normalise, step
@@ -130,9 +130,12 @@ def main() -> None:
     for way in ways.values():  # warm-up: lazy imports, allocator, thread pool, CUDA context
         way(images[:512], labels[:512], **run)
     results: dict[str, list[float]] = {name: [] for name in ways}
-    for _ in range(args.rounds):
-        for name, way in ways.items():
-            results[name].append(way(images, labels, **run))
+    names = list(ways)
+    for round_index in range(args.rounds):
+        # Interleaved and rotated: drift, and the slot after the DataLoader baseline (measured
+        # slower), fall on every way in turn.
+        for name in names[round_index:] + names[:round_index]:
+            results[name].append(ways[name](images, labels, **run))
     median = {name: statistics.median(values) for name, values in results.items()}
 
     where = torch.cuda.get_device_name() if args.device.startswith("cuda") else "CPU"
