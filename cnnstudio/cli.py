@@ -25,8 +25,9 @@ def run(argv: list[str]) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return 0
+        from cnnstudio.gui.app import run_gui  # Qt is imported only for the window
+
+        return run_gui()
     try:
         return args.handler(args)
     except CnnstudioError as error:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from cnnstudio.core.callbacks import Callback
@@ -35,7 +36,7 @@ class RunFolderWriter(Callback):
     def __init__(self, folder: str | Path, spec: RunSpec) -> None:
         self.folder = Path(folder)
         self.spec = spec
-        self.rows: list[dict[str, float]] = []
+        self.epochs: list[EpochEnded] = []
         self.matrices: dict[str, list[list[int]]] = {}
         self.class_names: list[str] = []
 
@@ -44,24 +45,8 @@ class RunFolderWriter(Callback):
         write_atomic(self.folder / "spec.json", self.spec.to_json())
 
     def on_epoch_end(self, event: EpochEnded) -> None:
-        self.rows.append(
-            {
-                "epoch": event.epoch,
-                "train_loss": event.train_loss,
-                "train_accuracy": event.train_accuracy,
-                "val_loss": event.val_loss,
-                "val_accuracy": event.val_accuracy,
-                "val_top5_accuracy": event.val_top5_accuracy,
-                "val_macro_f1": event.per_class.macro_f1,
-                "lr": event.lr,
-                "seconds": event.seconds,
-            }
-        )
-        text = io.StringIO()
-        writer = csv.DictWriter(text, METRIC_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({key: _round(value) for key, value in row.items()} for row in self.rows)
-        write_atomic(self.folder / "metrics.csv", text.getvalue())
+        self.epochs.append(event)
+        write_atomic(self.folder / "metrics.csv", metrics_csv(self.epochs))
         self.matrices[str(event.epoch)] = event.confusion.tolist()
         document = {
             "class_names": self.class_names,
@@ -83,5 +68,22 @@ class RunFolderWriter(Callback):
         write_atomic(self.folder / "summary.json", json.dumps(summary, indent=2) + "\n")
 
 
-def _round(value: float) -> float | int:
-    return value if isinstance(value, int) else round(value, 6)
+def metrics_csv(epochs: Sequence[EpochEnded]) -> str:
+    """The text of metrics.csv: a header and one row per epoch."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(METRIC_COLUMNS)
+    for e in epochs:
+        values = (
+            e.epoch,
+            e.train_loss,
+            e.train_accuracy,
+            e.val_loss,
+            e.val_accuracy,
+            e.val_top5_accuracy,
+            e.per_class.macro_f1,
+            e.lr,
+            e.seconds,
+        )
+        writer.writerow([v if isinstance(v, int) else round(v, 6) for v in values])
+    return text.getvalue()

@@ -1,0 +1,75 @@
+"""Owns the training run's thread: starts it, forwards stop and pause, and cleans up."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal
+
+from cnnstudio.core.control import TrainingControl
+from cnnstudio.core.datasets.registry import ImageData
+from cnnstudio.core.spec import RunSpec
+from cnnstudio.gui.worker import TrainingWorker
+
+
+class RunController(QObject):
+    """One run at a time. Stop and pause set thread-safe flags directly: the worker's `run`
+    blocks its thread's event loop, so it could not receive queued calls."""
+
+    running_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.thread: QThread | None = None
+        self.worker: TrainingWorker | None = None
+        self.control: TrainingControl | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None
+
+    def start(self, spec: RunSpec, data: ImageData | None) -> TrainingWorker:
+        if self.running:
+            raise RuntimeError("a run is already in progress")
+        self.control = TrainingControl()
+        thread = QThread()
+        worker = TrainingWorker(spec, data, self.control)  # no parent: it moves to the thread
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        # Direct: quit() is thread-safe, and a queued call could not reach a GUI thread that is
+        # blocked in wait() while the window closes.
+        worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        thread.finished.connect(worker.deleteLater)
+        thread.finished.connect(thread.deleteLater)
+        thread.finished.connect(self._on_thread_finished)
+        self.thread, self.worker = thread, worker
+        thread.start()
+        self.running_changed.emit(True)
+        return worker
+
+    def stop(self) -> None:
+        if self.control is not None:
+            self.control.request_stop()
+
+    def pause(self) -> None:
+        if self.control is not None:
+            self.control.pause()
+
+    def resume(self) -> None:
+        if self.control is not None:
+            self.control.resume()
+
+    @property
+    def paused(self) -> bool:
+        return self.control is not None and self.control.paused
+
+    def shutdown(self) -> None:
+        """Stop the run and wait for its thread (the window is closing)."""
+        if self.thread is not None:
+            self.stop()
+            self.thread.wait()
+            self._on_thread_finished()
+
+    def _on_thread_finished(self) -> None:
+        if self.thread is None:
+            return
+        self.thread = self.worker = None
+        self.running_changed.emit(False)

@@ -1,0 +1,57 @@
+"""uint8 image arrays (C, H, W) to Qt pixmaps, and a grid of captioned thumbnails."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+
+
+def to_pixmap(image: np.ndarray, size: int = 64) -> QPixmap:
+    """A (C, H, W) uint8 array as a pixmap scaled to `size` pixels, crisp (no smoothing)."""
+    if image.shape[0] == 1:
+        pixels = np.ascontiguousarray(image[0])
+        height, width = pixels.shape
+        qimage = QImage(pixels.data, width, height, width, QImage.Format.Format_Grayscale8)
+    else:
+        pixels = np.ascontiguousarray(image[:3].transpose(1, 2, 0))
+        height, width, _ = pixels.shape
+        qimage = QImage(pixels.data, width, height, 3 * width, QImage.Format.Format_RGB888)
+    # copy(): QImage does not own the numpy buffer
+    return QPixmap.fromImage(qimage.copy()).scaled(
+        size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation
+    )
+
+
+class ThumbnailGrid(QWidget):
+    """Images in rows of `columns`, each with an optional caption below it."""
+
+    def __init__(self, columns: int = 8, size: int = 56, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.columns, self.size = columns, size
+        self.grid = QGridLayout(self)
+        self.grid.setSpacing(4)
+
+    def show_images(self, images: Sequence[np.ndarray], captions: Sequence[str] = ()) -> None:
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        for index, image in enumerate(images):
+            cell = QWidget()
+            column = QVBoxLayout(cell)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(1)
+            picture = QLabel()
+            picture.setPixmap(to_pixmap(image, self.size))
+            column.addWidget(picture, alignment=Qt.AlignmentFlag.AlignHCenter)
+            if index < len(captions):
+                text = QLabel(captions[index])
+                text.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+                text.setWordWrap(True)
+                text.setMaximumWidth(self.size + 40)
+                column.addWidget(text)
+            self.grid.addWidget(cell, index // self.columns, index % self.columns)

@@ -1,0 +1,44 @@
+"""What the window shows about a dataset, computed on a worker thread (it uses torch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from cnnstudio.core.augment import preview_augmentation
+from cnnstudio.core.datasets.inspect import DatasetReport, inspect_data
+from cnnstudio.core.datasets.registry import ImageData
+from cnnstudio.core.prepare import load_dataset
+from cnnstudio.core.spec import RunSpec
+from cnnstudio.core.streaming import StreamedImages
+
+SAMPLES_PER_CLASS = 8
+CLASSES_SHOWN = 10
+PREVIEW_COUNT = 16
+
+
+@dataclass
+class LoadedDataset:
+    data: ImageData | StreamedImages
+    report: DatasetReport
+    samples: list[tuple[str, list[np.ndarray]]]  # (class name, a few of its training images)
+
+
+def load_for_display(spec: RunSpec) -> LoadedDataset:
+    data = load_dataset(spec)
+    samples = []
+    if isinstance(data, ImageData):
+        labels = data.train_labels.numpy()
+        images = data.train_images.numpy()
+        for index, name in enumerate(data.class_names[:CLASSES_SHOWN]):
+            rows = np.flatnonzero(labels == index)[:SAMPLES_PER_CLASS]
+            samples.append((name, [images[r] for r in rows]))
+    return LoadedDataset(data, inspect_data(data), samples)
+
+
+def augmentation_preview(data: Any, settings: dict, seed: int) -> list[np.ndarray]:
+    if not isinstance(data, ImageData):
+        return []
+    return list(preview_augmentation(data.train_images[:PREVIEW_COUNT], settings, seed).numpy())

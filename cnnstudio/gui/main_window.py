@@ -1,0 +1,422 @@
+"""The studio window: settings on the left, live views of the run on the right."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cnnstudio.core.data import input_shape
+from cnnstudio.core.datasets.download import download_dataset
+from cnnstudio.core.datasets.registry import ImageData, get_source
+from cnnstudio.core.device import available_devices
+from cnnstudio.core.errors import CnnstudioError
+from cnnstudio.core.events import BatchEnded, EpochEnded, FitEnded, FitStarted
+from cnnstudio.core.spec import RunSpec
+from cnnstudio.gui.controller import RunController
+from cnnstudio.gui.images import ThumbnailGrid
+from cnnstudio.gui.jobs import JobRunner
+from cnnstudio.gui.loading import LoadedDataset, augmentation_preview, load_for_display
+from cnnstudio.gui.panels.dataset_panel import DatasetPanel
+from cnnstudio.gui.panels.model_panel import ModelPanel
+from cnnstudio.gui.panels.training_panel import TrainingPanel
+from cnnstudio.gui.views.class_table import ClassTable
+from cnnstudio.gui.views.confusion import ConfusionView
+from cnnstudio.gui.views.curves import CurvesView
+from cnnstudio.gui.views.mistakes import MistakesView
+
+REDRAW_INTERVAL_MS = 33  # views redraw from a ~30 Hz timer, never once per signal
+RELOAD_DELAY_MS = 300  # wait for typing to pause before reloading a dataset
+
+
+def _scrolling(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setWidget(widget)
+    return area
+
+
+class MainWindow(QMainWindow):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWindowTitle("cnnstudio")
+        self.setAcceptDrops(True)
+        self.settings = QSettings()
+        self.spec = self._restored_spec()
+        self.jobs = JobRunner(self)
+        self.controller = RunController(self)
+        self.loaded: LoadedDataset | None = None
+        self.loaded_key: str | None = None
+        self.dataset_problem: str | None = None
+        self.run_data: ImageData | None = None
+        self.epochs: list[EpochEnded] = []
+        self.class_names: list[str] = []
+        self.run_started = 0.0
+        self.preview_seed = 0
+
+        self.dataset_panel = DatasetPanel(self.spec)
+        self.model_panel = ModelPanel(self.spec.layers)
+        self.training_panel = TrainingPanel(self.spec)
+        self.settings_tabs = QTabWidget()
+        self.settings_tabs.addTab(_scrolling(self.dataset_panel), "Dataset")
+        self.settings_tabs.addTab(self.model_panel, "Model")
+        self.settings_tabs.addTab(_scrolling(self.training_panel), "Training")
+
+        self.curves = CurvesView()
+        self.confusion = ConfusionView()
+        self.class_table = ClassTable()
+        self.mistakes = MistakesView()
+        self.view_tabs = QTabWidget()
+        self.view_tabs.addTab(self.curves, "Curves")
+        self.view_tabs.addTab(self.confusion, "Confusion matrix")
+        self.view_tabs.addTab(self.class_table, "Per class")
+        self.view_tabs.addTab(self.mistakes, "Mistakes")
+
+        self.train_button = QPushButton("Train")
+        self.pause_button = QPushButton("Pause")
+        self.stop_button = QPushButton("Stop")
+        self.progress = QProgressBar()
+        self.progress.setFormat("%p%")
+        self.progress_label = QLabel("Ready.")
+        self.reason_label = QLabel()
+        self.reason_label.setWordWrap(True)
+        self.reason_label.setStyleSheet("color: #b00020;")
+        controls = QHBoxLayout()
+        for button in (self.train_button, self.pause_button, self.stop_button):
+            controls.addWidget(button)
+        controls.addWidget(self.progress, 1)
+        right = QWidget()
+        right_column = QVBoxLayout(right)
+        right_column.addLayout(controls)
+        right_column.addWidget(self.progress_label)
+        right_column.addWidget(self.reason_label)
+        right_column.addWidget(self.view_tabs, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.settings_tabs)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(self.splitter)
+        self.device_label = QLabel()
+        self.statusBar().addPermanentWidget(self.device_label)
+
+        self.redraw_timer = QTimer(self)
+        self.redraw_timer.setInterval(REDRAW_INTERVAL_MS)
+        self.reload_timer = QTimer(self)
+        self.reload_timer.setSingleShot(True)
+        self.reload_timer.setInterval(RELOAD_DELAY_MS)
+        self._connect_signals()
+        self._restore_geometry()
+        self.redraw_timer.start()
+        self._set_running(False)
+        self._on_dataset_edited()
+
+    def _connect_signals(self) -> None:
+        self.dataset_panel.changed.connect(self._on_dataset_edited)
+        self.dataset_panel.download_requested.connect(self._on_download_requested)
+        self.dataset_panel.preview_requested.connect(self._on_preview_requested)
+        self.model_panel.changed.connect(self._on_settings_edited)
+        self.training_panel.changed.connect(self._on_settings_edited)
+        self.train_button.clicked.connect(self._on_train_clicked)
+        self.pause_button.clicked.connect(self._on_pause_clicked)
+        self.stop_button.clicked.connect(self.controller.stop)
+        self.controller.running_changed.connect(self._set_running)
+        self.confusion.cell_clicked.connect(self._on_confusion_cell_clicked)
+        self.redraw_timer.timeout.connect(self._on_redraw_timer)
+        self.reload_timer.timeout.connect(self._load_dataset)
+
+    # -- settings -----------------------------------------------------------------------------
+    def _collect_spec(self) -> None:
+        self.dataset_panel.write_into(self.spec)
+        self.training_panel.write_into(self.spec)
+        self.spec.layers = list(self.model_panel.layers)
+
+    def _dataset_key(self) -> str:
+        return json.dumps(self.spec.dataset, sort_keys=True)
+
+    def _on_dataset_edited(self) -> None:
+        self._collect_spec()
+        if self._dataset_key() != self.loaded_key:
+            self.loaded, self.dataset_problem = None, None
+            self.reload_timer.start()
+        self._update_model_input()
+        self._update_train_button()
+
+    def _on_settings_edited(self) -> None:
+        self._collect_spec()
+        self._update_train_button()
+
+    def _update_model_input(self) -> None:
+        """Tell the model editor what input the stack gets, as soon as it is known."""
+        source = get_source(self.spec.dataset["name"])
+        native, classes = None, 0
+        if self.loaded is not None:
+            native, classes = self.loaded.data.input_shape, self.loaded.data.num_classes
+        elif not source.needs_path:
+            options = self.spec.dataset["options"]
+            native, classes = source.native_shape(options), len(source.class_names(options))
+        shape = input_shape(native, self.spec.input) if native else None
+        self.model_panel.set_input(shape, classes)
+
+    def train_blocked_reason(self) -> str | None:
+        """Why Train is disabled, in words; None when a run can start."""
+        try:
+            RunSpec.from_dict(self.spec.to_dict())
+        except CnnstudioError as error:
+            return str(error)
+        if self.dataset_problem:
+            return self.dataset_problem
+        return self.model_panel.problem
+
+    def _update_train_button(self) -> None:
+        reason = None if self.controller.running else self.train_blocked_reason()
+        self.train_button.setEnabled(not self.controller.running and reason is None)
+        self.train_button.setToolTip(reason or "Train this network")
+        self.reason_label.setText(f"Cannot train yet: {reason}" if reason else "")
+
+    # -- dataset loading, download and preview (worker threads) --------------------------------
+    def _load_dataset(self) -> None:
+        spec, key = RunSpec.from_dict(self.spec.to_dict()), self._dataset_key()
+        source = get_source(spec.dataset["name"])
+        if source.needs_path and not spec.dataset["options"].get("path"):
+            self.dataset_panel.show_problem("Choose a folder, or drop one on the window.")
+            return
+        self.dataset_panel.show_busy(f"Loading {source.title}...")
+        self.jobs.start(
+            lambda: (key, load_for_display(spec)),
+            self._on_dataset_loaded,
+            self._on_dataset_failed,
+        )
+
+    def _on_dataset_loaded(self, result: tuple[str, LoadedDataset]) -> None:
+        key, loaded = result
+        if key != self._dataset_key():
+            return  # the settings changed while loading; a newer load is on its way
+        self.loaded, self.loaded_key, self.dataset_problem = loaded, key, None
+        self.dataset_panel.show_dataset(loaded.report, loaded.samples)
+        self._update_model_input()
+        self._update_train_button()
+        self._on_preview_requested()
+
+    def _on_dataset_failed(self, message: str) -> None:
+        self.dataset_problem = message
+        self.dataset_panel.show_problem(message)
+        self.dataset_panel.show_availability()
+        self._update_train_button()
+
+    def _on_download_requested(self) -> None:
+        name, where = self.spec.dataset["name"], self.spec.dataset["data_dir"]
+        self.dataset_panel.show_downloading(True)
+        self.dataset_panel.show_busy(f"Downloading {get_source(name).title}...")
+        self.jobs.start(
+            lambda: download_dataset(name, where), self._on_downloaded, self._on_download_failed
+        )
+
+    def _on_downloaded(self, _where: object) -> None:
+        self.dataset_panel.show_downloading(False)
+        self.dataset_panel.show_availability()
+        self.loaded_key = None
+        self._load_dataset()
+
+    def _on_download_failed(self, message: str) -> None:
+        self.dataset_panel.show_downloading(False)
+        self.dataset_panel.show_problem(message)
+        QMessageBox.warning(self, "Download failed", message)
+
+    def _on_preview_requested(self) -> None:
+        if self.loaded is None:
+            return
+        self._collect_spec()
+        self.preview_seed += 1
+        data, settings, seed = self.loaded.data, dict(self.spec.augment), self.preview_seed
+        self.jobs.start(
+            lambda: augmentation_preview(data, settings, seed),
+            self.dataset_panel.show_preview,
+            lambda message: None,
+        )
+
+    # -- a run --------------------------------------------------------------------------------
+    def _on_train_clicked(self) -> None:
+        self._collect_spec()
+        if self.train_blocked_reason() is not None:
+            return
+        spec = RunSpec.from_dict(self.spec.to_dict())
+        data = self.loaded.data if self.loaded and self.loaded_key == self._dataset_key() else None
+        self.epochs = []
+        self.run_data = None
+        self.progress.setValue(0)
+        self.progress_label.setText("Starting...")
+        worker = self.controller.start(spec, data)
+        worker.data_ready.connect(self._on_run_data_ready)
+        worker.fit_started.connect(self._on_fit_started)
+        worker.batches_ended.connect(self._on_batches_ended)
+        worker.epoch_ended.connect(self._on_epoch_ended)
+        worker.fit_ended.connect(self._on_fit_ended)
+        worker.failed.connect(self._on_run_failed)
+
+    def _on_pause_clicked(self) -> None:
+        if self.controller.paused:
+            self.controller.resume()
+            self.pause_button.setText("Pause")
+        else:
+            self.controller.pause()
+            self.pause_button.setText("Resume")
+            self.progress_label.setText(self.progress_label.text() + "  (paused)")
+
+    def _set_running(self, running: bool) -> None:
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        self.pause_button.setText("Pause")
+        for panel in (self.dataset_panel, self.model_panel, self.training_panel):
+            panel.setEnabled(not running)
+        if not running:
+            self.device_label.setText(f"Device: {available_devices()[0].description}")
+        self._update_train_button()
+
+    def _on_run_data_ready(self, data: object) -> None:
+        self.run_data = data if isinstance(data, ImageData) else None
+
+    def _on_fit_started(self, event: FitStarted) -> None:
+        self.run_started = time.monotonic()
+        self.class_names = list(event.class_names)
+        self.curves.clear()
+        self.confusion.clear(self.class_names)
+        self.device_label.setText(
+            f"Device: {event.device}" + (", mixed precision" if event.mixed_precision else "")
+        )
+        self.progress.setRange(0, event.epochs * event.batches_per_epoch)
+        self.progress.setValue((event.first_epoch - 1) * event.batches_per_epoch)
+
+    def _on_batches_ended(self, batches: list[BatchEnded]) -> None:
+        self.curves.add_batches(batches)
+        last = batches[-1]
+        done = (last.epoch - 1) * last.batches_per_epoch + last.batch
+        self.progress.setValue(done)
+        elapsed = time.monotonic() - self.run_started
+        remaining = elapsed / done * (self.progress.maximum() - done) if done else 0
+        self.progress_label.setText(
+            f"Epoch {last.epoch}, batch {last.batch} of {last.batches_per_epoch}   "
+            f"elapsed {_clock(elapsed)}   left about {_clock(remaining)}   "
+            f"{last.images_per_second:,.0f} images/s   loss {last.loss:.3f}"
+        )
+
+    def _on_epoch_ended(self, event: EpochEnded) -> None:
+        self.epochs.append(event)
+        self.curves.add_epoch(event)
+        self.confusion.add_epoch(event.confusion)
+        self.class_table.show_epoch(event, self.class_names)
+        if self.run_data is not None:
+            self.mistakes.show_epoch(
+                event,
+                self.run_data.val_images.numpy(),
+                self.run_data.val_labels.numpy(),
+                self.class_names,
+            )
+
+    def _on_fit_ended(self, event: FitEnded) -> None:
+        best = (
+            f"; best validation accuracy {event.best_val_accuracy:.1%} at epoch {event.best_epoch}"
+            if event.best_epoch
+            else ""
+        )
+        words = {"completed": "Finished", "stopped": "Stopped", "failed": "Failed"}
+        detail = f" ({event.reason})" if event.status == "stopped" else ""
+        self.progress_label.setText(
+            f"{words[event.status]} after {event.epochs_completed} epoch(s), "
+            f"{_clock(event.seconds)}{detail}{best}."
+        )
+
+    def _on_run_failed(self, message: str) -> None:
+        QMessageBox.warning(self, "Training stopped", message)
+
+    def _on_redraw_timer(self) -> None:
+        self.curves.refresh()
+        self.confusion.refresh()
+
+    def _on_confusion_cell_clicked(self, epoch: int, true: int, predicted: int) -> None:
+        if self.run_data is None or epoch > len(self.epochs):
+            return
+        labels = self.run_data.val_labels.numpy()
+        event = self.epochs[epoch - 1]
+        rows = np.flatnonzero((labels == true) & (event.val_predictions == predicted))
+        dialog = QDialog(self)
+        dialog.setWindowTitle(
+            f"Epoch {epoch}: true {self.class_names[true]}, predicted "
+            f"{self.class_names[predicted]} ({len(rows)} images)"
+        )
+        grid = ThumbnailGrid(columns=10, size=64)
+        images = self.run_data.val_images.numpy()
+        grid.show_images(
+            [images[r] for r in rows[:200]], [f"{event.val_confidence[r]:.0%}" for r in rows[:200]]
+        )
+        QVBoxLayout(dialog).addWidget(_scrolling(grid))
+        dialog.resize(760, 520)
+        dialog.show()
+
+    # -- the window ---------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        from pathlib import Path
+
+        path = Path(event.mimeData().urls()[0].toLocalFile())
+        if path.is_dir():
+            self.settings_tabs.setCurrentIndex(0)
+            self.dataset_panel.set_folder(str(path))
+        else:
+            QMessageBox.information(
+                self, "Not a folder", "Drop a folder with one subfolder of images per class."
+            )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.redraw_timer.stop()
+        self.controller.shutdown()  # stops the run at its next batch and waits
+        self.jobs.wait_all()
+        self._collect_spec()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.setValue("spec", self.spec.to_json())
+        super().closeEvent(event)
+
+    def _restored_spec(self) -> RunSpec:
+        text = self.settings.value("spec")
+        if text:
+            try:
+                return RunSpec.from_dict(json.loads(text))
+            except (ValueError, CnnstudioError):
+                pass  # a spec from an older or damaged settings file: start fresh
+        return replace(RunSpec(), training={**RunSpec().training, "epochs": 5})
+
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1360, 860)
+        splitter = self.settings.value("window/splitter")
+        if splitter is None or not self.splitter.restoreState(splitter):
+            self.splitter.setSizes([520, 840])
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"

@@ -1,0 +1,1 @@
+"""The editing side of the window: dataset, model and training settings."""

@@ -1,0 +1,133 @@
+"""An editor built from `Param` descriptions: the same schema that validates the spec lays out the
+form, so every setting has its range, its default and its one-sentence help as a tooltip."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLineEdit,
+    QSpinBox,
+    QWidget,
+)
+
+from cnnstudio.core.params import AUTO, Param
+
+_INT_LIMIT = 1_000_000
+_FLOAT_LIMIT = 1e6
+
+
+class ParamForm(QWidget):
+    """A form for `params`; `changed` fires on every edit, `values()` reads them back."""
+
+    changed = Signal()
+
+    def __init__(
+        self, params: Iterable[Param], values: Mapping[str, Any], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.params = tuple(params)
+        self.editors: dict[str, QWidget] = {}
+        layout = QFormLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for param in self.params:
+            editor = _editor_for(param)
+            editor.setToolTip(param.help)
+            self.editors[param.name] = editor
+            layout.addRow(param.name.replace("_", " "), editor)
+            _connect(editor, self._emit_changed)
+        self.set_values(values)
+
+    def _emit_changed(self, *_value: object) -> None:
+        self.changed.emit()
+
+    def values(self) -> dict[str, Any]:
+        return {p.name: _read(p, self.editors[p.name]) for p in self.params}
+
+    def set_values(self, values: Mapping[str, Any]) -> None:
+        for param in self.params:
+            editor = self.editors[param.name]
+            editor.blockSignals(True)
+            _write(param, editor, values.get(param.name, param.default))
+            editor.blockSignals(False)
+
+
+def _special(param: Param) -> str | None:
+    """The word shown at the bottom of a spin box's range, if the param has one."""
+    if param.auto:
+        return AUTO
+    if param.optional:
+        return "off"
+    return None
+
+
+def _editor_for(param: Param) -> QWidget:
+    if param.kind == "bool":
+        return QCheckBox()
+    if param.kind == "choice":
+        combo = QComboBox()
+        for choice in param.choices:
+            combo.addItem(str(choice), choice)
+        return combo
+    if param.kind == "str":
+        return QLineEdit()
+    special = _special(param)
+    if param.kind == "int":
+        box = QSpinBox()
+        low = int(param.minimum if param.minimum is not None else -_INT_LIMIT)
+        box.setRange(low - 1 if special else low, int(param.maximum or _INT_LIMIT))
+    else:
+        box = QDoubleSpinBox()
+        box.setDecimals(6 if (param.maximum or 1) <= 10 else 3)
+        low = param.minimum if param.minimum is not None else (param.above or 0.0)
+        step = 10 ** -box.decimals()
+        if param.above is not None and param.minimum is None:
+            low += step  # strictly above
+        box.setRange(low - step if special else low, param.maximum or _FLOAT_LIMIT)
+        box.setSingleStep(0.001 if (param.maximum or 1) <= 10 else 0.1)
+    if special:
+        box.setSpecialValueText(special)
+    box.setKeyboardTracking(True)
+    return box
+
+
+def _connect(editor: QWidget, slot) -> None:
+    if isinstance(editor, QCheckBox):
+        editor.toggled.connect(slot)
+    elif isinstance(editor, QComboBox):
+        editor.currentIndexChanged.connect(slot)
+    elif isinstance(editor, QLineEdit):
+        editor.editingFinished.connect(slot)
+    else:
+        editor.valueChanged.connect(slot)
+
+
+def _read(param: Param, editor: QWidget) -> Any:
+    if isinstance(editor, QCheckBox):
+        return editor.isChecked()
+    if isinstance(editor, QComboBox):
+        return editor.currentData()
+    if isinstance(editor, QLineEdit):
+        return editor.text().strip() or None
+    if _special(param) and editor.value() == editor.minimum():
+        return AUTO if param.auto else None
+    return int(editor.value()) if param.kind == "int" else float(editor.value())
+
+
+def _write(param: Param, editor: QWidget, value: Any) -> None:
+    if isinstance(editor, QCheckBox):
+        editor.setChecked(bool(value))
+    elif isinstance(editor, QComboBox):
+        editor.setCurrentIndex(max(0, editor.findData(value)))
+    elif isinstance(editor, QLineEdit):
+        editor.setText("" if value is None else str(value))
+    elif value in (AUTO, None):
+        editor.setValue(editor.minimum())
+    else:
+        editor.setValue(value)

@@ -1,0 +1,1 @@
+"""Live views of a run: curves, confusion matrix, per-class table, mistakes."""

@@ -1,0 +1,169 @@
+"""Loss, accuracy and learning-rate curves that grow while training.
+
+Items are created once and fed with `setData` from growing numpy buffers; clip-to-view and peak
+downsampling keep long runs smooth. Batches are drawn raw (faint) and smoothed; validation per epoch
+with markers; a vertical line marks the best epoch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+import pyqtgraph.exporters
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from cnnstudio.core.events import BatchEnded, EpochEnded
+from cnnstudio.core.files import write_atomic
+from cnnstudio.core.run_folder import metrics_csv
+
+SMOOTHING = 0.9  # exponential moving average weight for the smoothed batch curves
+TRAIN, VAL = (70, 130, 230), (235, 120, 40)
+
+
+class GrowingSeries:
+    """x and y values in a numpy buffer that doubles when full."""
+
+    def __init__(self) -> None:
+        self.x = np.empty(1024)
+        self.y = np.empty(1024)
+        self.count = 0
+
+    def append(self, x: float, y: float) -> None:
+        if self.count == len(self.x):
+            self.x = np.resize(self.x, 2 * self.count)
+            self.y = np.resize(self.y, 2 * self.count)
+        self.x[self.count], self.y[self.count] = x, y
+        self.count += 1
+
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.x[: self.count], self.y[: self.count]
+
+
+class CurvesView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.layout_widget = pg.GraphicsLayoutWidget()
+        self.layout_widget.setBackground("w")
+        self.plots = {}
+        for row, (name, title) in enumerate(
+            (("loss", "Loss"), ("accuracy", "Accuracy"), ("lr", "Learning rate"))
+        ):
+            plot = self.layout_widget.addPlot(row=row, col=0, title=title)
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.setClipToView(True)
+            plot.setDownsampling(mode="peak")
+            plot.setLabel("bottom", "epoch")
+            plot.addLegend(offset=(-10, 10))
+            self.plots[name] = plot
+        self.plots["accuracy"].setYRange(0, 1)
+        self.plots["lr"].setMaximumHeight(160)
+        self.plots["lr"].setLogMode(y=True)  # schedules span decades
+        self.series: dict[str, GrowingSeries] = {}
+        self.items: dict[str, pg.PlotDataItem] = {}
+        faint = pg.mkPen((*TRAIN, 70), width=1)
+        for metric in ("loss", "accuracy"):
+            self._add(metric, "batch", faint, None)
+            self._add(metric, "smoothed", pg.mkPen(TRAIN, width=2), "training")
+            self._add(metric, "val", pg.mkPen(VAL, width=2), "validation", symbol="o")
+        self._add("lr", "lr", pg.mkPen((90, 160, 90), width=2), None)
+        dashed = pg.mkPen((40, 160, 40), style=Qt.PenStyle.DashLine)
+        self.best_line = pg.InfiniteLine(angle=90, pen=dashed)
+        self.best_line.setVisible(False)
+        self.plots["accuracy"].addItem(self.best_line)
+        self.smoothed = {"loss": None, "accuracy": None}
+        self.epochs: list[EpochEnded] = []
+        self.dirty = False
+
+        save_plots = QPushButton("Save plots...")
+        save_plots.clicked.connect(self._save_plots)
+        save_data = QPushButton("Save data (CSV)...")
+        save_data.clicked.connect(self._save_csv)
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        buttons.addWidget(save_plots)
+        buttons.addWidget(save_data)
+        column = QVBoxLayout(self)
+        column.addWidget(self.layout_widget)
+        column.addLayout(buttons)
+
+    def _add(self, metric: str, kind: str, pen, name: str | None, symbol=None) -> None:
+        key = f"{metric}:{kind}"
+        self.series[key] = GrowingSeries()
+        options = {"symbol": symbol, "symbolSize": 7, "symbolBrush": VAL} if symbol else {}
+        self.items[key] = self.plots[metric].plot(pen=pen, name=name, **options)
+
+    def clear(self) -> None:
+        for series in self.series.values():
+            series.count = 0
+        self.smoothed = {"loss": None, "accuracy": None}
+        self.epochs = []
+        self.best_line.setVisible(False)
+        self.dirty = True
+
+    def add_batches(self, batches: list[BatchEnded]) -> None:
+        for event in batches:
+            x = event.epoch - 1 + event.batch / event.batches_per_epoch
+            for metric, value in (("loss", event.loss), ("accuracy", event.accuracy)):
+                self.series[f"{metric}:batch"].append(x, value)
+                previous = self.smoothed[metric]
+                smooth = (
+                    value if previous is None else SMOOTHING * previous + (1 - SMOOTHING) * value
+                )
+                self.smoothed[metric] = smooth
+                self.series[f"{metric}:smoothed"].append(x, smooth)
+            self.series["lr:lr"].append(x, event.lr)
+        self.dirty = True
+
+    def add_epoch(self, event: EpochEnded) -> None:
+        self.epochs.append(event)
+        self.series["loss:val"].append(event.epoch, event.val_loss)
+        self.series["accuracy:val"].append(event.epoch, event.val_accuracy)
+        self.best_line.setValue(event.best_epoch)
+        self.best_line.setVisible(True)
+        self.dirty = True
+
+    def refresh(self) -> None:
+        """Push buffered points to the plot items (called from the window's redraw timer)."""
+        if not self.dirty:
+            return
+        for key, item in self.items.items():
+            item.setData(*self.series[key].data())
+        self.dirty = False
+
+    def _save_plots(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save plots", "curves.png", "PNG image (*.png);;SVG drawing (*.svg)"
+        )
+        if path:
+            self.save_plots(Path(path))
+
+    def save_plots(self, path: Path) -> None:
+        """PNG through pyqtgraph's exporter; SVG through Qt's own generator (pyqtgraph's SVG
+        exporter fails on the path data current Qt writes)."""
+        scene = self.layout_widget.scene()
+        if path.suffix.lower() != ".svg":
+            pg.exporters.ImageExporter(scene).export(str(path))
+            return
+        area = scene.itemsBoundingRect()
+        generator = QSvgGenerator()
+        generator.setFileName(str(path))
+        generator.setSize(area.size().toSize())
+        generator.setViewBox(area)
+        generator.setTitle("cnnstudio training curves")
+        painter = QPainter(generator)
+        scene.render(painter, area, area)
+        painter.end()
+
+    def _save_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save data", "metrics.csv", "CSV (*.csv)")
+        if path:
+            self.save_csv(Path(path))
+
+    def save_csv(self, path: Path) -> None:
+        """One row per epoch, the same columns as the run folder's metrics.csv."""
+        write_atomic(path, metrics_csv(self.epochs))

@@ -1,0 +1,53 @@
+"""The validation images the network got wrong with the most confidence."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from cnnstudio.core.events import EpochEnded
+from cnnstudio.gui.images import ThumbnailGrid
+
+SHOWN = 32
+
+
+def confident_mistakes(
+    event: EpochEnded, true_labels: np.ndarray, count: int = SHOWN
+) -> np.ndarray:
+    """Validation rows predicted wrongly, most confident first."""
+    wrong = np.flatnonzero(event.val_predictions != true_labels)
+    order = np.argsort(-event.val_confidence[wrong], kind="stable")
+    return wrong[order][:count]
+
+
+class MistakesView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.summary = QLabel("Mistakes appear after the first epoch.")
+        self.grid = ThumbnailGrid(columns=8, size=64)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.grid)
+        column = QVBoxLayout(self)
+        column.addWidget(self.summary)
+        column.addWidget(scroll, 1)
+
+    def show_epoch(
+        self,
+        event: EpochEnded,
+        val_images: np.ndarray,
+        val_labels: np.ndarray,
+        class_names: list[str],
+    ) -> None:
+        rows = confident_mistakes(event, val_labels)
+        wrong = int((event.val_predictions != val_labels).sum())
+        self.summary.setText(
+            f"Epoch {event.epoch}: {wrong} of {len(val_labels)} validation images wrong; "
+            f"the {len(rows)} most confident mistakes (true -> predicted, confidence):"
+        )
+        captions = [
+            f"{class_names[val_labels[r]]} -> {class_names[event.val_predictions[r]]} "
+            f"({event.val_confidence[r]:.0%})"
+            for r in rows
+        ]
+        self.grid.show_images([val_images[r] for r in rows], captions)

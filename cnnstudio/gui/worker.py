@@ -1,0 +1,89 @@
+"""The training worker: runs the engine on its own QThread and turns events into signals.
+
+Batch events are gathered and sent about 20 times a second (every batch's loss still arrives, in
+chunks); epoch, end and error events are sent at once, never dropped.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from cnnstudio.core.callbacks import Callback
+from cnnstudio.core.control import TrainingControl
+from cnnstudio.core.datasets.registry import ImageData
+from cnnstudio.core.engine import Trainer
+from cnnstudio.core.errors import CnnstudioError
+from cnnstudio.core.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
+from cnnstudio.core.prepare import load_dataset
+from cnnstudio.core.spec import RunSpec
+
+BATCH_SIGNAL_INTERVAL = 0.05  # seconds: about 20 updates a second
+
+
+class TrainingWorker(QObject):
+    """Lives on the run's QThread; `run` trains from start to end."""
+
+    data_ready = Signal(object)  # ImageData (or StreamedImages) the run trains on
+    fit_started = Signal(object)  # FitStarted
+    batches_ended = Signal(object)  # list[BatchEnded], oldest first
+    epoch_ended = Signal(object)  # EpochEnded
+    fit_ended = Signal(object)  # FitEnded
+    failed = Signal(str)  # a message for a dialog
+    finished = Signal()
+
+    def __init__(self, spec: RunSpec, data: ImageData | None, control: TrainingControl) -> None:
+        super().__init__()
+        self.spec, self.data, self.control = spec, data, control
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            data = self.data if self.data is not None else load_dataset(self.spec)
+            self.data_ready.emit(data)
+            Trainer(self.spec, data, self.control).fit([_SignalBridge(self)])
+        except CnnstudioError as error:  # found before training: data, stack, device
+            self.failed.emit(str(error))
+        except Exception as error:
+            traceback.print_exc()
+            self.failed.emit(
+                f"Training stopped on an unexpected error: {type(error).__name__}: {error}"
+            )
+        finally:
+            self.finished.emit()
+
+
+class _SignalBridge(Callback):
+    def __init__(self, worker: TrainingWorker) -> None:
+        self.worker = worker
+        self.pending: list[BatchEnded] = []
+        self.last_sent = 0.0
+
+    def on_fit_start(self, event: FitStarted) -> None:
+        self.worker.fit_started.emit(event)
+
+    def on_batch_end(self, event: BatchEnded) -> None:
+        self.pending.append(event)
+        now = time.monotonic()
+        if now - self.last_sent >= BATCH_SIGNAL_INTERVAL or event.batch == event.batches_per_epoch:
+            self._flush(now)
+
+    def on_epoch_end(self, event: EpochEnded) -> None:
+        self._flush(time.monotonic())
+        self.worker.epoch_ended.emit(event)
+
+    def on_error(self, event: FitFailed) -> None:
+        self._flush(time.monotonic())
+        self.worker.failed.emit(event.message)
+
+    def on_fit_end(self, event: FitEnded) -> None:
+        self._flush(time.monotonic())
+        self.worker.fit_ended.emit(event)
+
+    def _flush(self, now: float) -> None:
+        if self.pending:
+            self.worker.batches_ended.emit(self.pending)
+            self.pending = []
+        self.last_sent = now

@@ -1,0 +1,1 @@
+"""Artwork and desktop-integration files, installed as the package `cnnstudio.resources`."""
