@@ -58,6 +58,7 @@ def test_one_epoch_fills_curves_matrix_table_and_mistakes(qtbot, window, tmp_pat
     assert window.curves.series["loss:val"].count == 1
     assert len(window.confusion.matrices) == 1 and window.confusion.matrices[0].sum() == 100
     assert window.class_table.rowCount() == 12
+    window.view_tabs.setCurrentWidget(window.mistakes)  # built when first shown
     assert window.mistakes.grid.grid.count() > 0
     assert window.train_button.isEnabled()
     window.curves.save_plots(tmp_path / "curves.png")

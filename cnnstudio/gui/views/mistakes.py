@@ -31,8 +31,24 @@ class MistakesView(QWidget):
         column = QVBoxLayout(self)
         column.addWidget(self.summary)
         column.addWidget(scroll, 1)
+        self.pending: tuple | None = None
 
-    def show_epoch(
+    def show_epoch(self, *epoch_and_images) -> None:
+        """Show this epoch's mistakes now if visible, else when the view is next shown."""
+        self.pending = epoch_and_images
+        if self.isVisible():
+            self._rebuild()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.pending is not None:
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        self._show(*self.pending)
+        self.pending = None
+
+    def _show(
         self,
         event: EpochEnded,
         val_images: np.ndarray,
