@@ -288,8 +288,9 @@ class MainWindow(QMainWindow):
         self.pause_button.setEnabled(running)
         self.stop_button.setEnabled(running)
         self.pause_button.setText("Pause")
-        for panel in (self.dataset_panel, self.model_panel, self.training_panel):
-            panel.setEnabled(not running)
+        self.dataset_panel.set_editable(not running)
+        self.model_panel.setEnabled(not running)
+        self.training_panel.setEnabled(not running)
         if not running:
             self.device_label.setText(f"Device: {available_devices()[0].description}")
         self._update_train_button()

@@ -20,7 +20,7 @@ def test_first_launch_is_ready_to_train_the_builtin_dataset_with_the_tutorial_cn
     assert window.model_panel.layers == list(PRESETS["tutorial"].layers)
     assert window.train_button.isEnabled() and window.reason_label.text() == ""
     assert window.dataset_panel.class_table.rowCount() == 10
-    assert window.model_panel.table.item(6, 2).text() == "400"  # Flatten: 16x5x5 worked out
+    assert window.model_panel.table.item(6, 1).text() == "400"  # Flatten: 16x5x5 worked out
 
 
 def test_an_impossible_layer_disables_train_with_the_reason_until_fixed(window):
@@ -31,7 +31,7 @@ def test_an_impossible_layer_disables_train_with_the_reason_until_fixed(window):
     assert "Layer 1 (Conv2d): its 40x40 window is larger than the 32x32 input" in (
         window.reason_label.text()
     )
-    assert panel.table.item(0, 1).background().color().red() == 255
+    assert panel.table.item(0, 4).background().color().red() == 255
     panel.settings_form.editors["kernel_size"].setValue(5)
     assert window.train_button.isEnabled() and window.reason_label.text() == ""
 
@@ -41,7 +41,7 @@ def test_editing_the_stack_recomputes_shapes(window):
     panel.table.selectRow(1)
     panel.add_layer("batchnorm2d")
     assert panel.layers[2].type == "batchnorm2d"
-    assert panel.table.item(2, 2).text() == "6x28x28" and panel.table.item(2, 3).text() == "12"
+    assert panel.table.item(2, 1).text() == "6x28x28" and panel.table.item(2, 2).text() == "12"
     panel._move(-1)
     assert panel.layers[1].type == "batchnorm2d"
     panel._remove()

@@ -72,7 +72,7 @@ class DatasetPanel(QWidget):
         self.status.setWordWrap(True)
         self.input_form = ParamForm(INPUT_PARAMS, spec.input)
 
-        choose = QGroupBox("Dataset")
+        self.choose_box = choose = QGroupBox("Dataset")
         self.choose_form = form = QFormLayout(choose)
         form.addRow("source", self.source_box)
         form.addRow("folder", self.folder_widget)
@@ -99,7 +99,7 @@ class DatasetPanel(QWidget):
         self.preview = ThumbnailGrid(columns=SAMPLES_PER_CLASS, size=48)
         again = QPushButton("Another preview")
         again.clicked.connect(self.preview_requested)
-        augment = QGroupBox("Augmentation (what the network will see)")
+        self.augment_box = augment = QGroupBox("Augmentation (what the network will see)")
         augment_layout = QVBoxLayout(augment)
         augment_layout.addWidget(self.augment_form)
         augment_layout.addWidget(again)
@@ -119,6 +119,11 @@ class DatasetPanel(QWidget):
         self.augment_form.changed.connect(self.preview_requested)
 
     # -- settings ---------------------------------------------------------------------------
+    def set_editable(self, editable: bool) -> None:
+        """Lock the settings during a run; classes, samples and the check stay readable."""
+        self.choose_box.setEnabled(editable)
+        self.augment_box.setEnabled(editable)
+
     def set_spec(self, spec: RunSpec) -> None:
         self.data_dir = spec.dataset["data_dir"]
         self.source_box.blockSignals(True)

@@ -28,7 +28,7 @@ from cnnstudio.core.presets import PRESETS
 from cnnstudio.core.shapes import StackReport, analyse_stack, format_shape
 from cnnstudio.gui.param_form import ParamForm
 
-COLUMNS = ("#", "layer", "output", "parameters", "mult-adds")
+COLUMNS = ("#", "output", "parameters", "mult-adds", "layer")  # the long text last
 PROBLEM = QColor(255, 205, 205)
 
 
@@ -130,10 +130,10 @@ class ModelPanel(QWidget):
             row = rows.get(index)
             values = (
                 str(index + 1),
-                _describe(layer),
                 format_shape(row.output_shape) if row else "",
                 f"{row.params:,}" if row else "",
                 f"{row.macs:,}" if row else "",
+                _describe(layer),
             )
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
