@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         self.epochs: list[EpochEnded] = []
         self.class_names: list[str] = []
         self.run_started = 0.0
+        self.latest_batch: BatchEnded | None = None
         self.preview_seed = 0
 
         self.dataset_panel = DatasetPanel(self.spec)
@@ -311,7 +312,9 @@ class MainWindow(QMainWindow):
 
     def _on_batches_ended(self, batches: list[BatchEnded]) -> None:
         self.curves.add_batches(batches)
-        last = batches[-1]
+        self.latest_batch = batches[-1]  # shown at the next redraw tick, with the curves
+
+    def _show_progress(self, last: BatchEnded) -> None:
         done = (last.epoch - 1) * last.batches_per_epoch + last.batch
         self.progress.setValue(done)
         elapsed = time.monotonic() - self.run_started
@@ -336,6 +339,12 @@ class MainWindow(QMainWindow):
             )
 
     def _on_fit_ended(self, event: FitEnded) -> None:
+        if self.latest_batch is not None:  # the bar shows the last batch; the line the outcome
+            self.progress.setValue(
+                (self.latest_batch.epoch - 1) * self.latest_batch.batches_per_epoch
+                + self.latest_batch.batch
+            )
+            self.latest_batch = None
         best = (
             f"; best validation accuracy {event.best_val_accuracy:.1%} at epoch {event.best_epoch}"
             if event.best_epoch
@@ -352,6 +361,9 @@ class MainWindow(QMainWindow):
         QMessageBox.warning(self, "Training stopped", message)
 
     def _on_redraw_timer(self) -> None:
+        if self.latest_batch is not None and self.controller.running:
+            self._show_progress(self.latest_batch)
+            self.latest_batch = None
         shown = self.view_tabs.currentWidget()
         if shown is self.curves:
             self.curves.refresh()
