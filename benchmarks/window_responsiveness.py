@@ -22,15 +22,19 @@ import ctypes
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
 
 LAUNCH = """
 import time; start = time.perf_counter()
-from PySide6.QtCore import QTimer
+import tempfile
+from PySide6.QtCore import QSettings, QTimer
 from cnnstudio.gui.app import create_application
 app = create_application([])
+QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
 from cnnstudio.gui.main_window import MainWindow
 window = MainWindow(); window.show()
 def shown():  # the first turn of the event loop: the window is on screen
@@ -139,9 +143,13 @@ def main() -> None:
         )
         for _ in range(3)
     ]
+    from PySide6.QtCore import QSettings
+
     from cnnstudio.gui.app import create_application
 
     app = create_application([])
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)  # leave the user's settings alone
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
     spec, data = spec_data(args.images, args.epochs)
     headless(spec, data)  # warm-up
     results: dict[str, list[float]] = {"headless": [], "window": []}
