@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -397,8 +398,6 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        from pathlib import Path
-
         path = Path(event.mimeData().urls()[0].toLocalFile())
         if path.is_dir():
             self.settings_tabs.setCurrentIndex(0)

@@ -33,10 +33,8 @@ from cnnstudio.core.datasets.inspect import DatasetReport
 from cnnstudio.core.datasets.locations import resolve_data_dir
 from cnnstudio.core.spec import INPUT_PARAMS, RunSpec, default_dataset
 from cnnstudio.gui.images import ThumbnailGrid
+from cnnstudio.gui.loading import SAMPLES_PER_CLASS
 from cnnstudio.gui.param_form import ParamForm
-
-SAMPLES_PER_CLASS = 8
-CLASSES_SHOWN = 10
 
 
 class DatasetPanel(QWidget):
