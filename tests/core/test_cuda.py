@@ -61,3 +61,13 @@ def test_cuda_out_of_memory_ends_the_run_and_the_process_trains_again(small_data
     assert failure.kind == "out_of_memory"
     assert "batch size 200" in failure.message and "try 100" in failure.message
     assert Trainer(small_spec(device="cuda"), small_data).fit().status == "completed"
+
+
+def test_augmentation_runs_on_the_gpu_with_its_own_generator(small_data):
+    setting = {"crop_padding": 4, "hflip": True, "rotation": 10.0, "cutout": 8}
+    trainer = Trainer(small_spec(device="cuda", augment=setting), small_data)
+    augmenter = trainer.train_loader.finish.augmenter
+    assert augmenter is not None and augmenter.generator.device.type == "cuda"
+    images, _ = next(iter(trainer.train_loader))
+    assert images.is_cuda and images.is_contiguous(memory_format=torch.channels_last)
+    assert trainer.fit().status == "completed"
