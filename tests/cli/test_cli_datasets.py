@@ -6,7 +6,13 @@ import pytest
 from torchvision import datasets as tv
 
 from cnnstudio.cli import run
-from tests.datafiles import patch_cifar_checksums, write_cifar, write_image, write_mnist
+from tests.datafiles import (
+    patch_cifar_checksums,
+    write_cifar,
+    write_image,
+    write_mnist,
+    write_svhn,
+)
 
 ONE_EPOCH = ["--epochs", "1", "--batch-size", "16", "--device", "cpu"]
 
@@ -100,3 +106,31 @@ def test_datasets_lists_what_is_here(tmp_path, capsys):
 def test_option_that_a_dataset_does_not_have_is_named(capsys):
     assert run(["train", "--val-fraction", "0.3"]) == 2
     assert "dataset.options: unknown field 'val_fraction'" in capsys.readouterr().err
+
+
+def test_train_on_cifar100_files(tmp_path, capsys, monkeypatch):
+    patch_cifar_checksums(monkeypatch, tv.CIFAR100, write_cifar(tmp_path, classes=100))
+    argv = [
+        "train",
+        "--dataset",
+        "cifar100",
+        "--data-dir",
+        str(tmp_path),
+        "--out",
+        str(tmp_path / "run"),
+    ]
+    assert run([*argv, *ONE_EPOCH]) == 0
+    assert "20 training and 20 validation images (3x32x32), 100 classes" in capsys.readouterr().err
+
+
+def test_train_on_svhn_files(tmp_path, capsys, monkeypatch):
+    sums, _ = write_svhn(tmp_path / "SVHN")
+    split_list = {
+        split: [url, name, sums[split]]
+        for split, (url, name, _) in tv.SVHN.split_list.items()
+        if split in sums
+    }
+    monkeypatch.setattr(tv.SVHN, "split_list", split_list)
+    argv = ["train", "--dataset", "svhn", "--data-dir", str(tmp_path), "--out", str(tmp_path / "r")]
+    assert run([*argv, *ONE_EPOCH]) == 0
+    assert "30 training and 10 validation images (3x32x32)" in capsys.readouterr().err
