@@ -87,7 +87,7 @@ def headless(spec, data) -> float:
 
 def in_window(app, images: int, epochs: int) -> tuple[float, list[float]]:
     """As a person would: open the window, set the run up, wait for the dataset, press Train."""
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QEventLoop, QTimer
 
     from cnnstudio.gui.main_window import MainWindow
 
@@ -120,9 +120,9 @@ def in_window(app, images: int, epochs: int) -> tuple[float, list[float]]:
     window.train_button.click()
     window.controller.worker.batches_ended.connect(record)
     ticker.start()
-    while window.controller.running:
-        app.processEvents()
-        time.sleep(0.001)  # idle like an event loop waiting for events
+    loop = QEventLoop()  # wait as the application's own event loop does
+    window.controller.running_changed.connect(lambda running: running or loop.quit())
+    loop.exec()
     ticker.stop()
     window.close()
     return statistics.median(rates), lateness

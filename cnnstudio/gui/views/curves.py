@@ -80,7 +80,7 @@ class CurvesView(QWidget):
         self.epochs: list[EpochEnded] = []
         self.bounds = {"x": 1.0, "loss": 0.0, "lr": 0.0}  # largest values so far
         self.shown_bounds: dict[str, float] = {}
-        self.dirty = False
+        self.drawn: dict[str, int] = {}  # points each item holds; only grown series are redrawn
 
         save_plots = QPushButton("Save plots...")
         save_plots.clicked.connect(self._save_plots)
@@ -111,8 +111,8 @@ class CurvesView(QWidget):
         self.epochs = []
         self.bounds = {"x": 1.0, "loss": 0.0, "lr": 0.0}
         self.shown_bounds = {}
+        self.drawn = {}
         self.best_line.setVisible(False)
-        self.dirty = True
 
     def add_batches(self, batches: list[BatchEnded]) -> None:
         for event in batches:
@@ -129,7 +129,6 @@ class CurvesView(QWidget):
             self.bounds["x"] = max(self.bounds["x"], x)
             self.bounds["loss"] = max(self.bounds["loss"], event.loss)
             self.bounds["lr"] = max(self.bounds["lr"], event.lr)
-        self.dirty = True
 
     def add_epoch(self, event: EpochEnded) -> None:
         self.epochs.append(event)
@@ -138,16 +137,17 @@ class CurvesView(QWidget):
         self.bounds["loss"] = max(self.bounds["loss"], event.val_loss)
         self.best_line.setValue(event.best_epoch)
         self.best_line.setVisible(True)
-        self.dirty = True
 
     def refresh(self) -> None:
-        """Push buffered points to the plot items (called from the window's redraw timer)."""
-        if not self.dirty:
-            return
+        """Push new points to the plot items (called from the window's redraw timer).
+
+        Only series that grew are handed over: validation markers change once an epoch."""
         for key, item in self.items.items():
-            item.setData(*self.series[key].data())
+            series = self.series[key]
+            if self.drawn.get(key) != series.count:
+                item.setData(*series.data())
+                self.drawn[key] = series.count
         self._update_ranges()
-        self.dirty = False
 
     def _update_ranges(self) -> None:
         """Ranges in steps (whole epochs, 10% headroom) so the axes rarely need redoing."""
