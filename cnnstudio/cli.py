@@ -46,7 +46,9 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     train = commands.add_parser("train", help="train a network and save the run folder")
-    train.add_argument("spec", nargs="?", type=Path, help="run spec JSON (default: built-in)")
+    train.add_argument(
+        "spec", nargs="?", type=Path, help="run spec JSON or .cnnstudio project (default: built-in)"
+    )
     _add_spec_choices(train)
     _add_data_choices(train)
     train.add_argument("--epochs", type=int, help="passes over the training data")
@@ -55,8 +57,33 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=float, help="learning rate")
     train.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
     train.add_argument("--seed", type=int, help="random seed (same seed, same result on CPU)")
-    train.add_argument("--out", type=Path, help="run folder (default: runs/DATE-TIME-DATASET)")
+    train.add_argument(
+        "--out", type=Path, help="run folder (default: runs/DATE-TIME-DATASET beside the project)"
+    )
+    train.add_argument(
+        "--resume", type=Path, metavar="RUN_DIR", help="go on with a stopped run from its last.pt"
+    )
+    train.add_argument(
+        "--init-from",
+        type=Path,
+        metavar="CHECKPOINT",
+        help="start a new run from a checkpoint's weights (same layer stack)",
+    )
     train.set_defaults(handler=_train)
+
+    predict = commands.add_parser("predict", help="classify image files with a trained network")
+    predict.add_argument("checkpoint", type=Path, help="a run's best.pt or last.pt (or its folder)")
+    predict.add_argument("images", nargs="+", type=Path, help="image files")
+    predict.add_argument("--top", type=int, default=3, help="classes to show per image")
+    predict.set_defaults(handler=_predict)
+
+    project = commands.add_parser(
+        "project", help="create or update a .cnnstudio project file (the window opens it too)"
+    )
+    project.add_argument("path", type=Path, help="project file, e.g. digits.cnnstudio")
+    _add_spec_choices(project)
+    _add_data_choices(project)
+    project.set_defaults(handler=_save_project)
 
     spec = commands.add_parser("spec", help="print a complete run spec to edit")
     _add_spec_choices(spec)
@@ -100,10 +127,17 @@ def _add_data_choices(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--val-fraction", type=float, help="share of images kept for validation")
 
 
-def _spec_from_args(args: argparse.Namespace) -> Any:
+def _spec_from_args(args: argparse.Namespace, base: Any = None) -> Any:
+    """The spec file or project named on the command line (else `base`, else the default),
+    with the flags' changes applied."""
+    from cnnstudio.core.project import is_project_file, load_project
     from cnnstudio.core.spec import RunSpec, load_spec
 
-    spec = load_spec(args.spec) if getattr(args, "spec", None) else RunSpec()
+    path = getattr(args, "spec", None)
+    if path is not None:
+        spec = load_project(path).spec if is_project_file(path) else load_spec(path)
+    else:
+        spec = base if base is not None else RunSpec()
     if args.dataset:
         spec = spec.with_dataset(args.dataset)
     if getattr(args, "preset", None):
@@ -147,20 +181,30 @@ def _apply_data_choices(args: argparse.Namespace, data: dict[str, Any]) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from cnnstudio.core.checkpoint import read_checkpoint
     from cnnstudio.core.control import TrainingControl
     from cnnstudio.core.device import resolve_device
     from cnnstudio.core.engine import Trainer
     from cnnstudio.core.prepare import check_stack, dataset_source, load_dataset
     from cnnstudio.core.run_folder import RunFolderWriter
-    from cnnstudio.core.weights import save_weights
     from cnnstudio.progress import ConsoleProgress
 
-    spec = _spec_from_args(args)
+    if args.resume and args.init_from:
+        raise CnnstudioError("--resume goes on with a run; --init-from starts a new one: pick one")
+    resume = read_checkpoint(_checkpoint_in(args.resume, "last.pt")) if args.resume else None
+    spec = _spec_for_run(args, resume)
+    if resume is not None and resume["training"]["epochs_completed"] >= spec.training["epochs"]:
+        raise CnnstudioError(
+            f"{args.resume}: the run already trained all {spec.training['epochs']} epochs. To "
+            f"train longer, start a new run from its weights: --init-from {args.resume}/best.pt "
+            "--epochs N"
+        )
     source = dataset_source(spec)
     check_stack(spec)  # problems that need no images are reported before any is loaded
     resolve_device(spec.device)
+    start = read_checkpoint(_checkpoint_in(args.init_from, "best.pt")) if args.init_from else None
 
-    out = args.out or Path("runs") / f"{datetime.now():%Y%m%d-%H%M%S}-{source.name}"
+    out = args.resume or args.out or _default_run_dir(args, source.name)
     print(f"Loading {source.title}...", file=sys.stderr)
     data = load_dataset(spec)
     if data.skipped:
@@ -170,21 +214,21 @@ def _train(args: argparse.Namespace) -> int:
         )
     control = TrainingControl()
     trainer = Trainer(spec, data, control)
+    if resume is not None:
+        trainer.restore(resume["state_dict"], resume["training"])
+        print(f"Resuming {out} after epoch {trainer.epochs_completed}.", file=sys.stderr)
+    if start is not None:
+        trainer.load_weights(start["state_dict"], str(args.init_from))
     with _ctrl_c_stops(control):
-        result = trainer.fit([ConsoleProgress(), RunFolderWriter(out, spec)])
-    save_weights(
-        out / "model.pt",
-        trainer.model,
-        spec,
-        trainer.data.class_names,
-        trainer.data.input_shape,
-        list(trainer.normalizer.mean),
-        list(trainer.normalizer.std),
-    )
+        # The folder first: an epoch shown on the console is already saved.
+        result = trainer.fit([RunFolderWriter(out, trainer), ConsoleProgress()])
     if result.status == "failed":
         print(f"cnnstudio: training failed: {result.reason}", file=sys.stderr)
     elif result.status == "stopped":
-        print(f"Stopped: {result.reason}.", file=sys.stderr)
+        print(
+            f"Stopped: {result.reason}. Go on later with: cnnstudio train --resume {out}",
+            file=sys.stderr,
+        )
     if result.best_epoch is not None:
         print(
             f"Best validation accuracy {result.best_val_accuracy:.2%} at epoch "
@@ -193,6 +237,63 @@ def _train(args: argparse.Namespace) -> int:
         )
     print(f"Run saved in {out}", file=sys.stderr)
     return EXIT_FAILED_RUN if result.status == "failed" else 0
+
+
+def _spec_for_run(args: argparse.Namespace, resume: dict[str, Any] | None) -> Any:
+    """The spec to train; a resumed run keeps its own, and a changed one is refused."""
+    from cnnstudio.core.spec import RunSpec
+
+    if resume is None:
+        return _spec_from_args(args)
+    saved = RunSpec.from_dict(resume["spec"])
+    changed = saved.differences(_spec_from_args(args, base=saved))
+    if changed:
+        raise CnnstudioError(
+            f"{args.resume} was trained with other settings ({'; '.join(changed)}). Resuming goes "
+            "on exactly as the run was set up; to train with new settings from its weights, "
+            f"start a new run: cnnstudio train --init-from {args.resume}/last.pt ..."
+        )
+    return saved
+
+
+def _checkpoint_in(path: Path, name: str) -> Path:
+    """A checkpoint file, or the named one inside a run folder."""
+    return path / name if path.is_dir() else path
+
+
+def _default_run_dir(args: argparse.Namespace, dataset: str) -> Path:
+    from cnnstudio.core.project import is_project_file, load_project
+
+    name = f"{datetime.now():%Y%m%d-%H%M%S}-{dataset}"
+    if args.spec is not None and is_project_file(args.spec):
+        return load_project(args.spec).runs_dir / name
+    return Path("runs") / name
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from cnnstudio.core.checkpoint import load_model
+    from cnnstudio.core.predict import predict_files
+
+    if args.top < 1:
+        raise CnnstudioError("--top: expected 1 or more")
+    saved = load_model(_checkpoint_in(args.checkpoint, "best.pt"))
+    for prediction in predict_files(saved, args.images, args.top):
+        ranked = ", ".join(f"{name} {p:.1%}" for name, p in prediction.top)
+        print(f"{prediction.path}: {ranked}")
+    return 0
+
+
+def _save_project(args: argparse.Namespace) -> int:
+    from cnnstudio.core.project import Project, load_project, save_project
+
+    existing = load_project(args.path) if args.path.exists() else None
+    args.spec = None  # the flags change the project's own spec
+    spec = _spec_from_args(args, base=existing.spec if existing else None)
+    project = Project(args.path, spec, existing.runs_folder if existing else "runs")
+    save_project(project)
+    verb = "Updated" if existing else "Created"
+    print(f"{verb} {args.path}; its runs go in {project.runs_dir}.", file=sys.stderr)
+    return 0
 
 
 class _ctrl_c_stops:

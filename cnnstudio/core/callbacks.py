@@ -66,14 +66,22 @@ class EarlyStopping(Callback):
         self.best_loss = float("inf")
         self.epochs_without_improvement = 0
 
+    def replay(self, history: list[EpochEnded]) -> None:
+        """Take in the epochs a resumed run already trained, without stopping it."""
+        for event in history:
+            self._observe(event)
+
     def on_epoch_end(self, event: EpochEnded) -> None:
-        if event.val_loss < self.best_loss - self.min_delta:
-            self.best_loss = event.val_loss
-            self.epochs_without_improvement = 0
-            return
-        self.epochs_without_improvement += 1
+        self._observe(event)
         if self.epochs_without_improvement >= self.patience:
             self.control.request_stop(
                 f"early stopping: validation loss has not improved for {self.patience} epochs "
                 f"(best {self.best_loss:.4f})"
             )
+
+    def _observe(self, event: EpochEnded) -> None:
+        if event.val_loss < self.best_loss - self.min_delta:
+            self.best_loss = event.val_loss
+            self.epochs_without_improvement = 0
+        else:
+            self.epochs_without_improvement += 1

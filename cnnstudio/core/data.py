@@ -36,12 +36,15 @@ def prepare_images(data: ImageData, input_options: Mapping[str, Any]) -> ImageDa
         return data
     return replace(
         data,
-        train_images=_convert(data.train_images, shape),
-        val_images=_convert(data.val_images, shape),
+        train_images=convert_images(data.train_images, shape),
+        val_images=convert_images(data.val_images, shape),
     )
 
 
-def _convert(images: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
+def convert_images(images: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
+    """uint8 images to the (channels, height, width) the network takes: grey/colour, resize."""
+    if tuple(images.shape[1:]) == tuple(shape):
+        return images
     channels, height, width = shape
     out = torch.empty((len(images), channels, height, width), dtype=torch.uint8)
     for start in range(0, len(images), _CHUNK):

@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import torch
@@ -31,13 +32,26 @@ from cnnstudio.core.data import (
 )
 from cnnstudio.core.datasets.registry import ImageData
 from cnnstudio.core.device import resolve_device
-from cnnstudio.core.errors import TrainingError
-from cnnstudio.core.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
+from cnnstudio.core.errors import CnnstudioError, TrainingError
+from cnnstudio.core.events import (
+    BatchEnded,
+    EpochEnded,
+    FitEnded,
+    FitFailed,
+    FitStarted,
+    epoch_from_state,
+    epoch_to_state,
+)
 from cnnstudio.core.metrics import class_metrics, confusion_matrix, top_k_correct
 from cnnstudio.core.model import build_model
 from cnnstudio.core.optim import LearningRateSchedule, build_optimizer
 from cnnstudio.core.spec import RunSpec
-from cnnstudio.core.streaming import StreamedImages, StreamingLoader, sample_channel_stats
+from cnnstudio.core.streaming import (
+    StreamedImages,
+    StreamingLoader,
+    held_out_sample,
+    sample_channel_stats,
+)
 
 EVAL_BATCH_SIZE = 512
 
@@ -62,6 +76,7 @@ class Trainer:
         self.spec = spec
         self.control = control or TrainingControl()
         self.device = resolve_device(spec.device)
+        self.native_shape = tuple(data.input_shape)  # as the dataset gives it, before conversion
         if isinstance(data, StreamedImages):  # decoded at the input size as it streams
             channels, size, _ = input_shape(data.input_shape, spec.input)
             self.data: ImageData | StreamedImages = replace(data, size=size, channels=channels)
@@ -85,13 +100,13 @@ class Trainer:
         else:
             mean, std = channel_stats(self.data.train_images)
         self.normalizer = Normalizer(tuple(mean), tuple(std))
-        augment_generator = torch.Generator(self.device).manual_seed(spec.seed + 1)
-        augmenter = Augmenter(spec.augment, augment_generator, fill=mean)
+        self.augment_generator = torch.Generator(self.device).manual_seed(spec.seed + 1)
+        augmenter = Augmenter(spec.augment, self.augment_generator, fill=mean)
         train_finish = BatchFinisher(
             self.normalizer, self.device, channels_last=channels_last, augmenter=augmenter
         )
         val_finish = BatchFinisher(self.normalizer, self.device, channels_last=channels_last)
-        shuffle = torch.Generator().manual_seed(spec.seed)
+        self.shuffle_generator = shuffle = torch.Generator().manual_seed(spec.seed)
         batch_size = settings["batch_size"]
         val_batch_size = max(EVAL_BATCH_SIZE, batch_size)
         if isinstance(self.data, StreamedImages):
@@ -139,6 +154,53 @@ class Trainer:
         self.epochs_completed = 0
         self.step = 0
         self.history: list[EpochEnded] = []
+        self.sample_images, self.sample_labels = held_out_sample(self.data)
+
+    def training_state(self) -> dict[str, Any]:
+        """Everything besides the weights that training needs to go on exactly where it is."""
+        rng = {
+            "torch": torch.get_rng_state(),
+            "shuffle": self.shuffle_generator.get_state(),
+            "augment": self.augment_generator.get_state(),
+        }
+        if self.device.type == "cuda":
+            rng["cuda"] = torch.cuda.get_rng_state(self.device)
+        return {
+            "epochs_completed": self.epochs_completed,
+            "step": self.step,
+            "optimizer": self.optimizer.state_dict(),
+            "schedule": self.schedule.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "history": [epoch_to_state(event) for event in self.history],
+            "rng": rng,
+        }
+
+    def load_weights(self, weights: dict[str, torch.Tensor], origin: str) -> None:
+        """Start from trained weights (a new run forked from a checkpoint of the same stack)."""
+        try:
+            self.model.load_state_dict(weights)
+        except RuntimeError as error:
+            raise CnnstudioError(
+                f"{origin}: its weights do not fit this layer stack; a run can start from a "
+                "checkpoint only with the same layers and input shape "
+                f"({str(error).splitlines()[-1].strip()})"
+            ) from None
+
+    def restore(self, weights: dict[str, torch.Tensor], state: dict[str, Any]) -> None:
+        """Continue from a checkpoint of this same spec: the next `fit` trains the epochs left."""
+        self.model.load_state_dict(weights)
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.schedule.load_state_dict(state["schedule"])
+        self.scaler.load_state_dict(state["scaler"])
+        self.epochs_completed = state["epochs_completed"]
+        self.step = state["step"]
+        self.history = [epoch_from_state(item) for item in state["history"]]
+        rng = state["rng"]
+        torch.set_rng_state(rng["torch"])
+        self.shuffle_generator.set_state(rng["shuffle"])
+        self.augment_generator.set_state(rng["augment"])
+        if "cuda" in rng and self.device.type == "cuda":
+            torch.cuda.set_rng_state(rng["cuda"], self.device)
 
     @property
     def lr(self) -> float:
@@ -153,7 +215,9 @@ class Trainer:
         listeners = CallbackList(callbacks)
         patience = self.spec.training["early_stopping_patience"]
         if patience is not None:
-            listeners.callbacks.append(EarlyStopping(patience, self.control))
+            early_stopping = EarlyStopping(patience, self.control)
+            early_stopping.replay(self.history)  # a resumed run remembers its best loss
+            listeners.callbacks.append(early_stopping)
         started = time.perf_counter()
         listeners.on_fit_start(self._fit_started())
         try:

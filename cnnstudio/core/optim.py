@@ -68,6 +68,13 @@ class LearningRateSchedule:
                 optimizer, factor=settings["gamma"], patience=settings["patience"]
             )
 
+    def state_dict(self) -> dict[str, Any]:
+        return self.scheduler.state_dict() if self.scheduler is not None else {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(state)
+
     def after_batch(self) -> None:
         if self.per_batch:
             self.scheduler.step()

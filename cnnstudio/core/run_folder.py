@@ -1,7 +1,15 @@
-"""A run's folder on disk: spec.json, metrics.csv, confusion_matrices.json, summary.json, model.pt.
+"""A run's folder on disk.
 
-Every file is rewritten atomically after each epoch, so a run killed at any moment leaves complete
-files describing every finished epoch.
+  spec.json                 the run spec
+  environment.json          versions, device, threads, seed: what the numbers were measured on
+  dataset_check.txt         the dataset check, as `cnnstudio inspect` prints it
+  metrics.csv               one row per epoch
+  confusion_matrices.json   every epoch's confusion matrix
+  last.pt, best.pt          checkpoints after the latest epoch and the best one so far
+  summary.json              how the run ended (written when it ends)
+
+Every file is written atomically after each epoch, so a run killed at any moment leaves complete
+files describing every finished epoch, and a checkpoint to resume from.
 """
 
 from __future__ import annotations
@@ -9,13 +17,25 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import platform
+import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import torch
+
+from cnnstudio import __version__
 from cnnstudio.core.callbacks import Callback
+from cnnstudio.core.checkpoint import save_checkpoint
+from cnnstudio.core.datasets.inspect import inspect_data
 from cnnstudio.core.events import EpochEnded, FitEnded, FitStarted
 from cnnstudio.core.files import write_atomic
-from cnnstudio.core.spec import RunSpec
+
+if TYPE_CHECKING:
+    from cnnstudio.core.engine import Trainer
 
 METRIC_COLUMNS = (
     "epoch",
@@ -31,28 +51,34 @@ METRIC_COLUMNS = (
 
 
 class RunFolderWriter(Callback):
-    """Writes the run's spec at the start and its metrics and confusion matrices every epoch."""
+    """Writes the run's folder as it trains. A resumed trainer's earlier epochs are kept."""
 
-    def __init__(self, folder: str | Path, spec: RunSpec) -> None:
+    def __init__(self, folder: str | Path, trainer: Trainer) -> None:
         self.folder = Path(folder)
-        self.spec = spec
-        self.epochs: list[EpochEnded] = []
-        self.matrices: dict[str, list[list[int]]] = {}
-        self.class_names: list[str] = []
+        self.trainer = trainer
+        self.epochs: list[EpochEnded] = list(trainer.history)
+        self.class_names = list(trainer.data.class_names)
 
     def on_fit_start(self, event: FitStarted) -> None:
-        self.class_names = list(event.class_names)
-        write_atomic(self.folder / "spec.json", self.spec.to_json())
+        write_atomic(self.folder / "spec.json", self.trainer.spec.to_json())
+        environment = describe_environment(self.trainer.device, self.trainer.spec.seed)
+        write_atomic(self.folder / "environment.json", json.dumps(environment, indent=2) + "\n")
+        check = self.folder / "dataset_check.txt"
+        if not check.exists():  # a resumed run keeps the check of the data it started on
+            lines = inspect_data(self.trainer.data).describe(limit=50)
+            write_atomic(check, "\n".join(lines) + "\n")
 
     def on_epoch_end(self, event: EpochEnded) -> None:
         self.epochs.append(event)
+        save_checkpoint(self.folder / "last.pt", self.trainer)
+        if event.is_best:
+            save_checkpoint(self.folder / "best.pt", self.trainer)
         write_atomic(self.folder / "metrics.csv", metrics_csv(self.epochs))
-        self.matrices[str(event.epoch)] = event.confusion.tolist()
         document = {
             "class_names": self.class_names,
             "rows": "true class",
             "columns": "predicted class",
-            "epochs": self.matrices,
+            "epochs": {str(e.epoch): e.confusion.tolist() for e in self.epochs},
         }
         write_atomic(self.folder / "confusion_matrices.json", json.dumps(document))
 
@@ -87,3 +113,25 @@ def metrics_csv(epochs: Sequence[EpochEnded]) -> str:
         )
         writer.writerow([v if isinstance(v, int) else round(v, 6) for v in values])
     return text.getvalue()
+
+
+def describe_environment(device: torch.device, seed: int) -> dict[str, Any]:
+    """Versions and hardware a run's figures came from."""
+    import torchvision
+
+    details: dict[str, Any] = {
+        "started": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "cnnstudio": __version__,
+        "python": sys.version.split()[0],
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "device": str(device),
+        "seed": seed,
+    }
+    if device.type == "cuda":
+        details["gpu"] = torch.cuda.get_device_name(device)
+        details["cuda"] = torch.version.cuda
+    return details

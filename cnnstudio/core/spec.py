@@ -207,6 +207,15 @@ class RunSpec:
             raise SpecError("optimizer.nesterov: only works with SGD and a momentum above 0")
         return spec
 
+    def differences(self, other: RunSpec) -> list[str]:
+        """Where `other` differs, one "field: old -> new" line each (layers as a whole)."""
+        mine, theirs = _flatten(self.to_dict()), _flatten(other.to_dict())
+        return [
+            f"{key}: {mine.get(key, '-')} -> {theirs.get(key, '-')}"
+            for key in sorted(mine.keys() | theirs.keys())
+            if mine.get(key) != theirs.get(key)
+        ]
+
     def with_preset(self, name: str) -> RunSpec:
         return replace(self, layers=list(get_preset(name).layers))
 
@@ -247,6 +256,17 @@ def load_spec(path: str | Path) -> RunSpec:
 
 def save_spec(spec: RunSpec, path: str | Path) -> None:
     write_atomic(path, spec.to_json())
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = json.dumps(value) if isinstance(value, list) else value
+    return flat
 
 
 def _defaults(params: tuple[Param, ...]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from cnnstudio.core.data import BatchFinisher, batch_count
-from cnnstudio.core.datasets.registry import SkippedFile
+from cnnstudio.core.datasets.registry import ImageData, SkippedFile
 
 MEMORY_SHARE = 0.5  # decode into memory only what fits in half the memory free now
 STATS_SAMPLE = 2000  # images decoded to estimate the normalisation mean and std
@@ -136,3 +136,18 @@ def sample_channel_stats(data: StreamedImages, seed: int) -> tuple[list[float], 
     )
     images = torch.stack([sample[i][0] for i in range(len(sample)) if sample[i][1] >= 0])
     return channel_stats(images)
+
+
+def held_out_sample(data: ImageData | StreamedImages, count: int = 64) -> tuple[torch.Tensor, ...]:
+    """The first `count` readable validation images (uint8, CPU) and their labels: stored with a
+    checkpoint to check exports against and to try prediction on."""
+    if isinstance(data, ImageData):
+        return data.val_images[:count].cpu().clone(), data.val_labels[:count].cpu().clone()
+    files = _FileImages(data.val_paths, data.val_labels, data.size, data.channels)
+    decoded = [files[i] for i in range(min(count * 2, len(files)))]
+    readable = [(image, label) for image, label, _ in decoded if label >= 0][:count]
+    if not readable:
+        empty = torch.zeros((0, *data.input_shape), dtype=torch.uint8)
+        return empty, torch.zeros(0, dtype=torch.long)
+    images, labels = zip(*readable, strict=True)
+    return torch.stack(images), torch.tensor(labels)

@@ -4,10 +4,11 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 from cnnstudio.cli import run
+from cnnstudio.core.checkpoint import load_model, read_checkpoint
 from cnnstudio.core.spec import RunSpec
-from cnnstudio.core.weights import load_weights
 
 
 def write_small_spec(path, **changes):
@@ -72,8 +73,12 @@ def test_train_writes_a_complete_run_folder(tmp_path, capsys):
     assert sorted(matrices["epochs"]) == ["1", "2", "3"]
     assert sum(map(sum, matrices["epochs"]["3"])) == 50
     assert json.loads((out / "summary.json").read_text())["status"] == "completed"
-    saved = load_weights(out / "model.pt")
+    saved = load_model(out / "best.pt")
     assert saved.spec.to_dict() == spec and len(saved.class_names) == 10
+    assert read_checkpoint(out / "last.pt")["training"]["epochs_completed"] == 3
+    environment = json.loads((out / "environment.json").read_text())
+    assert environment["torch"] == torch.__version__ and environment["device"] == "cpu"
+    assert "Imbalance: the largest class is 1.00x" in (out / "dataset_check.txt").read_text()
 
 
 @pytest.mark.parametrize(
@@ -133,7 +138,7 @@ def test_failed_run_exits_1_with_the_reason_and_keeps_the_files(tmp_path, capsys
     err = capsys.readouterr().err
     assert "cnnstudio: training failed: The loss became NaN" in err
     assert json.loads((out / "summary.json").read_text())["status"] == "failed"
-    assert (out / "spec.json").exists() and (out / "model.pt").exists()
+    assert (out / "spec.json").exists() and (out / "dataset_check.txt").exists()
 
 
 def test_spec_prints_a_complete_spec_that_loads_back(capsys):
