@@ -77,6 +77,23 @@ def _build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--top", type=int, default=3, help="classes to show per image")
     predict.set_defaults(handler=_predict)
 
+    export = commands.add_parser(
+        "export", help="export a trained network (TorchScript, ONNX) or a training script"
+    )
+    export.add_argument("checkpoint", type=Path, help="a run's best.pt or last.pt (or its folder)")
+    export.add_argument(
+        "--format", required=True, choices=("torchscript", "onnx", "script"), dest="export_format"
+    )
+    export.add_argument("--out", type=Path, required=True, help="file to write")
+    export.set_defaults(handler=_export)
+
+    report = commands.add_parser(
+        "report", help="a run's HTML report, curve plot (PNG/SVG) or metrics CSV"
+    )
+    report.add_argument("run_dir", type=Path, help="the run folder")
+    report.add_argument("--out", type=Path, required=True, help="FILE.html, .png, .svg or .csv")
+    report.set_defaults(handler=_report)
+
     project = commands.add_parser(
         "project", help="create or update a .cnnstudio project file (the window opens it too)"
     )
@@ -280,6 +297,37 @@ def _predict(args: argparse.Namespace) -> int:
     for prediction in predict_files(saved, args.images, args.top):
         ranked = ", ".join(f"{name} {p:.1%}" for name, p in prediction.top)
         print(f"{prediction.path}: {ranked}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from cnnstudio.core.checkpoint import load_model
+
+    saved = load_model(_checkpoint_in(args.checkpoint, "best.pt"))
+    if args.export_format == "script":
+        from cnnstudio.core.script_export import export_script
+
+        export_script(saved, args.out)
+        print(
+            f"Wrote {args.out}. Run it with: python {args.out.name}  (or torchrun "
+            f"--nproc_per_node=N {args.out.name})",
+            file=sys.stderr,
+        )
+        return 0
+    from cnnstudio.core.export import export_model
+
+    exported = export_model(saved, args.export_format, args.out)
+    print(f"Wrote {exported.path} and {exported.metadata_path.name}.", file=sys.stderr)
+    print(f"Parity check: the exported model {exported.parity.describe()}.", file=sys.stderr)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from cnnstudio.core.report import write_output
+    from cnnstudio.core.run_history import read_run
+
+    path = write_output(read_run(args.run_dir), args.out)
+    print(f"Wrote {path}.", file=sys.stderr)
     return 0
 
 

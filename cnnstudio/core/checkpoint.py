@@ -78,12 +78,20 @@ def save_checkpoint(path: str | Path, trainer: Trainer) -> None:
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
     """The checkpoint's contents, loaded safely; any problem is a CnnstudioError in plain words."""
+    path = Path(path)
     try:
-        payload: Any = torch.load(path, map_location="cpu", weights_only=True)
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
     except FileNotFoundError:
         raise CnnstudioError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise CnnstudioError(f"{path}: is a folder; give the checkpoint file in it") from None
+    except OSError as error:
+        raise CnnstudioError(f"{path}: cannot be read ({error.strerror})") from None
+    if magic != b"PK\x03\x04":  # torch.save writes a zip archive
+        raise CnnstudioError(f"{path}: not a cnnstudio checkpoint (not a PyTorch file)")
+    try:
+        payload: Any = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:  # weights_only refused an object: it could run code
         raise CnnstudioError(
             f"{path}: refused: the file holds objects other than tensors and numbers, which "

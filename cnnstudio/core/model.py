@@ -33,47 +33,66 @@ class ResidualBlock(nn.Module):
         return torch.relu(out + self.shortcut(x))
 
 
+class GlobalAvgPool(nn.Module):
+    """The mean of each channel over the whole map: (N, C, H, W) -> (N, C)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.mean((2, 3))
+
+
+# Modules of our own; the rest come from torch.nn. The script exporter copies these classes.
+OWN_MODULES: dict[str, type[nn.Module]] = {
+    "ResidualBlock": ResidualBlock,
+    "GlobalAvgPool": GlobalAvgPool,
+}
+
+
 def build_model(layers: Sequence[LayerSpec], input_shape: Shape, num_classes: int) -> nn.Sequential:
     """Return an nn.Sequential for `layers`; raises StackError if the stack cannot work."""
     report = analyse_stack(layers, input_shape, num_classes).raise_if_invalid()
-    return nn.Sequential(*(_module(row) for row in report.rows))
+    modules = []
+    for row in report.rows:
+        name, args = module_call(row)
+        modules.append((OWN_MODULES.get(name) or getattr(nn, name))(*args))
+    return nn.Sequential(*modules)
 
 
-def _module(row: LayerReport) -> nn.Module:
+def module_call(row: LayerReport) -> tuple[str, tuple]:
+    """The module a layer becomes, as (class name, arguments): build_model makes it, and the
+    script exporter writes it out as code."""
     p, r = row.layer.params, row.resolved
     match row.layer.type:
         case "conv2d":
-            return nn.Conv2d(
-                r["in_channels"], p["out_channels"], p["kernel_size"], p["stride"], p["padding"]
-            )
+            args = (r["in_channels"], p["out_channels"], p["kernel_size"], p["stride"])
+            return "Conv2d", (*args, p["padding"])
         case "batchnorm2d":
-            return nn.BatchNorm2d(r["num_features"])
+            return "BatchNorm2d", (r["num_features"],)
         case "relu":
-            return nn.ReLU()
+            return "ReLU", ()
         case "leaky_relu":
-            return nn.LeakyReLU(p["negative_slope"])
+            return "LeakyReLU", (p["negative_slope"],)
         case "gelu":
-            return nn.GELU()
+            return "GELU", ()
         case "silu":
-            return nn.SiLU()
+            return "SiLU", ()
         case "tanh":
-            return nn.Tanh()
+            return "Tanh", ()
         case "sigmoid":
-            return nn.Sigmoid()
+            return "Sigmoid", ()
         case "maxpool2d":
-            return nn.MaxPool2d(p["kernel_size"], r["stride"], p["padding"])
+            return "MaxPool2d", (p["kernel_size"], r["stride"], p["padding"])
         case "avgpool2d":
-            return nn.AvgPool2d(p["kernel_size"], r["stride"], p["padding"])
+            return "AvgPool2d", (p["kernel_size"], r["stride"], p["padding"])
         case "global_avg_pool":
-            return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+            return "GlobalAvgPool", ()
         case "dropout":
-            return nn.Dropout(p["p"])
+            return "Dropout", (p["p"],)
         case "dropout2d":
-            return nn.Dropout2d(p["p"])
+            return "Dropout2d", (p["p"],)
         case "flatten":
-            return nn.Flatten()
+            return "Flatten", ()
         case "linear":
-            return nn.Linear(r["in_features"], r["out_features"])
+            return "Linear", (r["in_features"], r["out_features"])
         case "residual":
-            return ResidualBlock(r["in_channels"], p["out_channels"], p["stride"])
+            return "ResidualBlock", (r["in_channels"], p["out_channels"], p["stride"])
     raise ValueError(f"no module for layer type {row.layer.type!r}")
