@@ -41,19 +41,18 @@ def load_images(saved: SavedModel, paths: list[str | Path]) -> torch.Tensor:
 
 
 @torch.no_grad()
-def predict_images(saved: SavedModel, images: torch.Tensor) -> torch.Tensor:
-    """Class probabilities (N, classes) for uint8 images at the input shape."""
-    return saved.model(saved.normalise(images)).softmax(1)
+def top_classes(
+    saved: SavedModel, images: torch.Tensor, top_k: int = 3
+) -> list[list[tuple[str, float]]]:
+    """For uint8 images at the input shape: the `top_k` (class, probability), likeliest first."""
+    probabilities = saved.model(saved.normalise(images)).softmax(1)
+    values, indices = probabilities.topk(min(top_k, len(saved.class_names)), dim=1)
+    return [
+        [(saved.class_names[i], p) for i, p in zip(row_i.tolist(), row_v.tolist(), strict=True)]
+        for row_v, row_i in zip(values, indices, strict=True)
+    ]
 
 
 def predict_files(saved: SavedModel, paths: list[str | Path], top_k: int = 3) -> list[Prediction]:
-    probabilities = predict_images(saved, load_images(saved, paths))
-    k = min(top_k, len(saved.class_names))
-    values, indices = probabilities.topk(k, dim=1)
-    return [
-        Prediction(
-            str(path),
-            [(saved.class_names[i], p) for i, p in zip(rows.tolist(), row.tolist(), strict=True)],
-        )
-        for path, row, rows in zip(paths, values, indices, strict=True)
-    ]
+    top = top_classes(saved, load_images(saved, paths), top_k)
+    return [Prediction(str(path), ranked) for path, ranked in zip(paths, top, strict=True)]

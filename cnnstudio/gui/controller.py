@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
 from cnnstudio.core.control import TrainingControl
@@ -26,12 +29,20 @@ class RunController(QObject):
     def running(self) -> bool:
         return self.thread is not None
 
-    def start(self, spec: RunSpec, data: ImageData | None) -> TrainingWorker:
+    def start(
+        self,
+        spec: RunSpec,
+        data: ImageData | None,
+        run_dir: Path,
+        resume: dict[str, Any] | None = None,
+    ) -> TrainingWorker:
+        """Train `spec` into `run_dir`; with `resume` (a checkpoint's contents), go on from it."""
         if self.running:
             raise RuntimeError("a run is already in progress")
         self.control = TrainingControl()
         thread = QThread()
-        worker = TrainingWorker(spec, data, self.control)  # no parent: it moves to the thread
+        # No parent: the worker moves to the thread.
+        worker = TrainingWorker(spec, data, self.control, run_dir, resume)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         # Direct: quit() is thread-safe, and a queued call could not reach a GUI thread that is

@@ -37,10 +37,30 @@ class _JobWorker(QObject):
             self.finished.emit(result)
 
 
+class _Relay(QObject):
+    """Lives on the GUI thread, so the job's results reach the callbacks there (queued). A
+    signal connected straight to a lambda would call it on the job's thread instead."""
+
+    def __init__(
+        self, on_finished: Callable[[Any], None], on_failed: Callable[[str], None], parent: QObject
+    ) -> None:
+        super().__init__(parent)
+        self.on_finished, self.on_failed = on_finished, on_failed
+
+    @Slot(object)
+    def finish(self, result: Any) -> None:
+        self.on_finished(result)
+
+    @Slot(str)
+    def fail(self, message: str) -> None:
+        self.on_failed(message)
+
+
 class JobRunner(QObject):
     """Starts jobs on their own threads and keeps them alive until they end.
 
-    Results arrive on the GUI thread through the callbacks given to `start`.
+    Results arrive on the GUI thread through the callbacks given to `start`, whatever they are
+    (bound methods or lambdas).
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -56,11 +76,13 @@ class JobRunner(QObject):
         thread = QThread()
         worker = _JobWorker(function)
         worker.moveToThread(thread)
+        relay = _Relay(on_finished, on_failed, self)
         pair = (thread, worker)
         self._running.add(pair)
         thread.started.connect(worker.run)
-        worker.finished.connect(on_finished)
-        worker.failed.connect(on_failed)
+        worker.finished.connect(relay.finish)
+        worker.failed.connect(relay.fail)
+        thread.finished.connect(relay.deleteLater)
         # Direct: quit() is thread-safe and must not wait for a GUI thread blocked in wait_all().
         worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         worker.failed.connect(thread.quit, Qt.ConnectionType.DirectConnection)

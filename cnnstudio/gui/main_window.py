@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -25,12 +28,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnnstudio.core.checkpoint import read_checkpoint
 from cnnstudio.core.data import input_shape
 from cnnstudio.core.datasets.download import download_dataset
+from cnnstudio.core.datasets.locations import default_runs_dir
 from cnnstudio.core.datasets.registry import ImageData, get_source
 from cnnstudio.core.device import available_devices
 from cnnstudio.core.errors import CnnstudioError
-from cnnstudio.core.events import BatchEnded, EpochEnded, FitEnded, FitStarted
+from cnnstudio.core.events import BatchEnded, EpochEnded, FitEnded, FitStarted, epoch_from_state
+from cnnstudio.core.project import PROJECT_SUFFIX, Project, load_project, save_project
+from cnnstudio.core.report import write_output
 from cnnstudio.core.spec import RunSpec
 from cnnstudio.gui.controller import RunController
 from cnnstudio.gui.images import ThumbnailGrid
@@ -39,10 +46,19 @@ from cnnstudio.gui.loading import LoadedDataset, augmentation_preview, load_for_
 from cnnstudio.gui.panels.dataset_panel import DatasetPanel
 from cnnstudio.gui.panels.model_panel import ModelPanel
 from cnnstudio.gui.panels.training_panel import TrainingPanel
+from cnnstudio.gui.run_dialogs import (
+    IMAGE_SUFFIXES,
+    ExportDialog,
+    PredictedImages,
+    PredictionDialog,
+    export_run,
+    predict,
+)
 from cnnstudio.gui.views.class_table import ClassTable
 from cnnstudio.gui.views.confusion import ConfusionView
 from cnnstudio.gui.views.curves import CurvesView
 from cnnstudio.gui.views.mistakes import MistakesView
+from cnnstudio.gui.views.runs import RunsView
 
 # Views redraw from a timer, never once per signal. 10 Hz, not 30: on a 2-core CPU each curves
 # redraw costs ~14 ms of the GUI thread, and the training thread waits for the GIL meanwhile
@@ -64,6 +80,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("cnnstudio")
         self.setAcceptDrops(True)
         self.settings = QSettings()
+        self.project = self._restored_project()
         self.spec = self._restored_spec()
         self.jobs = JobRunner(self)
         self.controller = RunController(self)
@@ -71,6 +88,7 @@ class MainWindow(QMainWindow):
         self.loaded_key: str | None = None
         self.dataset_problem: str | None = None
         self.run_data: ImageData | None = None
+        self.run_dir: Path | None = None
         self.epochs: list[EpochEnded] = []
         self.class_names: list[str] = []
         self.run_started = 0.0
@@ -89,11 +107,13 @@ class MainWindow(QMainWindow):
         self.confusion = ConfusionView()
         self.class_table = ClassTable()
         self.mistakes = MistakesView()
+        self.runs_view = RunsView()
         self.view_tabs = QTabWidget()
         self.view_tabs.addTab(self.curves, "Curves")
         self.view_tabs.addTab(self.confusion, "Confusion matrix")
         self.view_tabs.addTab(self.class_table, "Per class")
         self.view_tabs.addTab(self.mistakes, "Mistakes")
+        self.view_tabs.addTab(self.runs_view, "Runs")
 
         self.train_button = QPushButton("Train")
         self.pause_button = QPushButton("Pause")
@@ -128,8 +148,11 @@ class MainWindow(QMainWindow):
         self.reload_timer = QTimer(self)
         self.reload_timer.setSingleShot(True)
         self.reload_timer.setInterval(RELOAD_DELAY_MS)
+        self._build_menu()
         self._connect_signals()
         self._restore_geometry()
+        self._show_title()
+        self.runs_view.show_runs(self.runs_dir)
         self.redraw_timer.start()
         self._set_running(False)
         self._on_dataset_edited()
@@ -147,6 +170,31 @@ class MainWindow(QMainWindow):
         self.confusion.cell_clicked.connect(self._on_confusion_cell_clicked)
         self.redraw_timer.timeout.connect(self._on_redraw_timer)
         self.reload_timer.timeout.connect(self._load_dataset)
+        self.runs_view.open_requested.connect(self.show_run)
+        self.runs_view.resume_requested.connect(self.resume_run)
+        self.runs_view.predict_requested.connect(self._ask_images_to_predict)
+        self.runs_view.export_requested.connect(self._open_export_dialog)
+        self.runs_view.report_requested.connect(self._ask_report_path)
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        for text, shortcut, slot in (
+            ("&New project", QKeySequence.StandardKey.New, self.new_project),
+            ("&Open project...", QKeySequence.StandardKey.Open, self._ask_project_to_open),
+            ("&Save project", QKeySequence.StandardKey.Save, self._save_project_clicked),
+            ("Save project &as...", QKeySequence.StandardKey.SaveAs, self._ask_project_path),
+            (None, None, None),
+            ("&Predict images...", None, self._predict_with_latest),
+            (None, None, None),
+            ("&Quit", QKeySequence.StandardKey.Quit, self.close),
+        ):
+            if text is None:
+                menu.addSeparator()
+                continue
+            action = menu.addAction(text)
+            if shortcut is not None:
+                action.setShortcut(shortcut)
+            action.triggered.connect(slot)
 
     # -- settings -----------------------------------------------------------------------------
     def _collect_spec(self) -> None:
@@ -259,17 +307,29 @@ class MainWindow(QMainWindow):
         )
 
     # -- a run --------------------------------------------------------------------------------
+    @property
+    def runs_dir(self) -> Path:
+        """Beside the open project, else in the user's data folder."""
+        return self.project.runs_dir if self.project else default_runs_dir()
+
     def _on_train_clicked(self) -> None:
         self._collect_spec()
         if self.train_blocked_reason() is not None:
             return
         spec = RunSpec.from_dict(self.spec.to_dict())
+        name = f"{datetime.now():%Y%m%d-%H%M%S}-{spec.dataset['name']}"
+        self._start_run(spec, self.runs_dir / name)
+
+    def _start_run(
+        self, spec: RunSpec, run_dir: Path, resume: dict[str, Any] | None = None
+    ) -> None:
         data = self.loaded.data if self.loaded and self.loaded_key == self._dataset_key() else None
         self.epochs = []
         self.run_data = None
+        self.run_dir = run_dir
         self.progress.setValue(0)
         self.progress_label.setText("Starting...")
-        worker = self.controller.start(spec, data)
+        worker = self.controller.start(spec, data, run_dir, resume)
         worker.data_ready.connect(self._on_run_data_ready)
         worker.fit_started.connect(self._on_fit_started)
         worker.batches_ended.connect(self._on_batches_ended)
@@ -355,8 +415,10 @@ class MainWindow(QMainWindow):
         detail = f" ({event.reason})" if event.status == "stopped" else ""
         self.progress_label.setText(
             f"{words[event.status]} after {event.epochs_completed} epoch(s), "
-            f"{_clock(event.seconds)}{detail}{best}."
+            f"{_clock(event.seconds)}{detail}{best}. Saved in {self.run_dir}."
         )
+        self.runs_view.show_runs(self.runs_dir)
+        self.runs_view.select(self.run_dir)
 
     def _on_run_failed(self, message: str) -> None:
         QMessageBox.warning(self, "Training stopped", message)
@@ -391,6 +453,171 @@ class MainWindow(QMainWindow):
         dialog.resize(760, 520)
         dialog.show()
 
+    # -- projects -----------------------------------------------------------------------------
+    def new_project(self) -> None:
+        self.project = None
+        self.apply_spec(_first_launch_spec())
+
+    def open_project(self, path: Path) -> bool:
+        """Open a project file; a damaged or foreign one is refused and nothing changes."""
+        try:
+            project = load_project(path)
+        except CnnstudioError as error:
+            QMessageBox.warning(self, "Cannot open the project", str(error))
+            return False
+        self.project = project
+        self.apply_spec(project.spec)
+        return True
+
+    def save_project(self, path: Path) -> bool:
+        self._collect_spec()
+        project = Project(path, RunSpec.from_dict(self.spec.to_dict()))
+        if self.project is not None and self.project.path == path:
+            project = replace(project, runs_folder=self.project.runs_folder)
+        try:
+            save_project(project)
+        except OSError as error:
+            QMessageBox.warning(self, "Cannot save the project", f"{path}: {error.strerror}")
+            return False
+        self.project = project
+        self._show_title()
+        self.runs_view.show_runs(self.runs_dir)
+        return True
+
+    def apply_spec(self, spec: RunSpec) -> None:
+        """Show `spec` in every panel (a project opened, a run resumed)."""
+        self.spec = RunSpec.from_dict(spec.to_dict())
+        self.dataset_panel.set_spec(self.spec)
+        self.training_panel.set_spec(self.spec)
+        self.model_panel.set_layers(self.spec.layers)
+        self._on_dataset_edited()
+        self._show_title()
+        self.runs_view.show_runs(self.runs_dir)
+
+    def _show_title(self) -> None:
+        name = self.project.path.name if self.project else "no project"
+        self.setWindowTitle(f"cnnstudio - {name}")
+
+    def _ask_project_to_open(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open project", "", f"cnnstudio project (*{PROJECT_SUFFIX})"
+        )
+        if path:
+            self.open_project(Path(path))
+
+    def _save_project_clicked(self) -> None:
+        if self.project is None:
+            self._ask_project_path()
+        else:
+            self.save_project(self.project.path)
+
+    def _ask_project_path(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Save project",
+            f"project{PROJECT_SUFFIX}",
+            f"cnnstudio project (*{PROJECT_SUFFIX})",
+        )
+        if path:
+            self.save_project(Path(path).with_suffix(PROJECT_SUFFIX))
+
+    # -- past runs ----------------------------------------------------------------------------
+    def show_run(self, run_dir: Path) -> None:
+        """Show a past run's epochs in the curves, confusion matrix and per-class views."""
+        self.jobs.start(
+            lambda: read_checkpoint(run_dir / "last.pt"),
+            lambda checkpoint: self._show_history(run_dir, checkpoint),
+            lambda message: QMessageBox.warning(self, "Cannot show the run", message),
+        )
+
+    def _show_history(self, run_dir: Path, checkpoint: dict[str, Any]) -> None:
+        history = [epoch_from_state(state) for state in checkpoint["training"]["history"]]
+        self.class_names = list(checkpoint["class_names"])
+        self.epochs, self.run_data = [], None
+        self.curves.clear()
+        self.confusion.clear(self.class_names)
+        for event in history:
+            self._on_epoch_ended(event)
+        self.progress_label.setText(f"Showing {run_dir.name}: {len(history)} epoch(s).")
+        self.view_tabs.setCurrentWidget(self.curves)
+
+    def resume_run(self, run_dir: Path) -> None:
+        """Go on training a stopped or interrupted run from its last checkpoint."""
+        if self.controller.running:
+            return
+        self.jobs.start(
+            lambda: read_checkpoint(run_dir / "last.pt"),
+            lambda checkpoint: self._resume_from(run_dir, checkpoint),
+            lambda message: QMessageBox.warning(self, "Cannot resume the run", message),
+        )
+
+    def _resume_from(self, run_dir: Path, checkpoint: dict[str, Any]) -> None:
+        if self.controller.running:
+            return
+        spec = RunSpec.from_dict(checkpoint["spec"])
+        self.apply_spec(spec)  # the panels show the settings the run goes on with
+        self.view_tabs.setCurrentWidget(self.curves)
+        self._start_run(spec, run_dir, checkpoint)
+
+    def _ask_images_to_predict(self, checkpoint: Path) -> None:
+        patterns = " ".join(f"*{suffix}" for suffix in IMAGE_SUFFIXES)
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Images to classify", "", f"Images ({patterns})"
+        )
+        if paths:
+            self.predict_files(checkpoint, [Path(p) for p in paths])
+
+    def _predict_with_latest(self) -> None:
+        checkpoint = self._latest_checkpoint()
+        if checkpoint is not None:
+            self._ask_images_to_predict(checkpoint)
+
+    def _latest_checkpoint(self) -> Path | None:
+        """The selected run's best network, else the newest run's; None (said) if none."""
+        chosen = self.runs_view.selected() or self.runs_view.records
+        for record in chosen:
+            if (record.folder / "best.pt").exists():
+                return record.folder / "best.pt"
+        QMessageBox.information(self, "No trained network", "Train a network first.")
+        return None
+
+    def predict_files(self, checkpoint: Path, paths: list[Path]) -> None:
+        self.jobs.start(
+            lambda: predict(checkpoint, paths),
+            self._show_predictions,
+            lambda message: QMessageBox.warning(self, "Cannot classify the images", message),
+        )
+
+    def _show_predictions(self, result: PredictedImages) -> None:
+        self.prediction_dialog = PredictionDialog(result, self)
+        self.prediction_dialog.show()
+
+    def _open_export_dialog(self, run_dir: Path) -> None:
+        def start(export_format, out, done, failed) -> None:
+            self.jobs.start(lambda: export_run(run_dir, export_format, out), done, failed)
+
+        self.export_dialog = ExportDialog(run_dir, start, self)
+        self.export_dialog.show()
+
+    def _ask_report_path(self, run_dir: Path) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Save the run's report",
+            str(run_dir / "report.html"),
+            "HTML report (*.html);;PNG plot (*.png);;SVG plot (*.svg);;Metrics (*.csv)",
+        )
+        if path:
+            self.save_report(run_dir, Path(path))
+
+    def save_report(self, run_dir: Path, path: Path) -> None:
+        from cnnstudio.core.run_history import read_run
+
+        self.jobs.start(
+            lambda: write_output(read_run(run_dir), path),
+            lambda written: self.statusBar().showMessage(f"Wrote {written}", 8000),
+            lambda message: QMessageBox.warning(self, "Cannot save the report", message),
+        )
+
     # -- the window ---------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         urls = event.mimeData().urls()
@@ -398,23 +625,37 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        path = Path(event.mimeData().urls()[0].toLocalFile())
-        if path.is_dir():
+        self.open_dropped([Path(url.toLocalFile()) for url in event.mimeData().urls()])
+
+    def open_dropped(self, paths: list[Path]) -> None:
+        """A folder becomes the dataset; image files are classified; a project is opened."""
+        if len(paths) == 1 and paths[0].is_dir():
             self.settings_tabs.setCurrentIndex(0)
-            self.dataset_panel.set_folder(str(path))
+            self.dataset_panel.set_folder(str(paths[0]))
+        elif len(paths) == 1 and paths[0].suffix == PROJECT_SUFFIX:
+            self.open_project(paths[0])
+        elif paths and all(p.suffix.lower() in IMAGE_SUFFIXES for p in paths):
+            checkpoint = self._latest_checkpoint()
+            if checkpoint is not None:
+                self.predict_files(checkpoint, paths)
         else:
             QMessageBox.information(
-                self, "Not a folder", "Drop a folder with one subfolder of images per class."
+                self,
+                "Nothing to open",
+                "Drop a folder with one subfolder of images per class, image files to classify "
+                f"with your trained network, or a {PROJECT_SUFFIX} project.",
             )
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.redraw_timer.stop()
+        self.reload_timer.stop()  # a dataset load pending from the last edit would outlive us
         self.controller.shutdown()  # stops the run at its next batch and waits
         self.jobs.wait_all()
         self._collect_spec()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.setValue("spec", self.spec.to_json())
+        self.settings.setValue("project", str(self.project.path) if self.project else "")
         super().closeEvent(event)
 
     def _restored_spec(self) -> RunSpec:
@@ -424,7 +665,15 @@ class MainWindow(QMainWindow):
                 return RunSpec.from_dict(json.loads(text))
             except (ValueError, CnnstudioError):
                 pass  # a spec from an older or damaged settings file: start fresh
-        return replace(RunSpec(), training={**RunSpec().training, "epochs": 5})
+        return _first_launch_spec()
+
+    def _restored_project(self) -> Project | None:
+        """The project open when the window last closed (its spec edits come from `spec`)."""
+        path = self.settings.value("project")
+        try:
+            return load_project(path) if path else None
+        except CnnstudioError:
+            return None  # moved or damaged since: open nothing
 
     def _restore_geometry(self) -> None:
         geometry = self.settings.value("window/geometry")
@@ -433,6 +682,11 @@ class MainWindow(QMainWindow):
         splitter = self.settings.value("window/splitter")
         if splitter is None or not self.splitter.restoreState(splitter):
             self.splitter.setSizes([520, 840])
+
+
+def _first_launch_spec() -> RunSpec:
+    """The built-in dataset and the tutorial network, 5 epochs: trains in under a minute."""
+    return replace(RunSpec(), training={**RunSpec().training, "epochs": 5})
 
 
 def _clock(seconds: float) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 import traceback
+from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -18,6 +20,7 @@ from cnnstudio.core.engine import Trainer
 from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
 from cnnstudio.core.prepare import load_dataset
+from cnnstudio.core.run_folder import RunFolderWriter
 from cnnstudio.core.spec import RunSpec
 
 BATCH_SIGNAL_INTERVAL = 0.05  # seconds: about 20 updates a second
@@ -34,16 +37,28 @@ class TrainingWorker(QObject):
     failed = Signal(str)  # a message for a dialog
     finished = Signal()
 
-    def __init__(self, spec: RunSpec, data: ImageData | None, control: TrainingControl) -> None:
+    def __init__(
+        self,
+        spec: RunSpec,
+        data: ImageData | None,
+        control: TrainingControl,
+        run_dir: Path,
+        resume: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__()
         self.spec, self.data, self.control = spec, data, control
+        self.run_dir, self.resume = run_dir, resume
 
     @Slot()
     def run(self) -> None:
         try:
             data = self.data if self.data is not None else load_dataset(self.spec)
             self.data_ready.emit(data)
-            Trainer(self.spec, data, self.control).fit([_SignalBridge(self)])
+            trainer = Trainer(self.spec, data, self.control)
+            if self.resume is not None:
+                trainer.restore(self.resume["state_dict"], self.resume["training"])
+            # The folder first: an epoch the window shows is already saved.
+            trainer.fit([RunFolderWriter(self.run_dir, trainer), _SignalBridge(self, trainer)])
         except CnnstudioError as error:  # found before training: data, stack, device
             self.failed.emit(str(error))
         except Exception as error:
@@ -56,13 +71,15 @@ class TrainingWorker(QObject):
 
 
 class _SignalBridge(Callback):
-    def __init__(self, worker: TrainingWorker) -> None:
-        self.worker = worker
+    def __init__(self, worker: TrainingWorker, trainer: Trainer) -> None:
+        self.worker, self.trainer = worker, trainer
         self.pending: list[BatchEnded] = []
         self.last_sent = 0.0
 
     def on_fit_start(self, event: FitStarted) -> None:
         self.worker.fit_started.emit(event)
+        for earlier in self.trainer.history:  # a resumed run shows the epochs it already has
+            self.worker.epoch_ended.emit(earlier)
 
     def on_batch_end(self, event: BatchEnded) -> None:
         self.pending.append(event)

@@ -8,6 +8,7 @@ from cnnstudio.gui.app import create_application
 
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # runs go here, not in ~
     create_application([])
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))

@@ -97,6 +97,10 @@ class ModelPanel(QWidget):
         self._refresh_table()
 
     # -- the stack ----------------------------------------------------------------------------
+    def set_layers(self, layers: list[LayerSpec]) -> None:
+        self.layers = list(layers)
+        self._changed(None)
+
     def set_input(self, shape: tuple[int, ...] | None, num_classes: int) -> None:
         """The input the stack will get; None while the dataset is not known yet."""
         self.input_shape, self.num_classes = shape, num_classes

@@ -1,0 +1,162 @@
+"""Past runs: a table of the runs folder, their validation curves overlaid, and what to do with one.
+
+Reading the list touches only small text files (spec.json, metrics.csv), so it runs on the GUI
+thread; anything that loads a checkpoint is asked of the window, which runs it as a job.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cnnstudio.core.run_history import RunRecord, list_runs
+
+COLUMNS = ("run", "dataset", "layers", "epochs", "status", "best val. accuracy")
+
+
+class RunsView(QWidget):
+    open_requested = Signal(object)  # Path: show this run's curves and matrices
+    resume_requested = Signal(object)  # Path
+    predict_requested = Signal(object)  # Path of the checkpoint to predict with
+    export_requested = Signal(object)  # Path of the run
+    report_requested = Signal(object)  # Path of the run
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runs_dir: Path | None = None
+        self.records: list[RunRecord] = []
+        self.folder_label = QLabel()
+        self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._on_selection)
+        self.table.itemDoubleClicked.connect(lambda _item: self._emit(self.open_requested))
+
+        self.buttons: dict[str, QPushButton] = {}
+        row = QHBoxLayout()
+        for key, text, tip in (
+            ("open", "Show", "Show the run's curves, confusion matrices and per-class table"),
+            ("resume", "Resume", "Go on training a stopped or interrupted run from its last epoch"),
+            ("predict", "Predict images...", "Classify image files with the run's best network"),
+            (
+                "export",
+                "Export...",
+                "Save the network (ONNX, TorchScript) or a training script",
+            ),
+            ("report", "Report...", "Save an HTML report, a plot of the curves or the metrics CSV"),
+            ("folder", "Open folder", "Open the run's folder in the file manager"),
+        ):
+            button = QPushButton(text)
+            button.setToolTip(tip)
+            self.buttons[key] = button
+            row.addWidget(button)
+        row.addStretch()
+        self.buttons["open"].clicked.connect(lambda: self._emit(self.open_requested))
+        self.buttons["resume"].clicked.connect(lambda: self._emit(self.resume_requested))
+        self.buttons["predict"].clicked.connect(
+            lambda: self._emit(self.predict_requested, "best.pt")
+        )
+        self.buttons["export"].clicked.connect(lambda: self._emit(self.export_requested))
+        self.buttons["report"].clicked.connect(lambda: self._emit(self.report_requested))
+        self.buttons["folder"].clicked.connect(self._open_folder)
+
+        self.plot = pg.PlotWidget(background="w", title="Validation accuracy of the selected runs")
+        self.plot.setLabel("bottom", "epoch")
+        self.plot.setYRange(0, 1, padding=0.02)
+        self.plot.addLegend(offset=(-10, -10))
+        top = QWidget()
+        top_column = QVBoxLayout(top)
+        top_column.setContentsMargins(0, 0, 0, 0)
+        top_column.addWidget(self.folder_label)
+        top_column.addWidget(self.table)
+        top_column.addLayout(row)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(top)
+        splitter.addWidget(self.plot)
+        QVBoxLayout(self).addWidget(splitter)
+        self._on_selection()
+
+    def show_runs(self, runs_dir: Path) -> None:
+        """List the runs in `runs_dir`, newest first, keeping the selection where it can."""
+        selected = {r.folder for r in self.selected()}
+        self.runs_dir = runs_dir
+        self.folder_label.setText(f"Runs in {runs_dir}")
+        self.records = list_runs(runs_dir)
+        self.table.blockSignals(True)
+        self.table.clearSelection()
+        self.table.setRowCount(len(self.records))
+        for index, record in enumerate(self.records):
+            best = record.best_epoch
+            values = (
+                record.name,
+                record.spec.dataset["name"],
+                str(len(record.spec.layers)),
+                f"{len(record.epochs)} of {record.spec.training['epochs']}",
+                record.status,
+                f"{best['val_accuracy']:.2%} (epoch {int(best['epoch'])})" if best else "",
+            )
+            for column, value in enumerate(values):
+                self.table.setItem(index, column, QTableWidgetItem(value))
+            if record.folder in selected:
+                self.table.selectRow(index)
+        self.table.blockSignals(False)
+        self.table.resizeColumnsToContents()
+        self._on_selection()
+
+    def selected(self) -> list[RunRecord]:
+        rows = sorted({index.row() for index in self.table.selectedIndexes()})
+        return [self.records[r] for r in rows if r < len(self.records)]
+
+    def select(self, folder: Path) -> None:
+        for index, record in enumerate(self.records):
+            if record.folder == folder:
+                self.table.selectRow(index)
+
+    def _on_selection(self) -> None:
+        chosen = self.selected()
+        one = chosen[0] if len(chosen) == 1 else None
+        has_model = one is not None and (one.folder / "best.pt").exists()
+        self.buttons["open"].setEnabled(one is not None and (one.folder / "last.pt").exists())
+        self.buttons["resume"].setEnabled(one is not None and one.resumable)
+        for key in ("predict", "export"):
+            self.buttons[key].setEnabled(has_model)
+        self.buttons["report"].setEnabled(one is not None)
+        self.buttons["folder"].setEnabled(one is not None)
+        self._overlay(chosen)
+
+    def _overlay(self, records: list[RunRecord]) -> None:
+        self.plot.clear()
+        for index, record in enumerate(records[:10]):
+            epochs = [e["epoch"] for e in record.epochs]
+            accuracy = [e["val_accuracy"] for e in record.epochs]
+            pen = pg.mkPen(pg.intColor(index, hues=10), width=2)
+            self.plot.plot(epochs, accuracy, pen=pen, symbol="o", symbolSize=6, name=record.name)
+
+    def _emit(self, signal: Signal, checkpoint: str | None = None) -> None:
+        chosen = self.selected()
+        if len(chosen) == 1:
+            folder = chosen[0].folder
+            signal.emit(folder / checkpoint if checkpoint else folder)
+
+    def _open_folder(self) -> None:
+        chosen = self.selected()
+        if chosen:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(chosen[0].folder)))

@@ -1,0 +1,21 @@
+"""Background jobs hand their results to the GUI thread, whatever the callback is."""
+
+import threading
+
+from cnnstudio.gui.app import create_application
+from cnnstudio.gui.jobs import JobRunner
+
+
+def test_lambda_callbacks_run_on_the_gui_thread(qtbot):
+    create_application([])
+    jobs = JobRunner()
+    seen = []
+    jobs.start(lambda: 42, lambda result: seen.append((result, threading.current_thread())), print)
+    jobs.start(
+        lambda: 1 / 0, print, lambda message: seen.append((message, threading.current_thread()))
+    )
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=10_000)
+    assert {thread for _, thread in seen} == {threading.main_thread()}
+    assert (42, threading.main_thread()) in seen
+    assert any("ZeroDivisionError" in str(value) for value, _ in seen)
+    qtbot.waitUntil(lambda: not jobs.busy(), timeout=10_000)
