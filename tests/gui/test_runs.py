@@ -21,7 +21,8 @@ def test_a_run_is_saved_listed_shown_used_and_exported(qtbot, window, tmp_path):
     assert (run_dir / "best.pt").exists() and len(metric_rows(run_dir)) == 1
     assert str(run_dir) in window.progress_label.text()
     runs = window.runs_view
-    assert runs.table.rowCount() == 1 and runs.table.item(0, 4).text() == "completed"
+    assert runs.table.rowCount() == 1 and runs.table.item(0, 5).text() == "completed"
+    assert runs.table.item(0, 3).text() == "adam, lr 0.001, batch 64"
     assert runs.selected()[0].folder == run_dir  # the run just trained is selected
     assert runs.buttons["export"].isEnabled() and not runs.buttons["resume"].isEnabled()
 
@@ -59,7 +60,7 @@ def test_a_stopped_run_resumes_from_its_last_epoch(qtbot, window):
     (run_dir,) = window.runs_dir.iterdir()
     assert read_checkpoint(run_dir / "last.pt")["training"]["epochs_completed"] == 1
     runs = window.runs_view
-    assert runs.table.item(0, 4).text() == "stopped" and runs.buttons["resume"].isEnabled()
+    assert runs.table.item(0, 5).text() == "stopped" and runs.buttons["resume"].isEnabled()
 
     set_epochs(window, 7)  # the run goes on with its own settings, not these
     runs.buttons["resume"].click()

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core.run_history import RunRecord, list_runs
 
-COLUMNS = ("run", "dataset", "layers", "epochs", "status", "best val. accuracy")
+COLUMNS = ("run", "dataset", "layers", "optimizer", "epochs", "status", "best val. accuracy")
 
 
 class RunsView(QWidget):
@@ -109,6 +109,8 @@ class RunsView(QWidget):
                 record.name,
                 record.spec.dataset["name"],
                 str(len(record.spec.layers)),
+                f"{record.spec.optimizer['name']}, lr {record.spec.optimizer['lr']:g}, "
+                f"batch {record.spec.training['batch_size']}",
                 f"{len(record.epochs)} of {record.spec.training['epochs']}",
                 record.status,
                 f"{best['val_accuracy']:.2%} (epoch {int(best['epoch'])})" if best else "",
