@@ -6,7 +6,9 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     from cnnstudio.cli import run
+    from cnnstudio.logs import setup_logging
 
+    setup_logging()
     return run(sys.argv[1:] if argv is None else argv)
 
 

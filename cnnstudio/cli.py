@@ -25,6 +25,12 @@ def run(argv: list[str]) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
+        from cnnstudio.gui.display import display_problem
+
+        problem = display_problem()  # before Qt, which would abort instead of explaining
+        if problem:
+            print(f"cnnstudio: {problem}", file=sys.stderr)
+            return EXIT_FAILED_RUN
         from cnnstudio.gui.app import run_gui  # Qt is imported only for the window
 
         return run_gui()
@@ -122,6 +128,7 @@ def _build_parser() -> argparse.ArgumentParser:
     datasets.set_defaults(handler=_list_datasets)
 
     for name, handler, text in (
+        ("selftest", _selftest, "check that this installation works: window, training, files"),
         ("presets", _list_presets, "list the ready-made layer stacks"),
         ("layers", _list_layers, "list the layers a stack can use"),
         ("devices", _list_devices, "list the devices this machine can train on"),
@@ -366,6 +373,12 @@ class _ctrl_c_stops:
 def _print_spec(args: argparse.Namespace) -> int:
     sys.stdout.write(_spec_from_args(args).to_json())
     return 0
+
+
+def _selftest(args: argparse.Namespace) -> int:
+    from cnnstudio.gui.selftest import run_selftest  # the window is part of what is checked
+
+    return run_selftest()
 
 
 def _list_presets(args: argparse.Namespace) -> int:

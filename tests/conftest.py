@@ -25,6 +25,12 @@ def small_spec(**sections) -> RunSpec:
     return RunSpec.from_dict(data)
 
 
+@pytest.fixture(autouse=True)
+def _logs_in_tmp(tmp_path, monkeypatch):
+    """Commands run by tests log into the test's folder, not the user's."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 @pytest.fixture
 def small_data():
     """The data for `small_spec()`."""

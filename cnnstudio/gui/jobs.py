@@ -7,7 +7,7 @@ slows training in the worker thread).
 
 from __future__ import annotations
 
-import traceback
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -31,7 +31,7 @@ class _JobWorker(QObject):
         except CnnstudioError as error:
             self.failed.emit(str(error))
         except Exception as error:  # shown in a dialog; the window stays usable
-            traceback.print_exc()
+            logging.getLogger(__name__).exception("unexpected error")
             self.failed.emit(f"Unexpected error: {type(error).__name__}: {error}")
         else:
             self.finished.emit(result)

@@ -6,8 +6,8 @@ chunks); epoch, end and error events are sent at once, never dropped.
 
 from __future__ import annotations
 
+import logging
 import time
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,7 @@ class TrainingWorker(QObject):
         except CnnstudioError as error:  # found before training: data, stack, device
             self.failed.emit(str(error))
         except Exception as error:
-            traceback.print_exc()
+            logging.getLogger(__name__).exception("unexpected error")
             self.failed.emit(
                 f"Training stopped on an unexpected error: {type(error).__name__}: {error}"
             )
