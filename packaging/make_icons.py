@@ -1,8 +1,8 @@
 """Render resources/cnnstudio.svg into the raster icons the installers need (run after editing it).
 
-  resources/cnnstudio.png   256 px, for Linux desktops that want a bitmap
-  resources/cnnstudio.ico   Windows (16-256 px)
-  resources/cnnstudio.icns  macOS
+resources/cnnstudio.png   256 px, for Linux desktops that want a bitmap
+resources/cnnstudio.ico   Windows (16-256 px)
+resources/cnnstudio.icns  macOS
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
-"""The wheel must contain every package and the resources the app loads."""
+"""The wheel holds every package and resource; the installers' files fit together."""
 
+import os
+import shutil
+import subprocess
 from importlib.resources import files
 from pathlib import Path
 
@@ -24,3 +27,41 @@ def test_pyproject_lists_every_package_directory():
 def test_the_icon_is_reachable_as_a_package_resource():
     icon = files("cnnstudio.resources") / "cnnstudio.svg"
     assert icon.is_file() and icon.read_text().startswith("<svg")
+
+
+APP_ID = "io.github.cnnstudio.cnnstudio"
+
+
+def test_desktop_metadata_agrees_with_itself():
+    desktop = (ROOT / "resources" / f"{APP_ID}.desktop").read_text()
+    metainfo = (ROOT / "resources" / f"{APP_ID}.metainfo.xml").read_text()
+    assert f"Icon={APP_ID}" in desktop and "Exec=cnnstudio\n" in desktop
+    assert f"<id>{APP_ID}</id>" in metainfo
+    assert f'<launchable type="desktop-id">{APP_ID}.desktop</launchable>' in metainfo
+
+
+def test_the_linux_install_script_registers_and_removes_the_app(tmp_path):
+    stage = tmp_path / "cnnstudio-0-linux"
+    (stage / "cnnstudio").mkdir(parents=True)
+    program = stage / "cnnstudio" / "cnnstudio"
+    program.write_text("#!/bin/sh\necho frozen cnnstudio\n")
+    program.chmod(0o755)
+    for name in (f"{APP_ID}.desktop", f"{APP_ID}.metainfo.xml", "cnnstudio.svg", "cnnstudio.png"):
+        shutil.copy2(ROOT / "resources" / name, stage / name)
+    shutil.copy2(ROOT / "packaging" / "linux" / "install.sh", stage / "install.sh")
+    home = tmp_path / "home"
+    env = {"HOME": str(home), "PATH": os.environ["PATH"]}
+    subprocess.run(["sh", str(stage / "install.sh")], check=True, env=env, capture_output=True)
+    data = home / ".local" / "share"
+    entry = (data / "applications" / f"{APP_ID}.desktop").read_text()
+    assert f"Exec={home}/.local/opt/cnnstudio/cnnstudio\n" in entry
+    assert (data / "icons" / "hicolor" / "scalable" / "apps" / f"{APP_ID}.svg").exists()
+    command = home / ".local" / "bin" / "cnnstudio"
+    assert subprocess.run([str(command)], capture_output=True, text=True).stdout == (
+        "frozen cnnstudio\n"
+    )
+    subprocess.run(
+        ["sh", str(stage / "install.sh"), "--uninstall"], check=True, env=env, capture_output=True
+    )
+    assert not command.exists() and not (data / "applications" / f"{APP_ID}.desktop").exists()
+    assert not (home / ".local" / "opt" / "cnnstudio").exists()
