@@ -8,6 +8,7 @@ from torchvision import datasets as tv
 from cnnstudio.cli import run
 from tests.datafiles import (
     patch_cifar_checksums,
+    patch_svhn_checksums,
     write_cifar,
     write_image,
     write_mnist,
@@ -125,12 +126,7 @@ def test_train_on_cifar100_files(tmp_path, capsys, monkeypatch):
 
 def test_train_on_svhn_files(tmp_path, capsys, monkeypatch):
     sums, _ = write_svhn(tmp_path / "SVHN")
-    split_list = {
-        split: [url, name, sums[split]]
-        for split, (url, name, _) in tv.SVHN.split_list.items()
-        if split in sums
-    }
-    monkeypatch.setattr(tv.SVHN, "split_list", split_list)
+    patch_svhn_checksums(monkeypatch, sums)
     argv = ["train", "--dataset", "svhn", "--data-dir", str(tmp_path), "--out", str(tmp_path / "r")]
     assert run([*argv, *ONE_EPOCH]) == 0
     assert "30 training and 10 validation images (3x32x32)" in capsys.readouterr().err

@@ -14,7 +14,14 @@ from torchvision import datasets as tv
 from cnnstudio.core.datasets import get_source
 from cnnstudio.core.datasets.download import download_dataset
 from cnnstudio.core.errors import DatasetError
-from tests.datafiles import md5, patch_cifar_checksums, write_cifar, write_mnist, write_svhn
+from tests.datafiles import (
+    md5,
+    patch_cifar_checksums,
+    patch_svhn_checksums,
+    write_cifar,
+    write_mnist,
+    write_svhn,
+)
 
 NO_VAL_SPLIT = {"val_fraction": None}
 
@@ -71,12 +78,7 @@ def test_cifar_files_that_fail_torchvisions_checksum_are_refused(tmp_path):
 
 def test_svhn_mat_files_map_label_10_to_digit_0(tmp_path, monkeypatch):
     sums, written = write_svhn(tmp_path / "SVHN")
-    split_list = {
-        split: [url, name, sums[split]]
-        for split, (url, name, _) in tv.SVHN.split_list.items()
-        if split in sums
-    }
-    monkeypatch.setattr(tv.SVHN, "split_list", split_list)
+    patch_svhn_checksums(monkeypatch, sums)
     data = get_source("svhn").load(NO_VAL_SPLIT, tmp_path)
     assert data.train_images.shape == (30, 3, 32, 32)
     assert data.train_labels.tolist() == written["train"][1].tolist()
