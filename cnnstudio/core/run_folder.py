@@ -65,7 +65,8 @@ class RunFolderWriter(Callback):
         write_atomic(self.folder / "environment.json", json.dumps(environment, indent=2) + "\n")
         check = self.folder / "dataset_check.txt"
         if not check.exists():  # a resumed run keeps the check of the data it started on
-            lines = inspect_data(self.trainer.data).describe(limit=50)
+            # Without reading a streamed folder's files again: that is the GUI's or inspect's job.
+            lines = inspect_data(self.trainer.data, read_files=False).describe(limit=50)
             write_atomic(check, "\n".join(lines) + "\n")
 
     def on_epoch_end(self, event: EpochEnded) -> None:

@@ -2,11 +2,13 @@
 
 import torch
 
+from cnnstudio.core.checkpoint import load_model
 from cnnstudio.core.data import BatchFinisher, Normalizer
 from cnnstudio.core.datasets import folder as folder_module
 from cnnstudio.core.datasets import get_source
 from cnnstudio.core.datasets.inspect import inspect_data
 from cnnstudio.core.engine import Trainer
+from cnnstudio.core.run_folder import RunFolderWriter
 from cnnstudio.core.streaming import StreamedImages, StreamingLoader
 from tests.conftest import small_spec
 from tests.core.test_engine import Recorder
@@ -30,10 +32,14 @@ def test_forced_streaming_trains_through_worker_processes(tmp_path):
     assert isinstance(trainer.train_loader, StreamingLoader)
     assert trainer.train_loader.loader.num_workers >= 1
     recorder = Recorder()
-    result = trainer.fit([recorder])
+    result = trainer.fit([recorder, RunFolderWriter(tmp_path / "run", trainer)])
     assert result.status == "completed"
     epoch = recorder.events[-2]
     assert epoch.confusion.sum() == len(data.val_labels)
+    # The run's folder does not read every file again for the leakage check.
+    check = (tmp_path / "run" / "dataset_check.txt").read_text()
+    assert "Images in both training and validation: not checked" in check
+    assert load_model(tmp_path / "run" / "best.pt").sample_images.shape[1:] == (3, 16, 16)
 
 
 def test_streamed_batches_equal_in_memory_batches(tmp_path):

@@ -20,7 +20,8 @@ class DatasetReport:
     image_shape: tuple[int, ...]
     skipped: list[SkippedFile]
     original_sizes: np.ndarray | None  # (N, 2) width, height
-    duplicates: list[tuple[int, int]] = field(default_factory=list)  # (train row, val row)
+    # (train row, val row) pairs; None when not checked (a streamed folder, on a run's start)
+    duplicates: list[tuple[int, int]] | None = field(default_factory=list)
     paths: list[str] | None = None
 
     @property
@@ -74,6 +75,8 @@ class DatasetReport:
         )
 
     def _duplicate_lines(self, limit: int) -> list[str]:
+        if self.duplicates is None:
+            return ["Images in both training and validation: not checked (`cnnstudio inspect`)."]
         if not self.duplicates:
             return ["Images in both training and validation: none."]
         lines = [
@@ -87,7 +90,8 @@ class DatasetReport:
         return lines
 
 
-def inspect_data(data: ImageData | StreamedImages) -> DatasetReport:
+def inspect_data(data: ImageData | StreamedImages, read_files: bool = True) -> DatasetReport:
+    """The check; `read_files=False` skips reading every file of a streamed folder again."""
     classes = data.num_classes
     streamed = isinstance(data, StreamedImages)
     return DatasetReport(
@@ -97,7 +101,9 @@ def inspect_data(data: ImageData | StreamedImages) -> DatasetReport:
         image_shape=tuple(data.input_shape),
         skipped=list(data.skipped),
         original_sizes=None if streamed else data.original_sizes,
-        duplicates=find_shared_files(data) if streamed else find_shared_images(data),
+        duplicates=(find_shared_files(data) if read_files else None)
+        if streamed
+        else find_shared_images(data),
         paths=data.paths,
     )
 
