@@ -43,6 +43,7 @@ def version() -> str:
 
 def freeze() -> Path:
     """PyInstaller's one-folder build: build/dist/cnnstudio/ (and cnnstudio.app on macOS)."""
+    BUILD.mkdir(exist_ok=True)
     subprocess.run(
         [
             sys.executable,
@@ -56,6 +57,7 @@ def freeze() -> Path:
             str(BUILD / "work"),
         ],
         check=True,
+        cwd=BUILD,  # not the source tree: the installed cnnstudio is the one to freeze
     )
     return DIST / "cnnstudio"
 

@@ -107,11 +107,34 @@ def _checks(folder: Path, started: float) -> None:
     truth = saved.class_names[int(saved.sample_labels[0])]
     _ok(f"predicted one image: {name} ({probability:.0%}; it is a {truth})")
 
+    _check_worker_processes(saved, folder)
+
     window.close()
     if window.controller.running or window.jobs.busy():
         raise SelfTestFailed("closing: a thread was left running")
     _ok("window closed, no thread left running")
     app.processEvents()
+
+
+def _check_worker_processes(saved, folder: Path) -> None:
+    """Decode image files in DataLoader worker processes (they re-enter a frozen app's entry)."""
+    import torch
+
+    from cnnstudio.core.data import BatchFinisher, Normalizer
+    from cnnstudio.core.streaming import StreamingLoader
+
+    paths = []
+    for index, pixels in enumerate(saved.sample_images[:8].numpy()):
+        paths.append(str(folder / f"stream-{index}.png"))
+        _save_png(pixels, Path(paths[-1]))
+    finish = BatchFinisher(Normalizer(tuple(saved.mean), tuple(saved.std)), torch.device("cpu"))
+    channels, size = saved.input_shape[0], saved.input_shape[1]
+    labels = saved.sample_labels[: len(paths)]
+    loader = StreamingLoader(paths, labels, size, channels, 4, finish, shuffle=False, workers=2)
+    seen = sum(len(batch_labels) for _, batch_labels in loader)
+    if seen != len(paths) or loader.skipped:
+        raise SelfTestFailed(f"worker processes: decoded {seen} of {len(paths)} images")
+    _ok(f"decoded {seen} image files in 2 DataLoader worker processes")
 
 
 def _save_png(pixels, path: Path) -> None:

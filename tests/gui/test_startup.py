@@ -18,8 +18,9 @@ def test_selftest_checks_window_training_checkpoint_and_prediction(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines[:-1]] == ["ok"] * 6
+    assert [line.split()[0] for line in lines[:-1]] == ["ok"] * 7
     assert "trained one epoch on the worker thread" in result.stdout
+    assert "in 2 DataLoader worker processes" in result.stdout
     assert lines[-1].startswith("selftest passed")
 
 
