@@ -65,7 +65,12 @@ def export_model(saved: SavedModel, model_format: str, out: str | Path) -> Expor
         raise CnnstudioError(f"{out}: is a folder; give the file to write, e.g. {out}/model.onnx")
     images, source = _parity_images(saved)
     writer, runner = _FORMATS[model_format]
-    write_atomic(out, writer(saved, images))
+    try:
+        exported = writer(saved, images)
+    except Exception as error:  # the exporter's own failure, said plainly; nothing written
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise CnnstudioError(f"{model_format} export failed: {first_line}") from None
+    write_atomic(out, exported)
     metadata_path = out.with_name(out.name + ".meta.json")
     try:
         parity = check_parity(saved, runner(out), images, source)

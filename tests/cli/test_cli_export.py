@@ -110,3 +110,14 @@ def test_report_writes_html_plots_and_csv(trained, tmp_path, capsys):
     assert (tmp_path / "metrics.csv").read_text().startswith("epoch,train_loss")
     assert run(["report", str(trained), "--out", str(tmp_path / "r.txt")]) == 2
     assert "expected a file ending in .html" in capsys.readouterr().err
+
+
+def test_an_exporter_that_breaks_is_reported_in_plain_words(trained, tmp_path, monkeypatch):
+    def broken(saved, images):
+        raise RuntimeError("Decorator script does not work on dynamically compiled function")
+
+    _, runner = export._FORMATS["onnx"]
+    monkeypatch.setitem(export._FORMATS, "onnx", (broken, runner))
+    with pytest.raises(CnnstudioError, match=r"^onnx export failed: Decorator script does not"):
+        export.export_model(load_model(trained / "best.pt"), "onnx", tmp_path / "m.onnx")
+    assert list(tmp_path.iterdir()) == []
