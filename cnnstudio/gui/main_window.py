@@ -52,10 +52,11 @@ from cnnstudio.gui.views.mistakes import MistakesView
 from cnnstudio.gui.views.runs import RunsView
 from cnnstudio.gui.window_runs import ProjectsAndRuns, first_launch_spec
 
-# Views redraw from a timer, never once per signal. 10 Hz, not 30: on a 2-core CPU each curves
-# redraw costs ~14 ms of the GUI thread, and the training thread waits for the GIL meanwhile
-# (benchmarks/window_responsiveness.py).
-REDRAW_INTERVAL_MS = 100
+# Views redraw from a timer, never once per signal. 5 Hz: on a 2-core CPU each curves redraw costs
+# ~11 ms of the GUI thread, and the training thread waits for the GIL meanwhile. Measured with
+# benchmarks/window_responsiveness.py, training in the window ran at 1.10x headless with no
+# redraws, 0.89x redrawing at 10 Hz.
+REDRAW_INTERVAL_MS = 200
 RELOAD_DELAY_MS = 300  # wait for typing to pause before reloading a dataset
 
 

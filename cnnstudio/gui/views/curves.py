@@ -98,6 +98,8 @@ class CurvesView(QWidget):
         key = f"{metric}:{kind}"
         self.series[key] = GrowingSeries()
         options = {"symbol": symbol, "symbolSize": 7, "symbolBrush": VAL} if symbol else {}
+        if kind == "batch":  # the dense, faint raw curve: antialiasing it is the costliest paint
+            options["antialias"] = False
         item = self.plots[metric].plot(pen=pen, name=name, **options)
         if kind in ("batch", "smoothed", "lr"):  # one point per batch: long runs have many
             item.setClipToView(True)
