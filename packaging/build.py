@@ -135,7 +135,8 @@ def selftest(program: Path, platform_name: str, wrapper: list[str]) -> float:
 
 
 def size_of(path: Path) -> str:
-    total = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    """On disk: PyInstaller links duplicate libraries, so links are not counted twice."""
+    total = sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
     return f"{total / 2**20:,.0f} MiB"
 
 
