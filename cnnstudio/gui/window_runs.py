@@ -103,6 +103,9 @@ class ProjectsAndRuns:
     # -- past runs ----------------------------------------------------------------------------
     def show_run(self, run_dir: Path) -> None:
         """Show a past run's epochs in the curves, confusion matrix and per-class views."""
+        if self.controller.running:  # the views belong to the live run until it ends
+            self.statusBar().showMessage("Wait for the run to end, or stop it, first.", 5000)
+            return
         self.jobs.start(
             lambda: read_checkpoint(run_dir / "last.pt"),
             lambda checkpoint: self._show_history(run_dir, checkpoint),
@@ -110,6 +113,8 @@ class ProjectsAndRuns:
         )
 
     def _show_history(self, run_dir: Path, checkpoint: dict[str, Any]) -> None:
+        if self.controller.running:
+            return
         history = [epoch_from_state(state) for state in checkpoint["training"]["history"]]
         self.class_names = list(checkpoint["class_names"])
         self.epochs, self.run_data = [], None
@@ -123,6 +128,7 @@ class ProjectsAndRuns:
     def resume_run(self, run_dir: Path) -> None:
         """Go on training a stopped or interrupted run from its last checkpoint."""
         if self.controller.running:
+            self.statusBar().showMessage("One run at a time: wait for this one, or stop it.", 5000)
             return
         self.jobs.start(
             lambda: read_checkpoint(run_dir / "last.pt"),
