@@ -8,11 +8,15 @@ the fourth of six epochs is under way, so curves, the best-epoch line and the ma
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
+
+# The window saves every run; keep this script's runs out of the user's data folder (Linux).
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp()
 
 from cnnstudio.gui.app import create_application
 

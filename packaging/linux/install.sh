@@ -32,7 +32,7 @@ cp "$here/$id.metainfo.xml" "$data/metainfo/"
 cp "$here/cnnstudio.svg" "$data/icons/hicolor/scalable/apps/$id.svg"
 cp "$here/cnnstudio.png" "$data/icons/hicolor/256x256/apps/$id.png"
 command -v update-desktop-database >/dev/null && update-desktop-database "$data/applications" || true
-command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q "$data/icons/hicolor" || true
+command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q "$data/icons/hicolor" 2>/dev/null || true
 
 echo "cnnstudio is installed: find it in your applications menu, or run $bin/cnnstudio"
 case ":$PATH:" in *":$bin:"*) ;; *) echo "(add $bin to your PATH to type just: cnnstudio)" ;; esac
