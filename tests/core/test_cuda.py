@@ -71,3 +71,21 @@ def test_augmentation_runs_on_the_gpu_with_its_own_generator(small_data):
     images, _ = next(iter(trainer.train_loader))
     assert images.is_cuda and images.is_contiguous(memory_format=torch.channels_last)
     assert trainer.fit().status == "completed"
+
+
+def test_a_cuda_run_resumes_from_its_checkpoint_with_its_random_states(tmp_path, small_data):
+    from cnnstudio.core.checkpoint import load_model, read_checkpoint
+    from cnnstudio.core.run_folder import RunFolderWriter
+    from tests.core.test_checkpoint import StopAfterEpoch, resumable_spec
+
+    spec = RunSpec.from_dict({**resumable_spec().to_dict(), "device": "cuda"})
+    first = Trainer(spec, small_data)
+    first.fit([RunFolderWriter(tmp_path, first), StopAfterEpoch(first, 1)])
+    checkpoint = read_checkpoint(tmp_path / "last.pt")
+    assert torch.equal(checkpoint["training"]["rng"]["cuda"], first.training_state()["rng"]["cuda"])
+    resumed = Trainer(spec, small_data)
+    resumed.restore(checkpoint["state_dict"], checkpoint["training"])
+    assert torch.equal(resumed.augment_generator.get_state(), first.augment_generator.get_state())
+    assert resumed.fit([RunFolderWriter(tmp_path, resumed)]).status == "completed"
+    assert [e.epoch for e in resumed.history] == [1, 2]
+    assert load_model(tmp_path / "best.pt").sample_images.device.type == "cpu"
