@@ -72,6 +72,9 @@ class PredictionDialog(QDialog):
             grid.addWidget(picture, index, 0)
             grid.addWidget(text, index, 1)
             self.rows.append(f"{path.name}: " + ", ".join(f"{n} {p:.1%}" for n, p in top))
+        grid.setColumnStretch(1, 1)  # the text right beside its picture
+        grid.setRowStretch(len(result.paths), 1)  # rows packed at the top
+        grid.setHorizontalSpacing(16)
         content = QWidget()
         content.setLayout(grid)
         area = QScrollArea()
