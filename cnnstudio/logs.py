@@ -16,13 +16,9 @@ from platformdirs import user_log_path
 from cnnstudio import __version__
 
 
-def log_folder() -> Path:
-    return user_log_path("cnnstudio", appauthor=False)
-
-
 def setup_logging() -> Path:
     """Log to cnnstudio.log (rotated at 1 MB, 3 kept); warnings also go to stderr."""
-    folder = log_folder()
+    folder = user_log_path("cnnstudio", appauthor=False)
     folder.mkdir(parents=True, exist_ok=True)
     if sys.stdout is None or sys.stderr is None:
         output = open(folder / "output.log", "a", buffering=1, encoding="utf-8")  # noqa: SIM115

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
+from cnnstudio.core.data import Normalizer
 from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.files import write_atomic
 from cnnstudio.core.model import build_model
@@ -48,14 +49,19 @@ class SavedModel:
     sample_labels: torch.Tensor
 
     def normalise(self, images: torch.Tensor) -> torch.Tensor:
-        """uint8 images at the input shape -> the float batch the network was trained on."""
-        mean = torch.tensor(self.mean).view(1, -1, 1, 1)
-        std = torch.tensor(self.std).view(1, -1, 1, 1)
-        return (images.float() / 255 - mean) / std
+        """uint8 images at the input shape -> the float batch the network was trained on, by the
+        same arithmetic as training's batches."""
+        scale, shift = Normalizer(tuple(self.mean), tuple(self.std)).to(torch.device("cpu"))
+        return images.float().mul_(scale).sub_(shift)
 
 
 def save_checkpoint(path: str | Path, trainer: Trainer) -> None:
     """Write the trainer's model and training state atomically to `path`."""
+    write_atomic(path, checkpoint_bytes(trainer))
+
+
+def checkpoint_bytes(trainer: Trainer) -> bytes:
+    """The checkpoint file's contents (serialised once when it goes to two files)."""
     data = trainer.data
     payload: dict[str, Any] = {
         "format": CHECKPOINT_FORMAT,
@@ -73,7 +79,7 @@ def save_checkpoint(path: str | Path, trainer: Trainer) -> None:
     }
     buffer = io.BytesIO()
     torch.save(payload, buffer)
-    write_atomic(path, buffer.getvalue())
+    return buffer.getvalue()
 
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:

@@ -29,7 +29,7 @@ import torch
 
 from cnnstudio import __version__
 from cnnstudio.core.callbacks import Callback
-from cnnstudio.core.checkpoint import save_checkpoint
+from cnnstudio.core.checkpoint import checkpoint_bytes
 from cnnstudio.core.datasets.inspect import inspect_data
 from cnnstudio.core.events import EpochEnded, FitEnded, FitStarted
 from cnnstudio.core.files import write_atomic
@@ -71,9 +71,10 @@ class RunFolderWriter(Callback):
 
     def on_epoch_end(self, event: EpochEnded) -> None:
         self.epochs.append(event)
-        save_checkpoint(self.folder / "last.pt", self.trainer)
+        checkpoint = checkpoint_bytes(self.trainer)
+        write_atomic(self.folder / "last.pt", checkpoint)
         if event.is_best:
-            save_checkpoint(self.folder / "best.pt", self.trainer)
+            write_atomic(self.folder / "best.pt", checkpoint)
         write_atomic(self.folder / "metrics.csv", metrics_csv(self.epochs))
         document = {
             "class_names": self.class_names,

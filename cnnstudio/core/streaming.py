@@ -144,8 +144,13 @@ def held_out_sample(data: ImageData | StreamedImages, count: int = 64) -> tuple[
     if isinstance(data, ImageData):
         return data.val_images[:count].cpu().clone(), data.val_labels[:count].cpu().clone()
     files = _FileImages(data.val_paths, data.val_labels, data.size, data.channels)
-    decoded = [files[i] for i in range(min(count * 2, len(files)))]
-    readable = [(image, label) for image, label, _ in decoded if label >= 0][:count]
+    readable = []
+    for index in range(len(files)):
+        image, label, _ = files[index]
+        if label >= 0:  # an unreadable file is left out, as in training
+            readable.append((image, label))
+        if len(readable) == count:
+            break
     if not readable:
         empty = torch.zeros((0, *data.input_shape), dtype=torch.uint8)
         return empty, torch.zeros(0, dtype=torch.long)
