@@ -11,9 +11,19 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 from cnnstudio.core.errors import CnnstudioError
+
+
+def hand_back_to_gui_thread(worker: QObject) -> None:
+    """Called by a worker on its own thread when its work is done, before it says so.
+
+    Its deleteLater then runs on the GUI thread. Destroyed on its own thread instead, the worker
+    calls into Python (for the GIL) while holding one of Qt's connection locks; with the GUI
+    thread holding the GIL and waiting for that lock to connect a signal, both hung (seen in CI).
+    """
+    worker.moveToThread(QCoreApplication.instance().thread())
 
 
 class _JobWorker(QObject):
@@ -26,15 +36,19 @@ class _JobWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        result, message = None, None
         try:
             result = self.function()
         except CnnstudioError as error:
-            self.failed.emit(str(error))
+            message = str(error)
         except Exception as error:  # shown in a dialog; the window stays usable
             logging.getLogger(__name__).exception("unexpected error")
-            self.failed.emit(f"Unexpected error: {type(error).__name__}: {error}")
-        else:
+            message = f"Unexpected error: {type(error).__name__}: {error}"
+        hand_back_to_gui_thread(self)
+        if message is None:
             self.finished.emit(result)
+        else:
+            self.failed.emit(message)
 
 
 class _Relay(QObject):

@@ -22,6 +22,7 @@ from cnnstudio.core.events import BatchEnded, EpochEnded, FitEnded, FitFailed, F
 from cnnstudio.core.prepare import load_dataset
 from cnnstudio.core.run_folder import RunFolderWriter
 from cnnstudio.core.spec import RunSpec
+from cnnstudio.gui.jobs import hand_back_to_gui_thread
 
 BATCH_SIGNAL_INTERVAL = 0.05  # seconds: about 20 updates a second
 
@@ -67,6 +68,7 @@ class TrainingWorker(QObject):
                 f"Training stopped on an unexpected error: {type(error).__name__}: {error}"
             )
         finally:
+            hand_back_to_gui_thread(self)
             self.finished.emit()
 
 

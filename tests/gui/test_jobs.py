@@ -19,3 +19,17 @@ def test_lambda_callbacks_run_on_the_gui_thread(qtbot):
     assert (42, threading.main_thread()) in seen
     assert any("ZeroDivisionError" in str(value) for value, _ in seen)
     qtbot.waitUntil(lambda: not jobs.busy(), timeout=10_000)
+
+
+def test_a_finished_job_worker_is_deleted_on_the_gui_thread(qtbot):
+    # Destroyed on its own thread, it took a Qt lock and then waited for the GIL: a deadlock.
+    from PySide6.QtCore import QCoreApplication
+
+    create_application([])
+    jobs = JobRunner()
+    owners = []
+    jobs.start(lambda: None, lambda _result: owners.append(worker.thread()), print)
+    ((_, worker),) = jobs._running
+    qtbot.waitUntil(lambda: len(owners) == 1, timeout=10_000)
+    assert owners == [QCoreApplication.instance().thread()]
+    qtbot.waitUntil(lambda: not jobs.busy(), timeout=10_000)
