@@ -29,13 +29,13 @@ from PIL import Image
 from torch import nn
 from torchvision.datasets import ImageFolder
 
-from cnnstudio.core.callbacks import Callback
-from cnnstudio.core.datasets import get_source
-from cnnstudio.core.datasets.registry import ImageData
-from cnnstudio.core.engine import Trainer
-from cnnstudio.core.model import build_model
-from cnnstudio.core.presets import PRESETS
-from cnnstudio.core.spec import RunSpec
+from cnnstudio.core.data.images import ImageData
+from cnnstudio.core.data.sources.registry import get_source
+from cnnstudio.core.model.build import build_model
+from cnnstudio.core.model.presets import PRESETS
+from cnnstudio.core.spec.run_spec import RunSpec
+from cnnstudio.core.training.callbacks import Callback
+from cnnstudio.core.training.engine import Trainer
 
 BATCH = 32
 

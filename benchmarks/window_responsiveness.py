@@ -58,8 +58,8 @@ def release_openmp_pool() -> None:
 
 
 def spec_data(images: int, epochs: int):
-    from cnnstudio.core.datasets import get_source
-    from cnnstudio.core.spec import RunSpec
+    from cnnstudio.core.data.sources.registry import get_source
+    from cnnstudio.core.spec.run_spec import RunSpec
 
     spec = RunSpec.from_dict(
         {
@@ -72,8 +72,8 @@ def spec_data(images: int, epochs: int):
 
 
 def headless(spec, data) -> float:
-    from cnnstudio.core.callbacks import Callback
-    from cnnstudio.core.engine import Trainer
+    from cnnstudio.core.training.callbacks import Callback
+    from cnnstudio.core.training.engine import Trainer
 
     class Rates(Callback):
         def __init__(self) -> None:

@@ -154,8 +154,8 @@ def _add_data_choices(parser: argparse.ArgumentParser) -> None:
 def _spec_from_args(args: argparse.Namespace, base: Any = None) -> Any:
     """The spec file or project named on the command line (else `base`, else the default),
     with the flags' changes applied."""
-    from cnnstudio.core.project import is_project_file, load_project
-    from cnnstudio.core.spec import RunSpec, load_spec
+    from cnnstudio.core.spec.project import is_project_file, load_project
+    from cnnstudio.core.spec.run_spec import RunSpec, load_spec
 
     path = getattr(args, "spec", None)
     if path is not None:
@@ -185,7 +185,7 @@ def _spec_from_args(args: argparse.Namespace, base: Any = None) -> Any:
 
 def _apply_data_choices(args: argparse.Namespace, data: dict[str, Any]) -> None:
     """Dataset flags land where the dataset keeps them: a folder decodes at the chosen size."""
-    from cnnstudio.core.datasets import get_source
+    from cnnstudio.core.data.sources.registry import get_source
 
     dataset = data["dataset"]
     own_folder = get_source(dataset["name"]).needs_path
@@ -205,12 +205,12 @@ def _apply_data_choices(args: argparse.Namespace, data: dict[str, Any]) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from cnnstudio.core.checkpoint import read_checkpoint
-    from cnnstudio.core.control import TrainingControl
-    from cnnstudio.core.device import resolve_device
-    from cnnstudio.core.engine import Trainer
-    from cnnstudio.core.prepare import check_stack, dataset_source, load_dataset
-    from cnnstudio.core.run_folder import RunFolderWriter
+    from cnnstudio.core.runs.checkpoint import read_checkpoint
+    from cnnstudio.core.runs.run_folder import RunFolderWriter
+    from cnnstudio.core.training.control import TrainingControl
+    from cnnstudio.core.training.device import resolve_device
+    from cnnstudio.core.training.engine import Trainer
+    from cnnstudio.core.training.prepare import check_stack, dataset_source, load_dataset
     from cnnstudio.progress import ConsoleProgress
 
     if args.resume and args.init_from:
@@ -265,7 +265,7 @@ def _train(args: argparse.Namespace) -> int:
 
 def _spec_for_run(args: argparse.Namespace, resume: dict[str, Any] | None) -> Any:
     """The spec to train; a resumed run keeps its own, and a changed one is refused."""
-    from cnnstudio.core.spec import RunSpec
+    from cnnstudio.core.spec.run_spec import RunSpec
 
     if resume is None:
         return _spec_from_args(args)
@@ -286,7 +286,7 @@ def _checkpoint_in(path: Path, name: str) -> Path:
 
 
 def _default_run_dir(args: argparse.Namespace, dataset: str) -> Path:
-    from cnnstudio.core.project import is_project_file, load_project
+    from cnnstudio.core.spec.project import is_project_file, load_project
 
     name = f"{datetime.now():%Y%m%d-%H%M%S}-{dataset}"
     if args.spec is not None and is_project_file(args.spec):
@@ -295,8 +295,8 @@ def _default_run_dir(args: argparse.Namespace, dataset: str) -> Path:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from cnnstudio.core.checkpoint import load_model
-    from cnnstudio.core.predict import predict_files
+    from cnnstudio.core.runs.checkpoint import load_model
+    from cnnstudio.core.runs.predict import predict_files
 
     if args.top < 1:
         raise CnnstudioError("--top: expected 1 or more")
@@ -308,11 +308,11 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from cnnstudio.core.checkpoint import load_model
+    from cnnstudio.core.runs.checkpoint import load_model
 
     saved = load_model(_checkpoint_in(args.checkpoint, "best.pt"))
     if args.export_format == "script":
-        from cnnstudio.core.script_export import export_script
+        from cnnstudio.core.export.script import export_script
 
         export_script(saved, args.out)
         print(
@@ -321,7 +321,7 @@ def _export(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 0
-    from cnnstudio.core.export import export_model
+    from cnnstudio.core.export.models import export_model
 
     exported = export_model(saved, args.export_format, args.out)
     print(f"Wrote {exported.path} and {exported.metadata_path.name}.", file=sys.stderr)
@@ -330,8 +330,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from cnnstudio.core.report import write_output
-    from cnnstudio.core.run_history import read_run
+    from cnnstudio.core.runs.history import read_run
+    from cnnstudio.core.runs.report import write_output
 
     path = write_output(read_run(args.run_dir), args.out)
     print(f"Wrote {path}.", file=sys.stderr)
@@ -339,7 +339,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _save_project(args: argparse.Namespace) -> int:
-    from cnnstudio.core.project import Project, load_project, save_project
+    from cnnstudio.core.spec.project import Project, load_project, save_project
 
     existing = load_project(args.path) if args.path.exists() else None
     args.spec = None  # the flags change the project's own spec
@@ -382,9 +382,9 @@ def _selftest(args: argparse.Namespace) -> int:
 
 
 def _list_presets(args: argparse.Namespace) -> int:
-    from cnnstudio.core.datasets import DEFAULT_DATASET, get_source
-    from cnnstudio.core.presets import PRESETS
-    from cnnstudio.core.shapes import analyse_stack
+    from cnnstudio.core.data.sources.registry import DEFAULT_DATASET, get_source
+    from cnnstudio.core.model.presets import PRESETS
+    from cnnstudio.core.model.shapes import analyse_stack
 
     source = get_source(DEFAULT_DATASET)
     shape = source.native_shape({})
@@ -401,8 +401,8 @@ def _list_presets(args: argparse.Namespace) -> int:
 
 
 def _list_datasets(args: argparse.Namespace) -> int:
-    from cnnstudio.core.datasets import list_sources
-    from cnnstudio.core.datasets.locations import resolve_data_dir
+    from cnnstudio.core.data.sources.locations import resolve_data_dir
+    from cnnstudio.core.data.sources.registry import list_sources
     from cnnstudio.core.params import check_params
 
     print(f"Data directory: {resolve_data_dir(args.data_dir)}\n")
@@ -421,8 +421,8 @@ def _list_datasets(args: argparse.Namespace) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from cnnstudio.core.datasets.inspect import inspect_data
-    from cnnstudio.core.prepare import dataset_source, load_dataset
+    from cnnstudio.core.data.inspect import inspect_data
+    from cnnstudio.core.training.prepare import dataset_source, load_dataset
 
     spec = _spec_from_args(args)
     print(f"{dataset_source(spec).title}:")
@@ -432,8 +432,8 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _download(args: argparse.Namespace) -> int:
-    from cnnstudio.core.datasets import get_source
-    from cnnstudio.core.datasets.download import download_dataset
+    from cnnstudio.core.data.sources.download import download_dataset
+    from cnnstudio.core.data.sources.registry import get_source
 
     source = get_source(args.dataset)
     print(f"Downloading {source.title}...", file=sys.stderr)
@@ -443,7 +443,7 @@ def _download(args: argparse.Namespace) -> int:
 
 
 def _list_layers(args: argparse.Namespace) -> int:
-    from cnnstudio.core.layers import LAYER_TYPES
+    from cnnstudio.core.model.layers import LAYER_TYPES
 
     for layer in LAYER_TYPES.values():
         settings = ", ".join(f"{p.name}={p.default}" for p in layer.params)
@@ -453,7 +453,7 @@ def _list_layers(args: argparse.Namespace) -> int:
 
 
 def _list_devices(args: argparse.Namespace) -> int:
-    from cnnstudio.core.device import available_devices
+    from cnnstudio.core.training.device import available_devices
 
     for device in available_devices():
         print(f"{device.name:<8}{device.description}")

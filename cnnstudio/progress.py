@@ -6,8 +6,8 @@ import sys
 
 from tqdm import tqdm
 
-from cnnstudio.core.callbacks import Callback
-from cnnstudio.core.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
+from cnnstudio.core.training.callbacks import Callback
+from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
 
 
 class ConsoleProgress(Callback):

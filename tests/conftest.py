@@ -6,8 +6,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
-from cnnstudio.core.datasets import get_source
-from cnnstudio.core.spec import RunSpec
+from cnnstudio.core.data.sources.registry import get_source
+from cnnstudio.core.spec.run_spec import RunSpec
 
 
 def small_spec(**sections) -> RunSpec:

@@ -23,3 +23,78 @@ def test_core_and_cli_import_no_qt():
     count, bad = result.stdout.splitlines()
     assert int(count) >= 15  # the walk really imported the core's modules
     assert bad == "[]"
+
+
+def _core_imports() -> dict[str, set[str]]:
+    """Each core module's imports of other cnnstudio modules, read from its source."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "cnnstudio"
+    graph: dict[str, set[str]] = {}
+    for path in (root / "core").rglob("*.py"):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("cnnstudio"):
+                targets.add(node.module)
+            elif isinstance(node, ast.Import):
+                targets |= {a.name for a in node.names if a.name.startswith("cnnstudio")}
+        graph[name] = targets
+    return graph
+
+
+def _top_level_only(path) -> list[str]:
+    """cnnstudio imports made inside functions (to dodge an import circle)."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.ImportFrom) and (inner.module or "").startswith(
+                    "cnnstudio"
+                ):
+                    found.append(f"{path.name}:{inner.lineno} {inner.module}")
+    return found
+
+
+def test_core_has_no_import_circle():
+    graph = _core_imports()
+    state: dict[str, int] = {}
+
+    def visit(module: str, trail: list[str]) -> None:
+        state[module] = 1
+        for target in graph.get(module, ()):
+            if state.get(target) == 1:
+                raise AssertionError("import circle: " + " -> ".join([*trail, module, target]))
+            if target in graph and not state.get(target):
+                visit(target, [*trail, module])
+        state[module] = 2
+
+    for module in graph:
+        if not state.get(module):
+            visit(module, [])
+
+
+def test_core_packages_are_layered():
+    """A package imports only the ones below it: data/model < spec < training < runs < export."""
+    order = ["errors", "files", "params", "data", "model", "spec", "training", "runs", "export"]
+    rank = {name: i for i, name in enumerate(order)}
+    rank["model"] = rank["data"]  # side by side: neither imports the other
+    wrong = []
+    for module, targets in _core_imports().items():
+        here = module.split(".")[2] if module.count(".") >= 2 else None
+        for target in targets:
+            there = target.split(".")[2] if target.count(".") >= 2 else None
+            if here and there and here != there and rank[there] >= rank[here]:
+                wrong.append(f"{module} -> {target}")
+    assert wrong == []
+
+
+def test_core_imports_its_modules_at_the_top():
+    from pathlib import Path
+
+    core = Path(__file__).resolve().parents[1] / "cnnstudio" / "core"
+    assert [hit for path in core.rglob("*.py") for hit in _top_level_only(path)] == []

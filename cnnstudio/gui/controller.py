@@ -7,9 +7,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
-from cnnstudio.core.control import TrainingControl
-from cnnstudio.core.datasets.registry import ImageData
-from cnnstudio.core.spec import RunSpec
+from cnnstudio.core.data.images import ImageData
+from cnnstudio.core.spec.run_spec import RunSpec
+from cnnstudio.core.training.control import TrainingControl
 from cnnstudio.gui.worker import TrainingWorker
 
 

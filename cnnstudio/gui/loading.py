@@ -7,12 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from cnnstudio.core.augment import preview_augmentation
-from cnnstudio.core.datasets.inspect import DatasetReport, inspect_data
-from cnnstudio.core.datasets.registry import ImageData
-from cnnstudio.core.prepare import load_dataset
-from cnnstudio.core.spec import RunSpec
-from cnnstudio.core.streaming import StreamedImages
+from cnnstudio.core.data.augment import preview_augmentation
+from cnnstudio.core.data.images import ImageData
+from cnnstudio.core.data.inspect import DatasetReport, inspect_data
+from cnnstudio.core.data.streaming import StreamedImages
+from cnnstudio.core.spec.run_spec import RunSpec
+from cnnstudio.core.training.prepare import load_dataset
 
 SAMPLES_PER_CLASS = 8
 CLASSES_SHOWN = 10

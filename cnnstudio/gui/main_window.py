@@ -26,15 +26,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.core.data import input_shape
-from cnnstudio.core.datasets.download import download_dataset
-from cnnstudio.core.datasets.locations import default_runs_dir
-from cnnstudio.core.datasets.registry import ImageData, get_source
-from cnnstudio.core.device import available_devices
+from cnnstudio.core.data.images import ImageData
+from cnnstudio.core.data.sources.download import download_dataset
+from cnnstudio.core.data.sources.locations import default_runs_dir
+from cnnstudio.core.data.sources.registry import get_source
+from cnnstudio.core.data.tensors import input_shape
 from cnnstudio.core.errors import CnnstudioError
-from cnnstudio.core.events import BatchEnded, EpochEnded, FitEnded, FitStarted
-from cnnstudio.core.project import PROJECT_SUFFIX, Project, load_project
-from cnnstudio.core.spec import RunSpec
+from cnnstudio.core.spec.project import PROJECT_SUFFIX, Project, load_project
+from cnnstudio.core.spec.run_spec import RunSpec
+from cnnstudio.core.training.device import available_devices
+from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitStarted
 from cnnstudio.gui.controller import RunController
 from cnnstudio.gui.images import ThumbnailGrid
 from cnnstudio.gui.jobs import JobRunner

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.core.checkpoint import load_model
-from cnnstudio.core.predict import load_images, top_classes
+from cnnstudio.core.runs.checkpoint import load_model
+from cnnstudio.core.runs.predict import load_images, top_classes
 from cnnstudio.gui.images import to_pixmap
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
@@ -154,11 +154,11 @@ def export_run(run_dir: Path, export_format: str, out: Path) -> str:
     """Runs on a job thread; returns what to tell the user."""
     saved = load_model(run_dir / "best.pt")
     if export_format == "script":
-        from cnnstudio.core.script_export import export_script
+        from cnnstudio.core.export.script import export_script
 
         export_script(saved, out)
         return f"Wrote {out}. Run it with: python {out.name}  (or torchrun --nproc_per_node=N)"
-    from cnnstudio.core.export import export_model
+    from cnnstudio.core.export.models import export_model
 
     exported = export_model(saved, export_format, out)
     return (

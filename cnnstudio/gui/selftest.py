@@ -44,9 +44,9 @@ def _checks(folder: Path, started: float) -> None:
     from PySide6.QtCore import QEventLoop, QSettings, QTimer
     from PySide6.QtGui import QGuiApplication
 
-    from cnnstudio.core.checkpoint import load_model, read_checkpoint
-    from cnnstudio.core.predict import predict_files
-    from cnnstudio.core.project import Project
+    from cnnstudio.core.runs.checkpoint import load_model, read_checkpoint
+    from cnnstudio.core.runs.predict import predict_files
+    from cnnstudio.core.spec.project import Project
     from cnnstudio.gui.app import create_application
 
     app = create_application([])
@@ -120,8 +120,8 @@ def _check_worker_processes(saved, folder: Path) -> None:
     """Decode image files in DataLoader worker processes (they re-enter a frozen app's entry)."""
     import torch
 
-    from cnnstudio.core.data import BatchFinisher, Normalizer
-    from cnnstudio.core.streaming import StreamingLoader
+    from cnnstudio.core.data.streaming import StreamingLoader
+    from cnnstudio.core.data.tensors import BatchFinisher, Normalizer
 
     paths = []
     for index, pixels in enumerate(saved.sample_images[:8].numpy()):

@@ -10,13 +10,13 @@ from typing import Any
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from cnnstudio.core.checkpoint import read_checkpoint
 from cnnstudio.core.errors import CnnstudioError
-from cnnstudio.core.events import epoch_from_state
-from cnnstudio.core.project import PROJECT_SUFFIX, Project, load_project, save_project
-from cnnstudio.core.report import write_output
-from cnnstudio.core.run_history import read_run
-from cnnstudio.core.spec import RunSpec
+from cnnstudio.core.runs.checkpoint import read_checkpoint
+from cnnstudio.core.runs.history import read_run
+from cnnstudio.core.runs.report import write_output
+from cnnstudio.core.spec.project import PROJECT_SUFFIX, Project, load_project, save_project
+from cnnstudio.core.spec.run_spec import RunSpec
+from cnnstudio.core.training.events import epoch_from_state
 from cnnstudio.gui.run_dialogs import (
     IMAGE_SUFFIXES,
     ExportDialog,

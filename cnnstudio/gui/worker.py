@@ -13,15 +13,15 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from cnnstudio.core.callbacks import Callback
-from cnnstudio.core.control import TrainingControl
-from cnnstudio.core.datasets.registry import ImageData
-from cnnstudio.core.engine import Trainer
+from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.errors import CnnstudioError
-from cnnstudio.core.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
-from cnnstudio.core.prepare import load_dataset
-from cnnstudio.core.run_folder import RunFolderWriter
-from cnnstudio.core.spec import RunSpec
+from cnnstudio.core.runs.run_folder import RunFolderWriter
+from cnnstudio.core.spec.run_spec import RunSpec
+from cnnstudio.core.training.callbacks import Callback
+from cnnstudio.core.training.control import TrainingControl
+from cnnstudio.core.training.engine import Trainer
+from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
+from cnnstudio.core.training.prepare import load_dataset
 from cnnstudio.gui.jobs import hand_back_to_gui_thread
 
 BATCH_SIGNAL_INTERVAL = 0.05  # seconds: about 20 updates a second

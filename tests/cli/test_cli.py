@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from cnnstudio.cli import run
-from cnnstudio.core.checkpoint import load_model, read_checkpoint
-from cnnstudio.core.spec import RunSpec
+from cnnstudio.core.runs.checkpoint import load_model, read_checkpoint
+from cnnstudio.core.spec.run_spec import RunSpec
 
 
 def write_small_spec(path, **changes):

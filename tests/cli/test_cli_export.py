@@ -7,9 +7,9 @@ import sys
 import pytest
 
 from cnnstudio.cli import run
-from cnnstudio.core import export
-from cnnstudio.core.checkpoint import load_model
 from cnnstudio.core.errors import CnnstudioError
+from cnnstudio.core.export import models as export
+from cnnstudio.core.runs.checkpoint import load_model
 from tests.cli.test_cli import write_small_spec
 from tests.datafiles import write_mnist
 

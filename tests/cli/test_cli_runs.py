@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from cnnstudio.cli import run
-from cnnstudio.core.checkpoint import read_checkpoint
+from cnnstudio.core.runs.checkpoint import read_checkpoint
 from tests.cli.test_cli import write_small_spec
 from tests.datafiles import write_image
 

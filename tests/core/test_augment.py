@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from cnnstudio.core.augment import AUGMENT_PARAMS, Augmenter, preview_augmentation
-from cnnstudio.core.data import BatchFinisher, BatchLoader, Normalizer
-from cnnstudio.core.engine import Trainer
+from cnnstudio.core.data.augment import AUGMENT_PARAMS, Augmenter, preview_augmentation
+from cnnstudio.core.data.tensors import BatchFinisher, BatchLoader, Normalizer
+from cnnstudio.core.training.engine import Trainer
 from tests.conftest import small_spec
 
 OFF = {p.name: p.default for p in AUGMENT_PARAMS}

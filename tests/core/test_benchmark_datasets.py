@@ -11,8 +11,8 @@ import pytest
 import torch
 from torchvision import datasets as tv
 
-from cnnstudio.core.datasets import get_source
-from cnnstudio.core.datasets.download import download_dataset
+from cnnstudio.core.data.sources.download import download_dataset
+from cnnstudio.core.data.sources.registry import get_source
 from cnnstudio.core.errors import DatasetError
 from tests.datafiles import (
     md5,

@@ -1,7 +1,7 @@
 import torch
 
-from cnnstudio.core.datasets import DEFAULT_DATASET, get_source, list_sources
-from cnnstudio.core.datasets.builtin_shapes import CLASS_NAMES
+from cnnstudio.core.data.sources.builtin_shapes import CLASS_NAMES
+from cnnstudio.core.data.sources.registry import DEFAULT_DATASET, get_source, list_sources
 
 OPTIONS = {"train_size": 10_000, "val_size": 2_000, "seed": 0}
 

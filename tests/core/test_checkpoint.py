@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from cnnstudio.core.callbacks import Callback
-from cnnstudio.core.checkpoint import load_model, read_checkpoint, save_checkpoint
-from cnnstudio.core.engine import Trainer
 from cnnstudio.core.errors import CnnstudioError
-from cnnstudio.core.run_folder import RunFolderWriter
+from cnnstudio.core.runs.checkpoint import load_model, read_checkpoint, save_checkpoint
+from cnnstudio.core.runs.run_folder import RunFolderWriter
+from cnnstudio.core.training.callbacks import Callback
+from cnnstudio.core.training.engine import Trainer
 from tests.conftest import small_spec
 
 

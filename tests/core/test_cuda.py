@@ -4,12 +4,12 @@ They are skipped without a GPU and run on a GPU machine (see the closing notes f
 import pytest
 import torch
 
-from cnnstudio.core.datasets import get_source
-from cnnstudio.core.device import resolve_device
-from cnnstudio.core.engine import Trainer
+from cnnstudio.core.data.sources.registry import get_source
 from cnnstudio.core.errors import DeviceError
-from cnnstudio.core.events import FitFailed, FitStarted
-from cnnstudio.core.spec import RunSpec
+from cnnstudio.core.spec.run_spec import RunSpec
+from cnnstudio.core.training.device import resolve_device
+from cnnstudio.core.training.engine import Trainer
+from cnnstudio.core.training.events import FitFailed, FitStarted
 from tests.conftest import small_spec
 from tests.core.test_engine import Recorder
 
@@ -74,8 +74,8 @@ def test_augmentation_runs_on_the_gpu_with_its_own_generator(small_data):
 
 
 def test_a_cuda_run_resumes_from_its_checkpoint_with_its_random_states(tmp_path, small_data):
-    from cnnstudio.core.checkpoint import load_model, read_checkpoint
-    from cnnstudio.core.run_folder import RunFolderWriter
+    from cnnstudio.core.runs.checkpoint import load_model, read_checkpoint
+    from cnnstudio.core.runs.run_folder import RunFolderWriter
     from tests.core.test_checkpoint import StopAfterEpoch, resumable_spec
 
     spec = RunSpec.from_dict({**resumable_spec().to_dict(), "device": "cuda"})

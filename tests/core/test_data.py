@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from cnnstudio.core.data import (
+from cnnstudio.core.data.images import ImageData
+from cnnstudio.core.data.tensors import (
     BatchFinisher,
     BatchLoader,
     Normalizer,
@@ -9,7 +10,6 @@ from cnnstudio.core.data import (
     input_shape,
     prepare_images,
 )
-from cnnstudio.core.datasets.registry import ImageData
 
 
 def make_data(n=10, channels=3, size=8):

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from cnnstudio.core.device import available_devices, resolve_device
 from cnnstudio.core.errors import DeviceError
+from cnnstudio.core.training.device import available_devices, resolve_device
 
 
 def test_cpu_is_always_listed_and_resolved():

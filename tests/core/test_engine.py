@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 import torch
 
-from cnnstudio.core.callbacks import Callback
-from cnnstudio.core.control import TrainingControl
-from cnnstudio.core.datasets import get_source
-from cnnstudio.core.engine import Trainer
-from cnnstudio.core.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
-from cnnstudio.core.spec import RunSpec
+from cnnstudio.core.data.sources.registry import get_source
+from cnnstudio.core.spec.run_spec import RunSpec
+from cnnstudio.core.training.callbacks import Callback
+from cnnstudio.core.training.control import TrainingControl
+from cnnstudio.core.training.engine import Trainer
+from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
 from tests.conftest import small_spec
 
 

@@ -5,9 +5,9 @@ import shutil
 import pytest
 import torch
 
-from cnnstudio.core.datasets import folder as folder_module
-from cnnstudio.core.datasets import get_source
-from cnnstudio.core.datasets.inspect import inspect_data
+from cnnstudio.core.data.inspect import inspect_data
+from cnnstudio.core.data.sources import folder as folder_module
+from cnnstudio.core.data.sources.registry import get_source
 from cnnstudio.core.errors import DatasetError
 from tests.datafiles import write_image
 

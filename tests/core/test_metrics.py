@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from cnnstudio.core.metrics import class_metrics, confusion_matrix, top_k_correct
+from cnnstudio.core.training.metrics import class_metrics, confusion_matrix, top_k_correct
 
 
 def test_confusion_matrix_rows_are_true_columns_predicted():

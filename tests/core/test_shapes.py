@@ -2,10 +2,10 @@ import pytest
 import torch
 
 from cnnstudio.core.errors import StackError
-from cnnstudio.core.layers import LAYER_TYPES, make_layer
-from cnnstudio.core.model import build_model
-from cnnstudio.core.presets import PRESETS
-from cnnstudio.core.shapes import analyse_stack
+from cnnstudio.core.model.build import build_model
+from cnnstudio.core.model.layers import LAYER_TYPES, make_layer
+from cnnstudio.core.model.presets import PRESETS
+from cnnstudio.core.model.shapes import analyse_stack
 
 INPUTS = [(1, 28, 28), (3, 28, 28), (1, 32, 32), (3, 32, 32), (3, 64, 64)]
 

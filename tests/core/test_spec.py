@@ -3,8 +3,8 @@ import json
 import pytest
 
 from cnnstudio.core.errors import SpecError
-from cnnstudio.core.presets import PRESETS
-from cnnstudio.core.spec import SPEC_VERSION, RunSpec, load_spec, save_spec
+from cnnstudio.core.model.presets import PRESETS
+from cnnstudio.core.spec.run_spec import SPEC_VERSION, RunSpec, load_spec, save_spec
 
 
 def test_default_spec_round_trips_exactly_through_json(tmp_path):

@@ -2,14 +2,14 @@
 
 import torch
 
-from cnnstudio.core.checkpoint import load_model
-from cnnstudio.core.data import BatchFinisher, Normalizer
-from cnnstudio.core.datasets import folder as folder_module
-from cnnstudio.core.datasets import get_source
-from cnnstudio.core.datasets.inspect import inspect_data
-from cnnstudio.core.engine import Trainer
-from cnnstudio.core.run_folder import RunFolderWriter
-from cnnstudio.core.streaming import StreamedImages, StreamingLoader
+from cnnstudio.core.data.inspect import inspect_data
+from cnnstudio.core.data.sources import folder as folder_module
+from cnnstudio.core.data.sources.registry import get_source
+from cnnstudio.core.data.streaming import StreamedImages, StreamingLoader
+from cnnstudio.core.data.tensors import BatchFinisher, Normalizer
+from cnnstudio.core.runs.checkpoint import load_model
+from cnnstudio.core.runs.run_folder import RunFolderWriter
+from cnnstudio.core.training.engine import Trainer
 from tests.conftest import small_spec
 from tests.core.test_engine import Recorder
 from tests.core.test_folder_dataset import make_folder, options

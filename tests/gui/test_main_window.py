@@ -1,6 +1,6 @@
 """Driving the real window and the real worker thread, offscreen."""
 
-from cnnstudio.core.presets import PRESETS
+from cnnstudio.core.model.presets import PRESETS
 
 
 def set_epochs(window, epochs, batch_size=64):

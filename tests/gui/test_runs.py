@@ -4,7 +4,7 @@ and projects."""
 import csv
 import json
 
-from cnnstudio.core.checkpoint import read_checkpoint
+from cnnstudio.core.runs.checkpoint import read_checkpoint
 from tests.datafiles import write_image
 from tests.gui.test_main_window import set_epochs, train_and_wait
 

@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.core.augment import AUGMENT_PARAMS
-from cnnstudio.core.datasets import list_sources
-from cnnstudio.core.datasets.inspect import DatasetReport
-from cnnstudio.core.datasets.locations import resolve_data_dir
-from cnnstudio.core.spec import INPUT_PARAMS, RunSpec, default_dataset
+from cnnstudio.core.data.augment import AUGMENT_PARAMS
+from cnnstudio.core.data.inspect import DatasetReport
+from cnnstudio.core.data.sources.locations import resolve_data_dir
+from cnnstudio.core.data.sources.registry import list_sources
+from cnnstudio.core.spec.run_spec import INPUT_PARAMS, RunSpec, default_dataset
 from cnnstudio.gui.images import ThumbnailGrid
 from cnnstudio.gui.loading import SAMPLES_PER_CLASS
 from cnnstudio.gui.param_form import ParamForm

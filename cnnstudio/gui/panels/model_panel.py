@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.core.layers import LAYER_TYPES, LayerSpec, layer_from_dict
-from cnnstudio.core.presets import PRESETS
-from cnnstudio.core.shapes import StackReport, analyse_stack, format_shape
+from cnnstudio.core.model.layers import LAYER_TYPES, LayerSpec, layer_from_dict
+from cnnstudio.core.model.presets import PRESETS
+from cnnstudio.core.model.shapes import StackReport, analyse_stack, format_shape
 from cnnstudio.gui.param_form import ParamForm
 
 COLUMNS = ("#", "output", "parameters", "mult-adds", "layer")  # the long text last

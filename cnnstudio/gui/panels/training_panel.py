@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QSpinBox, QVBoxLayout, QWidget
 
-from cnnstudio.core.device import available_devices
-from cnnstudio.core.spec import OPTIMIZER_PARAMS, SCHEDULE_PARAMS, TRAINING_PARAMS, RunSpec
+from cnnstudio.core.spec.run_spec import OPTIMIZER_PARAMS, SCHEDULE_PARAMS, TRAINING_PARAMS, RunSpec
+from cnnstudio.core.training.device import available_devices
 from cnnstudio.gui.param_form import ParamForm
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem, QWidget
 
-from cnnstudio.core.events import EpochEnded
+from cnnstudio.core.training.events import EpochEnded
 
 COLUMNS = ("class", "precision", "recall", "F1", "support")
 

@@ -20,9 +20,9 @@ from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from cnnstudio.core.events import BatchEnded, EpochEnded
 from cnnstudio.core.files import write_atomic
-from cnnstudio.core.run_folder import metrics_csv
+from cnnstudio.core.runs.run_folder import metrics_csv
+from cnnstudio.core.training.events import BatchEnded, EpochEnded
 
 SMOOTHING = 0.9  # exponential moving average weight for the smoothed batch curves
 TRAIN, VAL = (70, 130, 230), (235, 120, 40)

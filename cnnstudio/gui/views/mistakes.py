@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from cnnstudio.core.events import EpochEnded
+from cnnstudio.core.training.events import EpochEnded
 from cnnstudio.gui.images import ThumbnailGrid
 
 SHOWN = 32

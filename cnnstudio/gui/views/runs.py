@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.core.run_history import RunRecord, list_runs
+from cnnstudio.core.runs.history import RunRecord, list_runs
 
 COLUMNS = ("run", "dataset", "layers", "optimizer", "epochs", "status", "best val. accuracy")
 

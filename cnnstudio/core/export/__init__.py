@@ -1,0 +1,1 @@
+"""Exporting a trained network: TorchScript, ONNX and a plain PyTorch training script."""

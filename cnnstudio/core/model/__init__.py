@@ -1,0 +1,1 @@
+"""Networks from declarative layer stacks: the layer catalogue, shape rules, building, presets."""

@@ -1,0 +1,176 @@
+"""A run's results outside the app: curve plots (PNG or SVG), metrics CSV, a one-page HTML report.
+
+Plots use matplotlib's Agg canvas directly (no pyplot, no GUI backend), so the CLI stays Qt-free.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from cnnstudio.core.errors import CnnstudioError
+from cnnstudio.core.files import write_atomic
+from cnnstudio.core.runs.history import RunRecord
+from cnnstudio.core.training.metrics import class_metrics
+
+TRAIN, VAL = "#4682e6", "#eb7828"
+REPORT_SUFFIXES = (".html", ".png", ".svg", ".csv")
+
+
+def write_output(record: RunRecord, path: str | Path) -> Path:
+    """Write what the suffix names: .html report, .png/.svg curves, .csv metrics."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".html":
+        write_atomic(path, report_html(record))
+    elif suffix in (".png", ".svg"):
+        write_atomic(path, plot_bytes([record], suffix[1:]))
+    elif suffix == ".csv":
+        write_atomic(path, (record.folder / "metrics.csv").read_bytes())
+    else:
+        raise CnnstudioError(f"{path}: expected a file ending in {', '.join(REPORT_SUFFIXES)}")
+    return path
+
+
+def curves_figure(records: Sequence[RunRecord]) -> Figure:
+    """Loss and accuracy per epoch; one run in training/validation colours, several overlaid."""
+    figure = Figure(figsize=(10, 4), layout="constrained")
+    loss_axes, accuracy_axes = figure.subplots(1, 2)
+    several = len(records) > 1
+    for index, record in enumerate(records):
+        epochs = [e["epoch"] for e in record.epochs]
+        colour = f"C{index}" if several else None
+        label = f"{record.name} " if several else ""
+        for axes, metric in ((loss_axes, "loss"), (accuracy_axes, "accuracy")):
+            if not several:
+                axes.plot(
+                    epochs,
+                    [e[f"train_{metric}"] for e in record.epochs],
+                    "-",
+                    color=TRAIN,
+                    label="training",
+                )
+            axes.plot(
+                epochs,
+                [e[f"val_{metric}"] for e in record.epochs],
+                "o-",
+                color=colour or VAL,
+                label=f"{label}validation".strip(),
+            )
+    loss_axes.set(title="Loss", xlabel="epoch")
+    accuracy_axes.set(title="Accuracy", xlabel="epoch", ylim=(0, 1))
+    for axes in (loss_axes, accuracy_axes):
+        axes.grid(alpha=0.3)
+        axes.legend(fontsize="small")
+        axes.xaxis.get_major_locator().set_params(integer=True)
+    return figure
+
+
+def plot_bytes(records: Sequence[RunRecord], image_format: str) -> bytes:
+    buffer = io.BytesIO()
+    FigureCanvasAgg(curves_figure(records)).print_figure(buffer, format=image_format, dpi=120)
+    return buffer.getvalue()
+
+
+def report_html(record: RunRecord) -> str:
+    """One self-contained page: outcome, curves, confusion matrix and per-class table."""
+    best = record.best_epoch
+    title = f"cnnstudio run {record.name}"
+    parts = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{_e(title)}</title>",
+        f"<style>{_STYLE}</style></head><body><h1>{_e(title)}</h1>",
+        f"<p>{_e(_outcome(record))}</p>",
+    ]
+    if record.epochs:
+        svg = plot_bytes([record], "svg").decode("utf-8")
+        parts += ["<h2>Curves</h2>", svg[svg.index("<svg") :]]
+    if best is not None and int(best["epoch"]) in record.matrices:
+        matrix = record.matrices[int(best["epoch"])]
+        parts += [
+            f"<h2>Confusion matrix (epoch {int(best['epoch'])}, the best)</h2>",
+            "<p>Rows are true classes, columns predicted ones; colour is the row's share.</p>",
+            _confusion_table(matrix, record.class_names),
+            "<h2>Per class</h2>",
+            _class_table(matrix, record.class_names),
+        ]
+    parts += [
+        "<h2>Environment</h2>",
+        _key_values(record.environment),
+        "<h2>Run spec</h2>",
+        f"<pre>{_e(record.spec.to_json())}</pre>",
+        "</body></html>\n",
+    ]
+    return "\n".join(parts)
+
+
+def _outcome(record: RunRecord) -> str:
+    best = record.best_epoch
+    text = f"{record.spec.dataset['name']}, {len(record.epochs)} epoch(s), {record.status}"
+    if best is not None:
+        text += (
+            f"; best validation accuracy {best['val_accuracy']:.2%} at epoch {int(best['epoch'])}"
+        )
+    if "seconds" in record.summary:
+        text += f"; {record.summary['seconds']:.0f} s"
+    return text + "."
+
+
+def _confusion_table(matrix: np.ndarray, names: list[str]) -> str:
+    shares = matrix / np.maximum(matrix.sum(1, keepdims=True), 1)
+    head = "".join(f"<th>{_e(n)}</th>" for n in names)
+    rows = []
+    for name, counts, share in zip(names, matrix, shares, strict=True):
+        cells = "".join(
+            f"<td style='background: rgba(70,130,230,{s:.2f})'>{c}</td>"
+            for c, s in zip(counts, share, strict=True)
+        )
+        rows.append(f"<tr><th>{_e(name)}</th>{cells}</tr>")
+    return f"<table class='matrix'><tr><th>true \\ predicted</th>{head}</tr>{''.join(rows)}</table>"
+
+
+def _class_table(matrix: np.ndarray, names: list[str]) -> str:
+    m = class_metrics(matrix)
+    rows = [
+        f"<tr><td>{_e(n)}</td><td>{p:.3f}</td><td>{r:.3f}</td><td>{f:.3f}</td><td>{s}</td></tr>"
+        for n, p, r, f, s in zip(names, m.precision, m.recall, m.f1, m.support, strict=True)
+    ]
+    rows.append(
+        f"<tr><th>macro average</th><th>{m.macro_precision:.3f}</th><th>{m.macro_recall:.3f}"
+        f"</th><th>{m.macro_f1:.3f}</th><th>{int(m.support.sum())}</th></tr>"
+        f"<tr><th>accuracy</th><th colspan='4'>{m.accuracy:.2%}</th></tr>"
+    )
+    return (
+        "<table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th>"
+        f"<th>support</th></tr>{''.join(rows)}</table>"
+    )
+
+
+def _key_values(values: dict) -> str:
+    rows = "".join(
+        f"<tr><th>{_e(str(k))}</th><td>{_e(json.dumps(v) if not isinstance(v, str) else v)}</td>"
+        "</tr>"
+        for k, v in values.items()
+    )
+    return f"<table>{rows}</table>"
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
+th { background: #f3f3f3; }
+table.matrix td { min-width: 2.5em; }
+pre { background: #f6f6f6; padding: 1em; overflow: auto; }
+svg { max-width: 100%; height: auto; }
+"""

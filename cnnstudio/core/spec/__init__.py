@@ -1,0 +1,1 @@
+"""The run spec: one validated document for everything a run needs, and project files."""

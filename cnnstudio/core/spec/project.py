@@ -1,0 +1,79 @@
+"""Project files: a run spec and the settings around it, saved by the window and the CLI.
+
+A project is JSON (``.cnnstudio``): the spec as the window last edited it, and where its runs go
+(a folder next to the project file). Opening validates the whole file first, so a damaged or
+foreign file gives one clear error and nothing is half-opened.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cnnstudio.core.errors import SpecError
+from cnnstudio.core.files import write_atomic
+from cnnstudio.core.spec.run_spec import RunSpec
+
+PROJECT_FORMAT = "cnnstudio.project"
+PROJECT_VERSION = 1
+PROJECT_SUFFIX = ".cnnstudio"
+
+
+@dataclass(frozen=True)
+class Project:
+    path: Path
+    spec: RunSpec
+    runs_folder: str = "runs"  # relative to the project file's folder
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.path.parent / self.runs_folder
+
+
+def save_project(project: Project) -> None:
+    document = {
+        "format": PROJECT_FORMAT,
+        "version": PROJECT_VERSION,
+        "runs_folder": project.runs_folder,
+        "spec": project.spec.to_dict(),
+    }
+    write_atomic(project.path, json.dumps(document, indent=2) + "\n")
+
+
+def load_project(path: str | Path) -> Project:
+    path = Path(path)
+    try:
+        document: Any = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise SpecError(f"{path}: cannot be read ({error})") from None
+    except json.JSONDecodeError as error:
+        raise SpecError(
+            f"{path}: not a cnnstudio project: not valid JSON (line {error.lineno}, column "
+            f"{error.colno}: {error.msg})"
+        ) from None
+    if not isinstance(document, dict) or document.get("format") != PROJECT_FORMAT:
+        raise SpecError(f'{path}: not a cnnstudio project (no "format": "{PROJECT_FORMAT}")')
+    if document.get("version") != PROJECT_VERSION:
+        raise SpecError(
+            f"{path}: project version {document.get('version')!r}; this cnnstudio reads version "
+            f"{PROJECT_VERSION}"
+        )
+    unknown = set(document) - {"format", "version", "runs_folder", "spec"}
+    if unknown:
+        raise SpecError(f"{path}: unknown field {sorted(unknown)[0]!r}")
+    runs_folder = document.get("runs_folder", "runs")
+    if not isinstance(runs_folder, str) or not runs_folder or Path(runs_folder).is_absolute():
+        raise SpecError(f"{path}: runs_folder: expected a folder name next to the project")
+    try:
+        spec = RunSpec.from_dict(document.get("spec"))
+    except SpecError as error:
+        raise SpecError(f"{path}: spec.{error}") from None
+    return Project(path, spec, runs_folder)
+
+
+def is_project_file(path: str | Path) -> bool:
+    return Path(path).suffix == PROJECT_SUFFIX
