@@ -69,8 +69,11 @@ def test_batches_cover_every_image_once_normalised_and_shuffled_repeatably():
     assert torch.equal(torch.cat([y for _, y in epoch(0)]), order)
 
 
-def test_a_last_batch_of_one_image_is_dropped_for_batch_norm():
+def test_a_last_training_batch_of_one_image_is_dropped_for_batch_norm_evaluation_keeps_it():
     data = make_data(n=9)
     finish = BatchFinisher(Normalizer((0,) * 3, (1,) * 3), torch.device("cpu"))
-    loader = BatchLoader(data.train_images, data.train_labels, 4, finish, shuffle=False)
-    assert len(loader) == 2 and [len(y) for _, y in loader] == [4, 4]
+    images, labels = data.train_images, data.train_labels
+    training = BatchLoader(images, labels, 4, finish, shuffle=False, drop_single=True)
+    assert len(training) == 2 and [len(y) for _, y in training] == [4, 4]
+    evaluation = BatchLoader(images, labels, 4, finish, shuffle=False)
+    assert len(evaluation) == 3 and [len(y) for _, y in evaluation] == [4, 4, 1]

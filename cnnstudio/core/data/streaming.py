@@ -72,7 +72,8 @@ class _FileImages(Dataset):
 
 
 class StreamingLoader:
-    """Iterates (float images, labels) batches decoded from files by worker processes."""
+    """Iterates (float images, labels) batches decoded from files by worker processes;
+    `drop_single` drops a last batch of one image (for training only)."""
 
     def __init__(
         self,
@@ -86,6 +87,7 @@ class StreamingLoader:
         shuffle: bool,
         generator: torch.Generator | None = None,
         workers: int | None = None,
+        drop_single: bool = False,
     ) -> None:
         self.finish = finish
         self.paths = paths
@@ -100,7 +102,7 @@ class StreamingLoader:
             persistent_workers=workers > 0,
             pin_memory=finish.device.type == "cuda",
         )
-        self.num_batches = batch_count(len(paths), batch_size)
+        self.num_batches = batch_count(len(paths), batch_size, drop_single=drop_single)
 
     def __len__(self) -> int:
         return self.num_batches

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 
 from cnnstudio.core.data.augment import Augmenter
 from cnnstudio.core.data.images import ImageData
+from cnnstudio.core.errors import DatasetError
 from cnnstudio.core.params import AUTO
 
 _GRAY_WEIGHTS = torch.tensor([0.299, 0.587, 0.114])  # ITU-R 601 luma, as PIL's convert("L")
@@ -112,16 +113,33 @@ class BatchFinisher:
         return batch.mul_(self.scale).sub_(self.shift)
 
 
-def batch_count(count: int, batch_size: int) -> int:
-    """Batches per epoch; a last batch of a single image is dropped (batch norm cannot train on
-    one value per channel)."""
-    return count // batch_size + (count % batch_size > 1)
+def check_split_sizes(train_count: int, val_count: int) -> None:
+    """Refuse, with advice, splits too small to train on or to measure accuracy with."""
+    if train_count < 2:
+        raise DatasetError(
+            f"the training split holds {train_count} image(s); training needs at least two. "
+            "Add training images (for a folder of your own: more images per class, or a "
+            "smaller val_fraction)."
+        )
+    if val_count == 0:
+        raise DatasetError(
+            "the validation split holds no images, so accuracy cannot be measured. Each class "
+            "needs at least two images, one of them kept for validation: add images, or put "
+            "validation images in a val/ folder beside train/."
+        )
+
+
+def batch_count(count: int, batch_size: int, *, drop_single: bool) -> int:
+    """Batches per pass. With `drop_single` (training), a last batch of a single image is dropped:
+    batch norm cannot train on one value per channel. Evaluation never drops an image."""
+    return count // batch_size + (count % batch_size > (1 if drop_single else 0))
 
 
 class BatchLoader:
     """Iterates (float images, labels) batches from uint8 tensors already on the training device.
 
-    Shuffling uses its own seeded generator so a run is repeatable.
+    Shuffling uses its own seeded generator so a run is repeatable; `drop_single` drops a last
+    batch of one image (for training only).
     """
 
     def __init__(
@@ -133,13 +151,14 @@ class BatchLoader:
         *,
         shuffle: bool,
         generator: torch.Generator | None = None,
+        drop_single: bool = False,
     ) -> None:
         self.images, self.labels = images, labels
         self.batch_size = batch_size
         self.finish = finish
         self.shuffle = shuffle
         self.generator = generator
-        self.num_batches = batch_count(len(images), batch_size)
+        self.num_batches = batch_count(len(images), batch_size, drop_single=drop_single)
 
     def __len__(self) -> int:
         return self.num_batches

@@ -32,6 +32,7 @@ from cnnstudio.core.data.tensors import (
     BatchLoader,
     Normalizer,
     channel_stats,
+    check_split_sizes,
     input_shape,
     prepare_images,
 )
@@ -65,7 +66,8 @@ class _EpochTraining:
 
 
 class Trainer:
-    """One training run. Construction raises StackError/DeviceError for problems found up front."""
+    """One training run. Construction raises StackError/DeviceError/DatasetError for problems
+    found up front."""
 
     def __init__(
         self,
@@ -76,6 +78,7 @@ class Trainer:
         self.spec = spec
         self.control = control or TrainingControl()
         self.device = resolve_device(spec.device)
+        check_split_sizes(len(data.train_labels), len(data.val_labels))
         self.native_shape = tuple(data.input_shape)  # as the dataset gives it, before conversion
         if isinstance(data, StreamedImages):  # decoded at the input size as it streams
             channels, size, _ = input_shape(data.input_shape, spec.input)
@@ -120,6 +123,7 @@ class Trainer:
                 train_finish,
                 shuffle=True,
                 generator=shuffle,
+                drop_single=True,
             )
             self.val_loader = StreamingLoader(
                 data.val_paths,
@@ -138,6 +142,7 @@ class Trainer:
                 train_finish,
                 shuffle=True,
                 generator=shuffle,
+                drop_single=True,
             )
             self.val_loader = BatchLoader(
                 self.data.val_images.to(self.device),
