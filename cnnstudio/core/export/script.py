@@ -205,7 +205,7 @@ def _split_code(fraction: float, seed: int, make: str) -> str:
 
 def _torchvision_code(name: str, options: dict[str, Any]) -> str:
     layout = get_source(name).layout
-    cls = f"torchvision.datasets.{layout.torchvision_class.__name__}"
+    cls = f"torchvision.datasets.{layout.class_name}"
     if layout.kind == "svhn":
         split = {True: 'split="train"', False: 'split="test"'}
         root = f'os.path.join(data_dir, "{layout.folder}")'

@@ -48,7 +48,7 @@ def download_dataset(name: str, data_dir: str | Path | None = None) -> Path:
 
 
 def _fetch(source: TorchvisionSource, staging: Path) -> None:
-    cls = source.layout.torchvision_class
+    cls = source.layout.dataset_class()
     root = staging / source.layout.folder if source.layout.kind == "svhn" else staging
     for split in ("train", "test"):
         if source.layout.kind == "svhn":

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from torchvision import datasets as tv
 
 from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.data.sources.base import DatasetSource
@@ -36,6 +35,12 @@ CIFAR100_CLASSES = (
     "tiger tractor train trout tulip turtle wardrobe whale willow_tree wolf woman worm"
 ).split()
 CIFAR10_CLASSES = "airplane automobile bird cat deer dog frog horse ship truck".split()
+# As torchvision's FashionMNIST.classes and KMNIST.classes (checked by a test), so that listing
+# the datasets needs no torchvision.
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top,Trouser,Pullover,Dress,Coat,Sandal,Shirt,Sneaker,Bag,Ankle boot".split(",")
+)
+KMNIST_CLASSES = "o ki su tsu na ha ma ya re wo".split()
 MNIST_FILES = (
     "train-images-idx3-ubyte",
     "train-labels-idx1-ubyte",
@@ -59,11 +64,17 @@ class _Layout:
     """How one benchmark set is stored and where a person would put its files by hand."""
 
     kind: str  # "mnist", "cifar" or "svhn"
-    torchvision_class: type
+    class_name: str  # its reader in torchvision.datasets
     folder: str  # under the data directory
     shape: tuple[int, int, int]
     classes: tuple[str, ...]
     by_hand: str  # where to put files fetched by hand; {dir} is the data directory
+
+    def dataset_class(self) -> type:
+        """torchvision's reader, imported only now: `import torchvision` takes seconds."""
+        from torchvision import datasets
+
+        return getattr(datasets, self.class_name)
 
 
 class TorchvisionSource(DatasetSource):
@@ -125,7 +136,7 @@ class TorchvisionSource(DatasetSource):
         )
 
     def _read(self, root: Path, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
-        cls = self.layout.torchvision_class
+        cls = self.layout.dataset_class()
         if self.layout.kind == "svhn":
             dataset = cls(str(root), split="train" if train else "test", download=False)
             return torch.from_numpy(np.ascontiguousarray(dataset.data)), torch.as_tensor(
@@ -154,8 +165,7 @@ def _unpack_mnist_gz(raw: Path) -> None:
         partial.replace(unpacked)
 
 
-def _mnist_like(name: str, title: str, description: str, cls: type, classes) -> TorchvisionSource:
-    folder = cls.__name__
+def _mnist_like(name: str, title: str, description: str, folder: str, classes) -> TorchvisionSource:
     by_hand = (
         f"place the four files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
         f"t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz; packed or unpacked) in "
@@ -165,21 +175,23 @@ def _mnist_like(name: str, title: str, description: str, cls: type, classes) -> 
         name,
         title,
         description,
-        _Layout("mnist", cls, folder, (1, 28, 28), tuple(classes), by_hand),
+        _Layout("mnist", folder, folder, (1, 28, 28), tuple(classes), by_hand),
     )
 
 
-def _cifar(name: str, title: str, description: str, cls: type, classes) -> TorchvisionSource:
-    archive = cls.filename
+def _cifar(
+    name: str, title: str, description: str, class_name: str, folder: str, classes
+) -> TorchvisionSource:
+    archive = f"cifar-{class_name[len('CIFAR') :]}-python.tar.gz"  # torchvision's file name
     by_hand = (
         f"download {archive} from https://www.cs.toronto.edu/~kriz/cifar.html and unpack it in "
-        f"{{dir}} (giving {{dir}}/{cls.base_folder}/)"
+        f"{{dir}} (giving {{dir}}/{folder}/)"
     )
     return TorchvisionSource(
         name,
         title,
         description,
-        _Layout("cifar", cls, cls.base_folder, (3, 32, 32), tuple(classes), by_hand),
+        _Layout("cifar", class_name, folder, (3, 32, 32), tuple(classes), by_hand),
     )
 
 
@@ -188,36 +200,38 @@ SOURCES = (
         "mnist",
         "MNIST",
         "Handwritten digits 0-9: 60,000 training and 10,000 test images, 28x28 grayscale.",
-        tv.MNIST,
+        "MNIST",
         [str(d) for d in range(10)],
     ),
     _mnist_like(
         "fashion-mnist",
         "Fashion-MNIST",
         "Zalando clothing photos in 10 classes, 28x28 grayscale; a harder drop-in for MNIST.",
-        tv.FashionMNIST,
-        tv.FashionMNIST.classes,
+        "FashionMNIST",
+        FASHION_MNIST_CLASSES,
     ),
     _mnist_like(
         "kmnist",
         "Kuzushiji-MNIST",
         "Ten cursive Japanese hiragana characters, 28x28 grayscale.",
-        tv.KMNIST,
-        tv.KMNIST.classes,
+        "KMNIST",
+        KMNIST_CLASSES,
     ),
     _cifar(
         "cifar10",
         "CIFAR-10",
         "Small colour photos in 10 classes (planes, cars, animals...): "
         "50,000 training and 10,000 test images, 32x32.",
-        tv.CIFAR10,
+        "CIFAR10",
+        "cifar-10-batches-py",
         CIFAR10_CLASSES,
     ),
     _cifar(
         "cifar100",
         "CIFAR-100",
         "Small colour photos in 100 classes, 500 training images each, 32x32.",
-        tv.CIFAR100,
+        "CIFAR100",
+        "cifar-100-python",
         CIFAR100_CLASSES,
     ),
     TorchvisionSource(
@@ -226,7 +240,7 @@ SOURCES = (
         "House numbers from Google Street View: cropped colour digits, 32x32.",
         _Layout(
             "svhn",
-            tv.SVHN,
+            "SVHN",
             "SVHN",
             (3, 32, 32),
             tuple(str(d) for d in range(10)),
