@@ -6,7 +6,6 @@ import sys
 from importlib.resources import files
 
 import pyqtgraph as pg
-import PySide6  # noqa: F401  (first, so pyqtgraph binds to PySide6)
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
