@@ -10,7 +10,10 @@ The process is the real entry point (`cnnstudio.__main__.main`); the probe only 
 wraps QApplication.exec to install an event filter and a 10 ms poll, then quits when ready.
 Targets (issue 10): window <= 2 s, ready <= 4 s, medians of 5 rounds on a 2-core machine.
 
-    xvfb-run -a python benchmarks/startup.py          (or QT_QPA_PLATFORM=offscreen)
+    xvfb-run -a python benchmarks/startup.py [--compare OTHER_TREE]   (or QT_QPA_PLATFORM=offscreen)
+
+--compare launches another source tree in turns with this one (e.g. a `git worktree` of an older
+commit), so both meet the same machine load.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 PROBE = """
 import json, sys, time
@@ -77,15 +81,20 @@ sys.exit(main([]))
 """
 
 
-def one_launch(timeout: float) -> dict[str, float]:
+def one_launch(tree: Path, timeout: float) -> dict[str, float]:
     """Seconds from process start to window and to ready, in a fresh first-launch process."""
     home = tempfile.mkdtemp(prefix="cnnstudio-startup-")
-    env = dict(os.environ)
+    env = {**os.environ, "PYTHONPATH": str(tree)}
     for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
         env[name] = os.path.join(home, name.lower())
     start = time.time()
     result = subprocess.run(
-        [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-c", PROBE],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     line = next((x for x in result.stdout.splitlines() if x.startswith("PROBE ")), None)
     if line is None:
@@ -98,16 +107,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument(
+        "--compare", type=Path, metavar="TREE", help="another source tree, launched in turns"
+    )
     args = parser.parse_args()
     if not os.environ.get("DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    rounds = []
+    trees = {"this tree": Path(__file__).resolve().parent.parent}
+    if args.compare:
+        trees["compared"] = args.compare.resolve()
+    rounds: dict[str, list[dict[str, float]]] = {label: [] for label in trees}
     for number in range(1, args.rounds + 1):
-        rounds.append(one_launch(args.timeout))
-        print(f"round {number}: " + "  ".join(f"{k} {v:.2f}s" for k, v in rounds[-1].items()))
+        for label, tree in trees.items():  # in turns, so that both meet the same load
+            rounds[label].append(one_launch(tree, args.timeout))
+            marks = "  ".join(f"{k} {v:5.2f}s" for k, v in rounds[label][-1].items())
+            print(f"round {number} {label:<9}  {marks}", flush=True)
+    print(f"medians of {args.rounds} (load average now {os.getloadavg()[0]:.1f}):")
     for name, target in (("window", 2.0), ("ready", 4.0)):
-        median = statistics.median(r[name] for r in rounds)
-        print(f"{name:>6}: median {median:.2f}s  target {target:.1f}s  ({median / target:.2f}x)")
+        medians = {label: statistics.median(r[name] for r in rounds[label]) for label in trees}
+        line = f"{name:>6}  target {target:.1f}s  this tree {medians['this tree']:5.2f}s"
+        if args.compare:
+            line += (
+                f"  compared {medians['compared']:5.2f}s  "
+                f"({medians['compared'] / medians['this tree']:.1f}x faster)"
+            )
+        print(line)
 
 
 if __name__ == "__main__":
