@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import torch
-import torch.nn.functional as F
+from typing import TYPE_CHECKING, Any
 
 from cnnstudio.core.params import Param
+
+if TYPE_CHECKING:
+    import torch
 
 AUGMENT_PARAMS = (
     Param(
@@ -94,12 +94,17 @@ class Augmenter:
 
     def _uniform(self, n: int, device: torch.device) -> torch.Tensor:
         """n values in [-1, 1)."""
+        import torch
+
         return torch.rand(n, generator=self.generator, device=device) * 2 - 1
 
     def _factors(self, n: int, amount: float, device: torch.device) -> torch.Tensor:
         return (1 + amount * self._uniform(n, device)).view(n, 1, 1, 1)
 
     def _resample(self, batch: torch.Tensor) -> torch.Tensor:
+        import torch
+        import torch.nn.functional as F
+
         n, _, height, width = batch.shape
         device = batch.device
         s = self.settings
@@ -124,6 +129,8 @@ class Augmenter:
         )
 
     def _cutout(self, batch: torch.Tensor, size: int) -> torch.Tensor:
+        import torch
+
         n, channels, height, width = batch.shape
         device = batch.device
         centre_y = torch.randint(0, height, (n, 1, 1), generator=self.generator, device=device)
@@ -140,6 +147,8 @@ def preview_augmentation(
     images: torch.Tensor, settings: Mapping[str, Any], seed: int = 0
 ) -> torch.Tensor:
     """What the network will see: `images` (uint8, N, C, H, W) augmented once, as uint8."""
+    import torch
+
     fill = images.float().mean((0, 2, 3)).div(255).tolist()
     augmenter = Augmenter(settings, torch.Generator().manual_seed(seed), fill)
     batch = augmenter(images.float() / 255)

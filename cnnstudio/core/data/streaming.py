@@ -11,14 +11,16 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import psutil
-import torch
-from torch.utils.data import DataLoader, Dataset
 
 from cnnstudio.core.data.images import ImageData, SkippedFile, decode_image
 from cnnstudio.core.data.tensors import BatchFinisher, batch_count, channel_stats
+
+if TYPE_CHECKING:
+    import torch
 
 MEMORY_SHARE = 0.5  # decode into memory only what fits in half the memory free now
 STATS_SAMPLE = 2000  # images decoded to estimate the normalisation mean and std
@@ -54,7 +56,9 @@ class StreamedImages:
         return self.train_paths + self.val_paths
 
 
-class _FileImages(Dataset):
+class _FileImages:
+    """Map-style dataset of image files for a DataLoader (which needs no torch Dataset base)."""
+
     def __init__(self, paths: list[str], labels: torch.Tensor, size: int, channels: int) -> None:
         self.paths, self.labels = paths, labels
         self.size, self.channels = size, channels
@@ -63,6 +67,8 @@ class _FileImages(Dataset):
         return len(self.paths)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int, int]:
+        import torch
+
         try:
             pixels, _ = decode_image(Path(self.paths[index]), self.size, self.channels)
         except Exception:  # reported by the loader, which drops the row
@@ -89,6 +95,8 @@ class StreamingLoader:
         workers: int | None = None,
         drop_single: bool = False,
     ) -> None:
+        from torch.utils.data import DataLoader
+
         self.finish = finish
         self.paths = paths
         self.skipped: dict[str, SkippedFile] = {}
@@ -126,6 +134,8 @@ class StreamingLoader:
 
 def sample_channel_stats(data: StreamedImages, seed: int) -> tuple[list[float], list[float]]:
     """Mean and std per channel from a seeded sample of training images."""
+    import torch
+
     generator = torch.Generator().manual_seed(seed)
     count = min(STATS_SAMPLE, len(data.train_paths))
     rows = torch.randperm(len(data.train_paths), generator=generator)[:count].tolist()
@@ -139,6 +149,8 @@ def sample_channel_stats(data: StreamedImages, seed: int) -> tuple[list[float], 
 def held_out_sample(data: ImageData | StreamedImages, count: int = 64) -> tuple[torch.Tensor, ...]:
     """The first `count` readable validation images (uint8, CPU) and their labels: stored with a
     checkpoint to check exports against and to try prediction on."""
+    import torch
+
     if isinstance(data, ImageData):
         return data.val_images[:count].cpu().clone(), data.val_labels[:count].cpu().clone()
     files = _FileImages(data.val_paths, data.val_labels, data.size, data.channels)

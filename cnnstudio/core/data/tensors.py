@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
-
-import torch
-import torch.nn.functional as F
+from typing import TYPE_CHECKING, Any
 
 from cnnstudio.core.data.augment import Augmenter
 from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.errors import DatasetError
 from cnnstudio.core.params import AUTO
 
-_GRAY_WEIGHTS = torch.tensor([0.299, 0.587, 0.114])  # ITU-R 601 luma, as PIL's convert("L")
+if TYPE_CHECKING:
+    import torch
+
+_GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R 601 luma, as PIL's convert("L")
 _CHUNK = 4096  # images converted at a time, to bound the float copy's memory
 
 
@@ -44,6 +44,9 @@ def prepare_images(data: ImageData, input_options: Mapping[str, Any]) -> ImageDa
 
 def convert_images(images: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
     """uint8 images to the (channels, height, width) the network takes: grey/colour, resize."""
+    import torch
+    import torch.nn.functional as F
+
     if tuple(images.shape[1:]) == tuple(shape):
         return images
     channels, height, width = shape
@@ -51,7 +54,7 @@ def convert_images(images: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor
     for start in range(0, len(images), _CHUNK):
         chunk = images[start : start + _CHUNK].float()
         if chunk.shape[1] == 3 and channels == 1:
-            chunk = (chunk * _GRAY_WEIGHTS[None, :, None, None]).sum(1, keepdim=True)
+            chunk = (chunk * torch.tensor(_GRAY_WEIGHTS)[None, :, None, None]).sum(1, keepdim=True)
         elif chunk.shape[1] == 1 and channels == 3:
             chunk = chunk.expand(-1, 3, -1, -1)
         if chunk.shape[2:] != (height, width):
@@ -64,6 +67,8 @@ def convert_images(images: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor
 
 def channel_stats(images: torch.Tensor) -> tuple[list[float], list[float]]:
     """Per-channel mean and standard deviation of uint8 images, on the 0-1 scale."""
+    import torch
+
     total = torch.zeros(images.shape[1], dtype=torch.float64)
     total_sq = torch.zeros_like(total)
     for start in range(0, len(images), _CHUNK):
@@ -84,6 +89,8 @@ class Normalizer:
     std: tuple[float, ...]
 
     def to(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        import torch
+
         std = torch.tensor(self.std, device=device).view(1, -1, 1, 1)
         mean = torch.tensor(self.mean, device=device).view(1, -1, 1, 1)
         return 1.0 / (255.0 * std), mean / std  # scale, shift
@@ -101,12 +108,16 @@ class BatchFinisher:
         channels_last: bool = False,
         augmenter: Augmenter | None = None,
     ) -> None:
+        import torch
+
         self.device = device
         self.scale, self.shift = normalizer.to(device)
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         self.augmenter = augmenter if augmenter is not None and augmenter.active else None
 
     def __call__(self, raw: torch.Tensor) -> torch.Tensor:
+        import torch
+
         batch = raw.to(dtype=torch.float32, memory_format=self.memory_format)
         if self.augmenter is not None:
             batch = self.augmenter(batch.div_(255)).mul_(255)
@@ -164,6 +175,8 @@ class BatchLoader:
         return self.num_batches
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        import torch
+
         count = len(self.images)
         if self.shuffle:
             order = torch.randperm(count, generator=self.generator).to(self.images.device)

@@ -163,8 +163,10 @@ def _augment_transforms(augment: dict[str, Any], shape: tuple[int, ...]) -> list
 
 
 def _shapes_code(options: dict[str, Any]) -> str:
+    # cnnstudio imports torch inside these functions (its window starts without torch); the
+    # script imports it once at the top.
     functions = "\n\n".join(
-        inspect.getsource(f)
+        inspect.getsource(f).replace("    import torch\n\n", "")
         for f in (builtin_shapes._distance, builtin_shapes.draw_shapes, builtin_shapes._split)
     )
     return (

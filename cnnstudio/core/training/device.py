@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-
-import torch
+from typing import TYPE_CHECKING
 
 from cnnstudio.core.errors import DeviceError
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass(frozen=True)
@@ -17,10 +19,16 @@ class DeviceInfo:
     supports_mixed_precision: bool
 
 
+def cpu_device() -> DeviceInfo:
+    """The CPU, which every machine has: known without asking torch (importing it takes ~1.5 s)."""
+    return DeviceInfo("cpu", f"CPU ({os.cpu_count() or 1} cores)", False)
+
+
 def available_devices() -> list[DeviceInfo]:
     """Every device training can use here, CPU first."""
-    cores = os.cpu_count() or 1
-    devices = [DeviceInfo("cpu", f"CPU ({cores} cores)", False)]
+    import torch
+
+    devices = [cpu_device()]
     if torch.cuda.is_available():
         for index in range(torch.cuda.device_count()):
             props = torch.cuda.get_device_properties(index)
@@ -33,6 +41,8 @@ def available_devices() -> list[DeviceInfo]:
 
 def resolve_device(name: str) -> torch.device:
     """Map "auto", "cpu", "cuda", "cuda:N" or "mps" to a device this machine really has."""
+    import torch
+
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda", torch.cuda.current_device())

@@ -5,12 +5,14 @@ tensors, so any listener (console, files, the window's thread) can keep them saf
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from cnnstudio.core.training.metrics import ClassMetrics, class_metrics
+
+if TYPE_CHECKING:
+    pass
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ _ARRAYS = ("confusion", "val_predictions", "val_confidence")
 
 def epoch_to_state(event: EpochEnded) -> dict[str, Any]:
     """The event as plain values and tensors, for a checkpoint (per-class metrics are derived)."""
+    import torch
+
     state: dict[str, Any] = {
         f.name: getattr(event, f.name) for f in fields(event) if f.name != "per_class"
     }

@@ -12,13 +12,14 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.data.sources.base import DatasetSource
 from cnnstudio.core.params import Param
+
+if TYPE_CHECKING:
+    import torch
 
 SIZE = 32
 CLASS_NAMES = [
@@ -37,6 +38,8 @@ CLASS_NAMES = [
 
 def _distance(label: int, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """Signed distance (in shape radii) from each point to the shape's edge; negative inside."""
+    import torch
+
     rho = torch.sqrt(u * u + v * v)
     if label == 0:  # disc
         return rho - 1.0
@@ -75,6 +78,8 @@ def _distance(label: int, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
 
 def draw_shapes(labels: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """Draw one image per label: uint8 (N, 3, SIZE, SIZE)."""
+    import torch
+
     n = len(labels)
 
     def uniform(low: float, high: float, *shape: int) -> torch.Tensor:
@@ -148,6 +153,8 @@ class ShapesSource(DatasetSource):
 
 def _split(count: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """A class-balanced, shuffled split drawn from its own seed."""
+    import torch
+
     generator = torch.Generator().manual_seed(seed)
     labels = torch.arange(count) % len(CLASS_NAMES)
     labels = labels[torch.randperm(count, generator=generator)]
@@ -169,6 +176,8 @@ def _one_intra_op_thread() -> Iterator[None]:
     benchmarks/builtin_draw.py). The images are the same either way. The lock keeps two
     concurrent loads from restoring each other's setting.
     """
+    import torch
+
     with _threads_lock:
         threads = torch.get_num_threads()
         torch.set_num_threads(1)

@@ -21,10 +21,9 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from PIL import Image
 
 from cnnstudio.core.data.images import ImageData, SkippedFile, decode_image
@@ -35,6 +34,9 @@ from cnnstudio.core.data.streaming import StreamedImages, fits_in_memory
 from cnnstudio.core.errors import DatasetError
 from cnnstudio.core.files import write_atomic
 from cnnstudio.core.params import AUTO, Param
+
+if TYPE_CHECKING:
+    import torch
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 _IGNORED = {"thumbs.db", "desktop.ini"}
@@ -219,6 +221,8 @@ def _decode_settings(scan: _Scan, options: Mapping[str, Any]) -> tuple[int, int]
 
 
 def _decode_all(scan: _Scan, size: int, channels: int) -> dict[str, Any]:
+    import torch
+
     def decode(file: _File):
         try:
             return decode_image(file.path, size, channels)
@@ -256,6 +260,8 @@ def _split_rows(
     labels: torch.Tensor, splits: list[str], options: Mapping[str, Any]
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Training and validation rows: the split folders if present, else a stratified draw."""
+    import torch
+
     if "train" not in splits:
         return stratified_split(labels, options["val_fraction"], options["split_seed"])
     validation = "val" if "val" in splits else "test"
@@ -267,6 +273,8 @@ def _split_rows(
 
 
 def _streamed(scan: _Scan, size: int, channels: int, options: Mapping[str, Any]) -> StreamedImages:
+    import torch
+
     labels = torch.tensor([file.label for file in scan.files], dtype=torch.int64)
     _check_every_class_has_images(labels, scan.class_names, scan.skipped)
     train_rows, val_rows = _split_rows(labels, [f.split or "" for f in scan.files], options)
@@ -286,6 +294,8 @@ def _streamed(scan: _Scan, size: int, channels: int, options: Mapping[str, Any])
 def _check_every_class_has_images(
     labels: torch.Tensor, class_names: list[str], skipped: list[SkippedFile]
 ) -> None:
+    import torch
+
     counts = torch.bincount(labels, minlength=len(class_names)).tolist()
     empty = [name for name, count in zip(class_names, counts, strict=True) if count == 0]
     if empty:
@@ -296,6 +306,8 @@ def _check_every_class_has_images(
 
 
 def _split(decoded: dict[str, Any], options: Mapping[str, Any]) -> ImageData:
+    import torch
+
     labels = decoded["labels"]
     train_rows, val_rows = _split_rows(labels, decoded["splits"], options)
     images, sizes = decoded["images"], decoded["sizes"]
@@ -327,6 +339,8 @@ def _cache_path(
 
 
 def _read_cache(path: Path) -> dict[str, Any] | None:
+    import torch
+
     if not path.exists():
         return None
     try:
@@ -336,6 +350,8 @@ def _read_cache(path: Path) -> dict[str, Any] | None:
 
 
 def _write_cache(path: Path, decoded: dict[str, Any]) -> None:
+    import torch
+
     buffer = io.BytesIO()
     torch.save(decoded, buffer)
     with contextlib.suppress(OSError):  # a read-only or full disk costs speed next time only

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 
 def stratified_split(
@@ -12,6 +15,8 @@ def stratified_split(
 
     A class with at least two images gives at least one, so every class is validated.
     """
+    import torch
+
     generator = torch.Generator().manual_seed(seed)
     train_rows, val_rows = [], []
     for label in labels.unique(sorted=True).tolist():

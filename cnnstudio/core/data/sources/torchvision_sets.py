@@ -12,10 +12,9 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.data.sources.base import DatasetSource
@@ -23,6 +22,9 @@ from cnnstudio.core.data.sources.locations import resolve_data_dir
 from cnnstudio.core.data.sources.splits import stratified_split
 from cnnstudio.core.errors import DatasetError
 from cnnstudio.core.params import Param
+
+if TYPE_CHECKING:
+    import torch
 
 CIFAR100_CLASSES = (
     "apple aquarium_fish baby bear beaver bed bee beetle bicycle bottle bowl boy bridge bus "
@@ -136,6 +138,8 @@ class TorchvisionSource(DatasetSource):
         )
 
     def _read(self, root: Path, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        import torch
+
         cls = self.layout.dataset_class()
         if self.layout.kind == "svhn":
             dataset = cls(str(root), split="train" if train else "test", download=False)
