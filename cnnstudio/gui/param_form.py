@@ -1,5 +1,11 @@
 """An editor built from `Param` descriptions: the same schema that validates the spec lays out the
-form, so every setting has its range, its default and its one-sentence help as a tooltip."""
+form, so every setting has its range and default; labels and plain explanations come from
+`panels.wording`.
+
+The form is built once and then only updated: `set_values` writes just the editors whose value
+differs, with their signals blocked, so a person typing into one editor keeps focus, cursor and
+undo history whatever else is applied.
+"""
 
 from __future__ import annotations
 
@@ -10,37 +16,61 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QSpinBox,
     QWidget,
 )
 
 from cnnstudio.core.params import AUTO, Param
+from cnnstudio.gui.panels.number_box import NumberBox
+from cnnstudio.gui.panels.wording import wording
 
 _INT_LIMIT = 1_000_000
 _FLOAT_LIMIT = 1e6
 
 
 class ParamForm(QWidget):
-    """A form for `params`; `changed` fires on every edit, `values()` reads them back."""
+    """A form for `params`; `changed` fires on every edit, `values()` reads them back.
+
+    Args:
+        params: the settings, in order.
+        values: their current values (absent ones show the default).
+        group: where the form sits ("optimizer", "layer", ...), to pick the words for people.
+    """
 
     changed = Signal()
 
     def __init__(
-        self, params: Iterable[Param], values: Mapping[str, Any], parent: QWidget | None = None
+        self,
+        params: Iterable[Param],
+        values: Mapping[str, Any],
+        group: str = "",
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.params = tuple(params)
         self.editors: dict[str, QWidget] = {}
-        layout = QFormLayout(self)
+        self.labels: dict[str, QLabel] = {}
+        self.help: dict[str, str] = {}
+        self.advanced: set[str] = set()
+        self.layout_ = layout = QFormLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for param in self.params:
+            words = wording(group, param)
             editor = _editor_for(param)
-            editor.setToolTip(param.help)
-            self.editors[param.name] = editor
-            layout.addRow(param.name.replace("_", " "), editor)
+            label = QLabel(words.label)
+            label.setBuddy(editor)
+            label.setWordWrap(True)
+            for widget in (label, editor):
+                widget.setToolTip(words.help)
+            self.editors[param.name], self.labels[param.name] = editor, label
+            self.help[param.name] = words.help
+            if words.advanced:
+                self.advanced.add(param.name)
+            layout.addRow(label, editor)
             _connect(editor, self._emit_changed)
         self.set_values(values)
 
@@ -51,11 +81,27 @@ class ParamForm(QWidget):
         return {p.name: _read(p, self.editors[p.name]) for p in self.params}
 
     def set_values(self, values: Mapping[str, Any]) -> None:
+        """Show `values` without emitting `changed`; editors showing theirs stay untouched."""
         for param in self.params:
             editor = self.editors[param.name]
+            value = values.get(param.name, param.default)
+            if _read(param, editor) == value:
+                continue
             editor.blockSignals(True)
-            _write(param, editor, values.get(param.name, param.default))
+            _write(param, editor, value)
             editor.blockSignals(False)
+
+    def show_advanced(self, shown: bool) -> None:
+        """Show or hide the rarely needed settings."""
+        for name in self.advanced:
+            self.layout_.setRowVisible(self.editors[name], shown)
+
+    def set_applies(self, name: str, applies: bool, why: str = "") -> None:
+        """Grey out a setting that has no effect with the other choices, saying why in its tip."""
+        tip = self.help[name] if applies else f"{self.help[name]} Not used now: {why}"
+        for widget in (self.editors[name], self.labels[name]):
+            widget.setEnabled(applies)
+            widget.setToolTip(tip)
 
 
 def _special(param: Param) -> str | None:
@@ -83,13 +129,11 @@ def _editor_for(param: Param) -> QWidget:
         low = int(param.minimum if param.minimum is not None else -_INT_LIMIT)
         box.setRange(low - 1 if special else low, int(param.maximum or _INT_LIMIT))
     else:
-        box = QDoubleSpinBox()
-        box.setDecimals(6 if (param.maximum or 1) <= 10 else 3)
+        box = NumberBox()
         low = param.minimum if param.minimum is not None else (param.above or 0.0)
-        step = 10 ** -box.decimals()
         if param.above is not None and param.minimum is None:
-            low += step  # strictly above
-        box.setRange(low - step if special else low, param.maximum or _FLOAT_LIMIT)
+            low += NumberBox.RESOLUTION  # strictly above
+        box.setRange(low - NumberBox.RESOLUTION if special else low, param.maximum or _FLOAT_LIMIT)
         box.setSingleStep(0.001 if (param.maximum or 1) <= 10 else 0.1)
     if special:
         box.setSpecialValueText(special)

@@ -2,7 +2,11 @@
 beside each layer its output shape, parameters and multiply-adds, recomputed on every edit.
 
 Shapes come from `analyse_stack` (formulas, no torch), so editing never touches torch on the GUI
-thread. The first impossible layer is highlighted with its reason.
+thread. The first impossible layer is highlighted, with its reason and the fixes that exist.
+
+Controls keep their places: the buttons sit above the table, the problem box and the settings
+box below it have fixed heights, and each layer type's settings form is built once (editing a
+value only updates the table, so the editor being typed into keeps focus and undo).
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMenu,
+    QMessageBox,
     QPushButton,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -26,6 +32,9 @@ from PySide6.QtWidgets import (
 from cnnstudio.core.model.layers import LAYER_TYPES, LayerSpec, layer_from_dict
 from cnnstudio.core.model.presets import PRESETS
 from cnnstudio.core.model.shapes import StackReport, analyse_stack, format_shape
+from cnnstudio.gui.panels.guidance import HelpLine, advanced_switch
+from cnnstudio.gui.panels.model_fixes import fixes_for
+from cnnstudio.gui.panels.problem_box import ProblemBox
 from cnnstudio.gui.param_form import ParamForm
 
 COLUMNS = ("#", "output", "parameters", "mult-adds", "layer")  # the long text last
@@ -33,7 +42,10 @@ PROBLEM = QColor(255, 205, 205)
 
 
 class ModelPanel(QWidget):
+    """Edits the layer stack; `changed` fires on every edit made here (not on `set_layers`)."""
+
     changed = Signal()
+    input_size_requested = Signal(int)  # a fix: "resize images to NxN" (the dataset panel's)
 
     def __init__(self, layers: list[LayerSpec], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,65 +53,109 @@ class ModelPanel(QWidget):
         self.input_shape: tuple[int, ...] | None = None
         self.num_classes = 0
         self.report: StackReport | None = None
-        self.settings_form: ParamForm | None = None
+        self.origin = _matching_preset(self.layers)  # the preset the stack came from
 
+        column = QVBoxLayout(self)
+        column.addLayout(self._preset_row())
+        column.addLayout(self._button_row())
+        self.table = self._make_table()
+        column.addWidget(self.table, 1)
+        self.totals = QLabel()
+        self.totals.setWordWrap(True)
+        self.totals.setFixedHeight(2 * self.totals.fontMetrics().lineSpacing() + 2)
+        column.addWidget(self.totals)
+        self.problem_box = ProblemBox()
+        column.addWidget(self.problem_box)
+        column.addWidget(self._settings_box())
+        self._refresh_table()
+
+    # -- building -----------------------------------------------------------------------------
+    def _preset_row(self) -> QHBoxLayout:
         self.preset_box = QComboBox()
+        self.preset_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.preset_box.setMinimumContentsLength(12)
+        self.preset_box.addItem("custom", None)
         for preset in PRESETS.values():
             self.preset_box.addItem(preset.title, preset.name)
             self.preset_box.setItemData(self.preset_box.count() - 1, preset.description, 3)
-        use_preset = QPushButton("Use preset")
-        use_preset.clicked.connect(self._use_preset)
-        presets = QHBoxLayout()
-        presets.addWidget(QLabel("Preset:"))
-        presets.addWidget(self.preset_box, 1)
-        presets.addWidget(use_preset)
+        self.preset_box.currentIndexChanged.connect(self._show_preset_choice)
+        self.use_preset_button = QPushButton("Use preset")
+        self.use_preset_button.clicked.connect(self._on_use_preset_clicked)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Preset:"))
+        row.addWidget(self.preset_box, 1)
+        row.addWidget(self.use_preset_button)
+        return row
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().hide()
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.itemSelectionChanged.connect(self._show_settings)
-
+    def _button_row(self) -> QHBoxLayout:
         self.add_button = QToolButton()
         self.add_button.setText("Add layer")
         self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.add_button.setMenu(self._add_menu())
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
+        row = QHBoxLayout()
+        row.addWidget(self.add_button)
+        self.buttons: dict[str, QPushButton] = {}
         for text, slot in (
             ("Duplicate", self._duplicate),
             ("Remove", self._remove),
             ("Up", lambda: self._move(-1)),
             ("Down", lambda: self._move(1)),
         ):
-            button = QPushButton(text)
+            self.buttons[text] = button = QPushButton(text)
             button.clicked.connect(slot)
-            buttons.addWidget(button)
-        buttons.addStretch()
+            row.addWidget(button)
+        row.addStretch()
+        return row
 
-        self.totals = QLabel()
-        self.problem_label = QLabel()
-        self.problem_label.setWordWrap(True)
-        self.problem_label.setStyleSheet("color: #b00020;")
-        self.settings_box = QGroupBox("Layer settings")
-        self.settings_layout = QVBoxLayout(self.settings_box)
+    def _make_table(self) -> QTableWidget:
+        table = QTableWidget(0, len(COLUMNS))
+        table.setHorizontalHeaderLabels(COLUMNS)
+        table.verticalHeader().hide()
+        table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move within it
+        table.horizontalHeader().setStretchLastSection(True)
+        table.itemSelectionChanged.connect(self._show_settings)
+        return table
 
-        column = QVBoxLayout(self)
-        column.addLayout(presets)
-        column.addWidget(self.table, 1)
-        column.addLayout(buttons)
-        column.addWidget(self.totals)
-        column.addWidget(self.problem_label)
-        column.addWidget(self.settings_box)
-        self._refresh_table()
+    def _settings_box(self) -> QGroupBox:
+        """One form per layer type, built once; the stack is as tall as the tallest form."""
+        self.settings_box = QGroupBox("Layer settings (select a layer)")
+        self.settings_pages = QStackedWidget()
+        self.settings_pages.addWidget(QWidget())  # nothing selected
+        self.settings_forms: dict[str, ParamForm] = {}
+        switch = advanced_switch()
+        for layer_type in LAYER_TYPES.values():
+            form = ParamForm(layer_type.params, {}, "layer")
+            form.changed.connect(self._edit)
+            self.settings_forms[layer_type.name] = form
+            self.settings_pages.addWidget(form)
+        self.settings_pages.setFixedHeight(self.settings_pages.sizeHint().height())
+        for form in self.settings_forms.values():
+            form.show_advanced(switch.shown)
+            switch.toggled.connect(form.show_advanced)
+        layout = QVBoxLayout(self.settings_box)
+        layout.addWidget(self.settings_pages)
+        layout.addWidget(HelpLine(self.settings_pages))
+        layout.addWidget(switch.check_box())
+        return self.settings_box
+
+    @property
+    def settings_form(self) -> ParamForm | None:
+        """The form of the selected layer, or None."""
+        page = self.settings_pages.currentWidget()
+        return page if isinstance(page, ParamForm) else None
 
     # -- the stack ----------------------------------------------------------------------------
     def set_layers(self, layers: list[LayerSpec]) -> None:
+        """Show `layers` (a project opened, an undo): keeps the selection and the focus, and
+        emits no `changed`."""
         self.layers = list(layers)
-        self._changed(None)
+        self.origin = _matching_preset(self.layers) or self.origin
+        self._refresh_table()
 
     def set_input(self, shape: tuple[int, ...] | None, num_classes: int) -> None:
         """The input the stack will get; None while the dataset is not known yet."""
@@ -122,6 +178,14 @@ class ModelPanel(QWidget):
         self.report = None
         if self.input_shape is not None:
             self.report = analyse_stack(self.layers, self.input_shape, self.num_classes)
+        self._fill_table()
+        if select is not None and 0 <= select < len(self.layers):
+            self.table.selectRow(select)
+        self._show_settings()
+        self._show_totals_and_problem()
+        self._show_preset_choice()
+
+    def _fill_table(self) -> None:
         rows = {row.index: row for row in self.report.rows} if self.report else {}
         bad = self.report.error.index if self.report and self.report.error else None
         self.table.blockSignals(True)
@@ -144,16 +208,24 @@ class ModelPanel(QWidget):
                 self.table.setItem(index, col, item)
         self.table.resizeColumnsToContents()
         self.table.blockSignals(False)
-        if select is not None and 0 <= select < len(self.layers):
-            self.table.selectRow(select)
-        self._show_settings()
+
+    def _show_totals_and_problem(self) -> None:
+        self.totals.setText("")
         if self.report is not None:
-            shape = format_shape(self.report.input_shape)
             self.totals.setText(
-                f"Input {shape}: {self.report.total_params:,} parameters, "
+                f"Input {format_shape(self.report.input_shape)}: "
+                f"{self.report.total_params:,} parameters, "
                 f"{self.report.total_macs / 1e6:.2f} M multiply-adds per image"
             )
-        self.problem_label.setText(self.problem or "")
+        problem = self.problem
+        if problem and self.input_shape is None:
+            self.problem_box.show_problem(problem)
+            return
+        fixes = fixes_for(self.layers, self.input_shape, self.num_classes) if problem else []
+        self.problem_box.show_problem(
+            problem or "",
+            [(fix.label, lambda f=fix: self._apply_fix(f)) for fix in fixes],
+        )
 
     # -- editing ------------------------------------------------------------------------------
     def _selected(self) -> int | None:
@@ -161,22 +233,24 @@ class ModelPanel(QWidget):
         return rows[0].row() if rows else None
 
     def _show_settings(self) -> None:
-        if self.settings_form is not None:
-            self.settings_form.deleteLater()
-            self.settings_form = None
+        """Show the selected layer's form with its values; forms are never rebuilt."""
         index = self._selected()
-        if index is None:
+        if index is None or index >= len(self.layers):
             self.settings_box.setTitle("Layer settings (select a layer)")
+            self.settings_pages.setCurrentIndex(0)
             return
         layer = self.layers[index]
         layer_type = LAYER_TYPES[layer.type]
         self.settings_box.setTitle(f"Layer {index + 1}: {layer_type.title}")
         self.settings_box.setToolTip(layer_type.description)
-        self.settings_form = ParamForm(layer_type.params, layer.params)
-        self.settings_form.changed.connect(lambda: self._edit(index))
-        self.settings_layout.addWidget(self.settings_form)
+        form = self.settings_forms[layer.type]
+        form.set_values(layer.params)
+        self.settings_pages.setCurrentWidget(form)
 
-    def _edit(self, index: int) -> None:
+    def _edit(self) -> None:
+        index = self._selected()
+        if index is None:
+            return
         values = self.settings_form.values()
         self.layers[index] = layer_from_dict({"type": self.layers[index].type, **values}, "layer")
         self._changed(index)
@@ -222,9 +296,58 @@ class ModelPanel(QWidget):
         )
         self._changed(index + step)
 
-    def _use_preset(self) -> None:
-        self.layers = list(PRESETS[self.preset_box.currentData()].layers)
+    # -- presets and fixes --------------------------------------------------------------------
+    def _show_preset_choice(self) -> None:
+        """The box names the stack's preset, or "custom (from <preset>)" once it is edited."""
+        unchanged = self.origin is not None and self.layers == list(PRESETS[self.origin].layers)
+        title = PRESETS[self.origin].title if self.origin else None
+        self.preset_box.setItemText(0, f"custom (from {title})" if title else "custom")
+        if self.sender() is not self.preset_box:
+            self.preset_box.blockSignals(True)
+            self.preset_box.setCurrentIndex(
+                self.preset_box.findData(self.origin) if unchanged else 0
+            )
+            self.preset_box.blockSignals(False)
+        chosen = self.preset_box.currentData()
+        showing_it = unchanged and chosen == self.origin
+        self.use_preset_button.setEnabled(chosen is not None and not showing_it)
+
+    def _on_use_preset_clicked(self) -> None:
+        name = self.preset_box.currentData()
+        if name is None:
+            return
+        if _matching_preset(self.layers) is None and not self._confirm_replace(name):
+            return
+        self.use_preset(name)
+
+    def _confirm_replace(self, name: str) -> bool:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Replace your layers?",
+            f"Your edited layers will be replaced by the preset {PRESETS[name].title}.",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        replace = box.addButton("Replace layers", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is replace
+
+    def use_preset(self, name: str) -> None:
+        """Replace the stack with preset `name` (no question asked)."""
+        self.origin = name
+        self.layers = list(PRESETS[name].layers)
         self._changed(None)
+
+    def _apply_fix(self, fix) -> None:
+        if fix.preset is not None:
+            self.use_preset(fix.preset)
+        else:
+            self.input_size_requested.emit(fix.input_size)
+
+
+def _matching_preset(layers: list[LayerSpec]) -> str | None:
+    return next((p.name for p in PRESETS.values() if list(p.layers) == layers), None)
 
 
 def _describe(layer: LayerSpec) -> str:

@@ -1,0 +1,62 @@
+"""Two aids shared by the panels: the "Advanced settings" switch and the help line.
+
+The switch is one setting for the whole window (off by default, remembered in QSettings); each
+panel shows its own check box, and all of them follow it. The help line explains, in one plain
+sentence, whichever setting of its panel has the keyboard focus.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QSizePolicy, QWidget
+
+ADVANCED_KEY = "panels/advanced"
+
+
+class AdvancedSwitch(QObject):
+    """Whether rarely needed settings are shown; `toggled` tells every panel."""
+
+    toggled = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.shown = QSettings().value(ADVANCED_KEY, False, type=bool)
+
+    def set_shown(self, shown: bool) -> None:
+        if shown != self.shown:
+            self.shown = shown
+            QSettings().setValue(ADVANCED_KEY, shown)
+            self.toggled.emit(shown)
+
+    def check_box(self) -> QCheckBox:
+        """A "Show advanced settings" box that follows and sets the switch."""
+        box = QCheckBox("Show advanced settings")
+        box.setToolTip("Rarely needed settings; the usual ones are always shown.")
+        box.setChecked(self.shown)
+        box.toggled.connect(self.set_shown)
+        self.toggled.connect(box.setChecked)
+        return box
+
+
+def advanced_switch() -> AdvancedSwitch:
+    """The application's one switch, created on first use (it lives as long as the app)."""
+    app = QApplication.instance()
+    switch = app.findChild(AdvancedSwitch)
+    return switch if switch is not None else AdvancedSwitch(app)
+
+
+class HelpLine(QLabel):
+    """Shows the tooltip of the focused widget inside `area`; two lines high so nothing moves."""
+
+    def __init__(self, area: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.area = area
+        self.setWordWrap(True)
+        self.setStyleSheet("color: palette(placeholder-text);")
+        self.setFixedHeight(2 * self.fontMetrics().lineSpacing() + 4)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        QApplication.instance().focusChanged.connect(self._on_focus_changed)
+
+    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if new is not None and self.area.isAncestorOf(new):
+            self.setText(new.toolTip())

@@ -1,0 +1,58 @@
+"""A problem in plain words with buttons that fix it, in a box of fixed height.
+
+The box keeps its height whether it shows nothing, one line or three lines with buttons, so the
+controls around it never move when a message comes or goes. Long text is cut at the box's last
+line; the whole of it is in the tooltip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+TEXT_LINES = 3
+MAX_FIXES = 3
+
+
+class ProblemBox(QWidget):
+    """Red text and up to `MAX_FIXES` buttons; `show_problem("")` clears it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setStyleSheet("color: #b00020;")
+        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        lines = self.text.fontMetrics().lineSpacing()
+        self.text.setFixedHeight(TEXT_LINES * lines + 2)
+        self.buttons = [QPushButton() for _ in range(MAX_FIXES)]
+        self.actions: list[Callable[[], None]] = []
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        for index, button in enumerate(self.buttons):
+            button.clicked.connect(lambda _=False, i=index: self.actions[i]())
+            row.addWidget(button)
+        row.addStretch()
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.text)
+        column.addLayout(row)
+        column.addStretch()
+        # The row of buttons keeps its place when they are hidden.
+        self.setFixedHeight(self.text.height() + self.buttons[0].sizeHint().height() + 6)
+        self.show_problem("")
+
+    def show_problem(self, text: str, fixes: Sequence[tuple[str, Callable[[], None]]] = ()) -> None:
+        """Show `text` and one button per (label, action) in `fixes`."""
+        self.text.setText(text)
+        self.text.setToolTip(text)
+        self.actions = [action for _, action in fixes[:MAX_FIXES]]
+        for index, button in enumerate(self.buttons):
+            button.setVisible(index < len(self.actions))
+            if index < len(self.actions):
+                button.setText(fixes[index][0])
+
+    def fix_labels(self) -> list[str]:
+        """The labels of the buttons shown now."""
+        return [b.text() for b in self.buttons[: len(self.actions)]]
