@@ -41,4 +41,14 @@ def load_for_display(spec: RunSpec) -> LoadedDataset:
 def augmentation_preview(data: Any, settings: dict, seed: int) -> list[np.ndarray]:
     if not isinstance(data, ImageData):
         return []
-    return list(preview_augmentation(data.train_images[:PREVIEW_COUNT], settings, seed).numpy())
+    rows = _across_classes(data.train_labels.numpy(), PREVIEW_COUNT)
+    return list(preview_augmentation(data.train_images[rows], settings, seed).numpy())
+
+
+def _across_classes(labels: np.ndarray, count: int) -> np.ndarray:
+    """`count` rows taking each class in turn: a folder's files come sorted by class, so the
+    first rows alone would all show one class."""
+    per_class = [np.flatnonzero(labels == label) for label in np.unique(labels)]
+    rounds = min(count, max((len(rows) for rows in per_class), default=0))
+    order = [rows[i] for i in range(rounds) for rows in per_class if i < len(rows)]
+    return np.asarray(order[:count], dtype=np.int64)

@@ -156,6 +156,7 @@ class MainWindow(ProjectsAndRuns, QMainWindow):
         self.dataset_panel.download_requested.connect(self._on_download_requested)
         self.dataset_panel.preview_requested.connect(self._on_preview_requested)
         self.model_panel.changed.connect(self._on_settings_edited)
+        self.model_panel.input_size_requested.connect(self.dataset_panel.set_input_size)
         self.training_panel.changed.connect(self._on_settings_edited)
         self.train_button.clicked.connect(self._on_train_clicked)
         self.pause_button.clicked.connect(self._on_pause_clicked)
@@ -246,6 +247,12 @@ class MainWindow(ProjectsAndRuns, QMainWindow):
         if source.needs_path and not spec.dataset["options"].get("path"):
             self.dataset_panel.show_problem("Choose a folder, or drop one on the window.")
             return
+        missing = self.dataset_panel.availability_problem()
+        if missing:  # not downloaded yet: the panel offers Download and "I have the files"
+            self.dataset_problem = missing
+            self.dataset_panel.show_availability()
+            self._update_train_button()
+            return
         self.dataset_panel.show_busy(f"Loading {source.title}...")
         self.jobs.start(
             lambda: (key, load_for_display(spec)),
@@ -284,9 +291,7 @@ class MainWindow(ProjectsAndRuns, QMainWindow):
         self._load_dataset()
 
     def _on_download_failed(self, message: str) -> None:
-        self.dataset_panel.show_downloading(False)
-        self.dataset_panel.show_problem(message)
-        QMessageBox.warning(self, "Download failed", message)
+        self.dataset_panel.show_download_failed(message)  # once, with Retry and "I have the files"
 
     def _on_preview_requested(self) -> None:
         if self.loaded is None:

@@ -4,33 +4,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
-
-def click_row(qtbot, table, row):
-    rect = table.visualRect(table.model().index(row, 0))
-    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-
-
-def focus_editor(qtbot, editor):
-    """Click into the editor's text, as a person would before typing; returns the focused box."""
-    line = editor.lineEdit() if hasattr(editor, "lineEdit") else editor
-    qtbot.mouseClick(line, Qt.MouseButton.LeftButton, pos=line.rect().center())
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is editor)
-    return editor
-
-
-def type_into_focus(qtbot, text):
-    qtbot.keyClicks(QApplication.focusWidget(), text)
+from tests.gui.panel_helpers import click, click_row, replace_text, type_into_focus
 
 
 def test_typing_a_multi_digit_layer_setting_keeps_every_keystroke(qtbot, window):
     panel = window.model_panel
     window.settings_tabs.setCurrentWidget(panel)
     click_row(qtbot, panel.table, 0)
-    line = focus_editor(qtbot, panel.settings_form.editors["out_channels"])
-    qtbot.keySequence(line, QKeySequence.StandardKey.SelectAll)
-    type_into_focus(qtbot, "16")
+    editor = panel.settings_form.editors["out_channels"]
+    replace_text(qtbot, editor, "16")
     assert panel.layers[0].params["out_channels"] == 16
-    assert QApplication.focusWidget() is line  # still typing in the same box
+    assert QApplication.focusWidget() is editor  # still typing in the same box
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_End)
     type_into_focus(qtbot, "48")
     assert panel.layers[0].params["out_channels"] == 1648
@@ -41,9 +25,33 @@ def test_undo_inside_a_layer_editor_takes_back_the_typing(qtbot, window):
     panel = window.model_panel
     window.settings_tabs.setCurrentWidget(panel)
     click_row(qtbot, panel.table, 0)
-    line = focus_editor(qtbot, panel.settings_form.editors["out_channels"])
-    qtbot.keySequence(line, QKeySequence.StandardKey.SelectAll)
-    type_into_focus(qtbot, "40")
+    editor = panel.settings_form.editors["out_channels"]
+    replace_text(qtbot, editor, "40")
     assert panel.layers[0].params["out_channels"] == 40
     qtbot.keySequence(QApplication.focusWidget(), QKeySequence.StandardKey.Undo)
-    assert line.lineEdit().text() == "6" and panel.layers[0].params["out_channels"] == 6
+    assert editor.lineEdit().text() == "6" and panel.layers[0].params["out_channels"] == 6
+
+
+def test_an_impossible_kernel_typed_in_shows_the_reason_until_typed_back(qtbot, window):
+    panel = window.model_panel
+    window.settings_tabs.setCurrentWidget(panel)
+    click_row(qtbot, panel.table, 0)
+    replace_text(qtbot, panel.settings_form.editors["kernel_size"], "40")
+    assert not window.train_button.isEnabled()
+    assert "its 40x40 window is larger than the 32x32 input" in panel.problem_box.text.text()
+    replace_text(qtbot, panel.settings_form.editors["kernel_size"], "5")
+    assert window.train_button.isEnabled() and panel.problem_box.text.text() == ""
+
+
+def test_learning_rate_reads_and_types_as_people_write_numbers(qtbot, window):
+    window.settings_tabs.setCurrentIndex(2)
+    lr = window.training_panel.optimizer.editors["lr"]
+    assert lr.text() == "0.001"  # not 0.001000
+    replace_text(qtbot, lr, "1e-4")
+    assert window.spec.optimizer["lr"] == 0.0001
+    click(qtbot, window.training_panel.training.editors["epochs"])  # focus moves on
+    assert lr.text() == "0.0001"
+    replace_text(qtbot, lr, "0.03")
+    assert window.spec.optimizer["lr"] == 0.03 and lr.text() == "0.03"
+    weight_decay = window.training_panel.optimizer.editors["weight_decay"]
+    assert weight_decay.text() == "0"

@@ -18,13 +18,12 @@ class AdvancedSwitch(QObject):
 
     toggled = Signal(bool)
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.shown = QSettings().value(ADVANCED_KEY, False, type=bool)
+    @property
+    def shown(self) -> bool:
+        return QSettings().value(ADVANCED_KEY, False, type=bool)
 
     def set_shown(self, shown: bool) -> None:
         if shown != self.shown:
-            self.shown = shown
             QSettings().setValue(ADVANCED_KEY, shown)
             self.toggled.emit(shown)
 

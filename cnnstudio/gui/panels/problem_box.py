@@ -22,7 +22,6 @@ class ProblemBox(QWidget):
         super().__init__(parent)
         self.text = QLabel()
         self.text.setWordWrap(True)
-        self.text.setStyleSheet("color: #b00020;")
         self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         lines = self.text.fontMetrics().lineSpacing()
         self.text.setFixedHeight(TEXT_LINES * lines + 2)
@@ -43,8 +42,14 @@ class ProblemBox(QWidget):
         self.setFixedHeight(self.text.height() + self.buttons[0].sizeHint().height() + 6)
         self.show_problem("")
 
-    def show_problem(self, text: str, fixes: Sequence[tuple[str, Callable[[], None]]] = ()) -> None:
-        """Show `text` and one button per (label, action) in `fixes`."""
+    def show_problem(
+        self,
+        text: str,
+        fixes: Sequence[tuple[str, Callable[[], None]]] = (),
+        problem: bool = True,
+    ) -> None:
+        """Show `text` (red if a `problem`) and one button per (label, action) in `fixes`."""
+        self.text.setStyleSheet("color: #b00020;" if problem else "")
         self.text.setText(text)
         self.text.setToolTip(text)
         self.actions = [action for _, action in fixes[:MAX_FIXES]]

@@ -15,6 +15,7 @@ class ClassTable(QTableWidget):
         self.setHorizontalHeaderLabels(COLUMNS)
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.setSortingEnabled(False)
+        self.setTabKeyNavigation(False)  # Tab leaves the table instead of cycling its cells
         self.horizontalHeader().setStretchLastSection(True)
 
     def show_epoch(self, event: EpochEnded, class_names: list[str]) -> None:

@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from urllib.error import URLError
 
 from cnnstudio.core.data.sources.locations import resolve_data_dir
 from cnnstudio.core.data.sources.registry import get_source
@@ -18,6 +19,7 @@ from cnnstudio.core.data.sources.torchvision_sets import TorchvisionSource
 from cnnstudio.core.errors import DatasetError
 
 _ARCHIVES = (".tar.gz", ".tgz", ".zip")  # unpacked during the download; not kept
+OFFLINE = "no internet connection: cnnstudio could not reach the download server"
 
 
 def download_dataset(name: str, data_dir: str | Path | None = None) -> Path:
@@ -67,5 +69,8 @@ def _move_into_place(staging: Path, target: Path) -> None:
 
 
 def _reason(error: Exception) -> str:
+    # torchvision turns the URLError of each mirror into text inside a RuntimeError
+    if isinstance(error, URLError) or "<urlopen error" in str(error):
+        return OFFLINE
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     return lines[-1] if lines else type(error).__name__
