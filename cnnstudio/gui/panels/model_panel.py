@@ -92,18 +92,22 @@ class ModelPanel(QWidget):
     def _button_row(self) -> QHBoxLayout:
         self.add_button = QToolButton()
         self.add_button.setText("Add layer")
+        self.add_button.setToolTip("Insert a new layer below the selected one")
         self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.add_button.setMenu(self._add_menu())
         row = QHBoxLayout()
         row.addWidget(self.add_button)
-        self.buttons: dict[str, QPushButton] = {}
-        for text, slot in (
-            ("Duplicate", self._duplicate),
-            ("Remove", self._remove),
-            ("Up", lambda: self._move(-1)),
-            ("Down", lambda: self._move(1)),
+        self.buttons: dict[str, QToolButton] = {}
+        for text, tip, slot in (
+            ("Duplicate", "Insert a copy of the selected layer below it", self._duplicate),
+            ("Remove", "Remove the selected layer", self._remove),
+            ("Up", "Move the selected layer one place up", lambda: self._move(-1)),
+            ("Down", "Move the selected layer one place down", lambda: self._move(1)),
         ):
-            self.buttons[text] = button = QPushButton(text)
+            # tool buttons: as wide as their words, so the row fits a narrow panel
+            self.buttons[text] = button = QToolButton()
+            button.setText(text)
+            button.setToolTip(tip)
             button.clicked.connect(slot)
             row.addWidget(button)
         row.addStretch()
