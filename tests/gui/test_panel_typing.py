@@ -7,11 +7,17 @@ from PySide6.QtWidgets import QApplication
 from tests.gui.panel_helpers import click, click_row, replace_text, type_into_focus
 
 
-def test_typing_a_multi_digit_layer_setting_keeps_every_keystroke(qtbot, window):
+def first_layer_editors(qtbot, window):
+    """Open the Model tab and click the first layer (a convolution); its settings' editors."""
     panel = window.model_panel
     window.settings_tabs.setCurrentWidget(panel)
     click_row(qtbot, panel.table, 0)
-    editor = panel.settings_form.editors["out_channels"]
+    return panel, panel.settings_form.editors
+
+
+def test_typing_a_multi_digit_layer_setting_keeps_every_keystroke(qtbot, window):
+    panel, editors = first_layer_editors(qtbot, window)
+    editor = editors["out_channels"]
     replace_text(qtbot, editor, "16")
     assert panel.layers[0].params["out_channels"] == 16
     assert QApplication.focusWidget() is editor  # still typing in the same box
@@ -22,10 +28,8 @@ def test_typing_a_multi_digit_layer_setting_keeps_every_keystroke(qtbot, window)
 
 
 def test_undo_inside_a_layer_editor_takes_back_the_typing(qtbot, window):
-    panel = window.model_panel
-    window.settings_tabs.setCurrentWidget(panel)
-    click_row(qtbot, panel.table, 0)
-    editor = panel.settings_form.editors["out_channels"]
+    panel, editors = first_layer_editors(qtbot, window)
+    editor = editors["out_channels"]
     replace_text(qtbot, editor, "40")
     assert panel.layers[0].params["out_channels"] == 40
     qtbot.keySequence(QApplication.focusWidget(), QKeySequence.StandardKey.Undo)
@@ -33,13 +37,11 @@ def test_undo_inside_a_layer_editor_takes_back_the_typing(qtbot, window):
 
 
 def test_an_impossible_kernel_typed_in_shows_the_reason_until_typed_back(qtbot, window):
-    panel = window.model_panel
-    window.settings_tabs.setCurrentWidget(panel)
-    click_row(qtbot, panel.table, 0)
-    replace_text(qtbot, panel.settings_form.editors["kernel_size"], "40")
+    panel, editors = first_layer_editors(qtbot, window)
+    replace_text(qtbot, editors["kernel_size"], "40")
     assert not window.train_button.isEnabled()
     assert "its 40x40 window is larger than the 32x32 input" in panel.problem_box.text.text()
-    replace_text(qtbot, panel.settings_form.editors["kernel_size"], "5")
+    replace_text(qtbot, editors["kernel_size"], "5")
     assert window.train_button.isEnabled() and panel.problem_box.text.text() == ""
 
 
