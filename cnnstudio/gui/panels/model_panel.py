@@ -80,7 +80,7 @@ class ModelPanel(QWidget):
         for preset in PRESETS.values():
             self.preset_box.addItem(preset.title, preset.name)
             self.preset_box.setItemData(self.preset_box.count() - 1, preset.description, 3)
-        self.preset_box.currentIndexChanged.connect(self._show_preset_choice)
+        self.preset_box.currentIndexChanged.connect(self._on_preset_chosen)
         self.use_preset_button = QPushButton("Use preset")
         self.use_preset_button.clicked.connect(self._on_use_preset_clicked)
         row = QHBoxLayout()
@@ -303,18 +303,22 @@ class ModelPanel(QWidget):
     # -- presets and fixes --------------------------------------------------------------------
     def _show_preset_choice(self) -> None:
         """The box names the stack's preset, or "custom (from <preset>)" once it is edited."""
-        unchanged = self.origin is not None and self.layers == list(PRESETS[self.origin].layers)
         title = PRESETS[self.origin].title if self.origin else None
         self.preset_box.setItemText(0, f"custom (from {title})" if title else "custom")
-        if self.sender() is not self.preset_box:
-            self.preset_box.blockSignals(True)
-            self.preset_box.setCurrentIndex(
-                self.preset_box.findData(self.origin) if unchanged else 0
-            )
-            self.preset_box.blockSignals(False)
+        self.preset_box.blockSignals(True)
+        self.preset_box.setCurrentIndex(max(0, self.preset_box.findData(self._unchanged_preset())))
+        self.preset_box.blockSignals(False)
+        self._on_preset_chosen()
+
+    def _unchanged_preset(self) -> str | None:
+        """The preset the stack came from, if the stack still equals it."""
+        if self.origin is not None and self.layers == list(PRESETS[self.origin].layers):
+            return self.origin
+        return None
+
+    def _on_preset_chosen(self) -> None:
         chosen = self.preset_box.currentData()
-        showing_it = unchanged and chosen == self.origin
-        self.use_preset_button.setEnabled(chosen is not None and not showing_it)
+        self.use_preset_button.setEnabled(chosen not in (None, self._unchanged_preset()))
 
     def _on_use_preset_clicked(self) -> None:
         name = self.preset_box.currentData()
