@@ -322,8 +322,11 @@ class ModelPanel(QWidget):
 
     def _on_use_preset_clicked(self) -> None:
         name = self.preset_box.currentData()
-        if name is None:
-            return
+        if name is not None:
+            self._replace_with_preset(name)
+
+    def _replace_with_preset(self, name: str) -> None:
+        """Use preset `name`, asking first if that would discard edited layers."""
         if _matching_preset(self.layers) is None and not self._confirm_replace(name):
             return
         self.use_preset(name)
@@ -349,7 +352,7 @@ class ModelPanel(QWidget):
 
     def _apply_fix(self, fix) -> None:
         if fix.preset is not None:
-            self.use_preset(fix.preset)
+            self._replace_with_preset(fix.preset)
         else:
             self.input_size_requested.emit(fix.input_size)
 
