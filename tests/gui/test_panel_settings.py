@@ -100,3 +100,19 @@ def test_the_preset_box_says_custom_after_an_edit_and_use_preset_asks_first(qtbo
     click(qtbot, use)
     assert panel.layers[1].type == "tanh" and panel.preset_box.currentText() == "LeNet-5"
     assert QApplication.activeModalWidget() is None
+
+
+def test_gpu_settings_come_alive_when_the_devices_found_later_include_an_nvidia_gpu(qtbot, window):
+    from cnnstudio.core.training.device import DeviceInfo
+
+    panel = window.training_panel
+    window.settings_tabs.setCurrentIndex(2)
+    panel.set_devices([DeviceInfo("cpu", "CPU (2 cores)", False)])
+    assert not panel.training.editors["mixed_precision"].isEnabled()
+    panel.set_devices(
+        [DeviceInfo("cpu", "CPU (2 cores)", False), DeviceInfo("cuda:0", "NVIDIA H200", True)]
+    )
+    assert panel.training.editors["mixed_precision"].isEnabled()  # automatic picks the GPU
+    choose(qtbot, panel.device, "CPU (2 cores)")
+    assert not panel.training.editors["mixed_precision"].isEnabled()
+    assert window.spec.device == "cpu"

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core.params import Param
 from cnnstudio.core.spec.run_spec import OPTIMIZER_PARAMS, SCHEDULE_PARAMS, TRAINING_PARAMS, RunSpec
-from cnnstudio.core.training.device import available_devices
+from cnnstudio.core.training.device import DeviceInfo, available_devices
 from cnnstudio.gui.panels.guidance import HelpLine, advanced_switch
 from cnnstudio.gui.panels.wording import wording
 from cnnstudio.gui.param_form import ParamForm
@@ -46,7 +46,7 @@ class TrainingPanel(QWidget):
         self.schedule = ParamForm(SCHEDULE_PARAMS, spec.schedule, "schedule")
         self.training = ParamForm(TRAINING_PARAMS, spec.training, "training")
         self.forms = (self.optimizer, self.schedule, self.training)
-        self.has_cuda = any(d.name.startswith("cuda") for d in available_devices())
+        self.has_cuda = False  # until set_devices says otherwise
         column = QVBoxLayout(self)
         column.addWidget(advanced_switch().check_box())
         for title, form in (
@@ -62,8 +62,9 @@ class TrainingPanel(QWidget):
         column.addWidget(HelpLine(self))
         column.addStretch()
         self.set_spec(spec)
+        self.set_devices(available_devices())
         self.seed.valueChanged.connect(self.changed)
-        self.device.currentIndexChanged.connect(self._on_form_changed)
+        self.device.currentIndexChanged.connect(self._on_device_chosen)
         switch = advanced_switch()
         switch.toggled.connect(self._show_advanced)
         self._show_advanced(switch.shown)
@@ -73,8 +74,6 @@ class TrainingPanel(QWidget):
         self.seed.setRange(0, 2**31 - 1)
         self.device = QComboBox()
         self.device.addItem("Automatic (the fastest here)", "auto")
-        for device in available_devices():
-            self.device.addItem(device.description, device.name)
         self.device.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
@@ -95,6 +94,10 @@ class TrainingPanel(QWidget):
         for form in self.forms:
             form.show_advanced(shown)
         self.run_form.setRowVisible(self.seed, shown)
+
+    def _on_device_chosen(self) -> None:
+        self.wanted_device = self.device.currentData()
+        self._on_form_changed()
 
     def _on_form_changed(self) -> None:
         self._grey_out_unused()
@@ -126,15 +129,32 @@ class TrainingPanel(QWidget):
             self.seed.blockSignals(True)
             self.seed.setValue(spec.seed)
             self.seed.blockSignals(False)
-        index = self.device.findData(spec.device)
+        self.wanted_device = spec.device  # kept if its device is not listed (yet)
+        self._select_device()
+        self._grey_out_unused()
+
+    def set_devices(self, devices: list[DeviceInfo]) -> None:
+        """List the devices training can use here (finding them imports torch, so a window may
+        call this later, from a job); emits no `changed`."""
+        self.device.blockSignals(True)
+        while self.device.count() > 1:  # keep "Automatic"
+            self.device.removeItem(1)
+        for device in devices:
+            self.device.addItem(device.description, device.name)
+        self.device.blockSignals(False)
+        self.has_cuda = any(d.name.startswith("cuda") for d in devices)
+        self._select_device()
+        self._grey_out_unused()
+
+    def _select_device(self) -> None:
+        index = self.device.findData(self.wanted_device)
         self.device.blockSignals(True)
         self.device.setCurrentIndex(index if index >= 0 else 0)
         self.device.blockSignals(False)
-        self._grey_out_unused()
 
     def write_into(self, spec: RunSpec) -> None:
         spec.optimizer = self.optimizer.values()
         spec.schedule = self.schedule.values()
         spec.training = self.training.values()
         spec.seed = self.seed.value()
-        spec.device = self.device.currentData()
+        spec.device = self.wanted_device
