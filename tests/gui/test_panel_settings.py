@@ -62,6 +62,15 @@ def test_every_setting_has_a_label_and_an_explanation_for_people(qtbot, window):
         if label.text().startswith("How big each adjustment is")
     ]
     assert len(help_lines) == 1 and help_lines[0].isVisible()
+    window.settings_tabs.setCurrentIndex(0)
+    focus_editor(qtbot, window.dataset_panel.options_form.editors["train_size"])
+    help_lines = [
+        label
+        for label in window.dataset_panel.findChildren(QLabel)
+        if label.text() == "How many pictures the network learns from."
+    ]
+    assert len(help_lines) == 1 and help_lines[0].isVisible()
+    assert help_lines[0].parent() is window.dataset_panel.choose_box  # right under the field
 
 
 def test_advanced_settings_are_hidden_until_switched_on_and_the_switch_is_remembered(qtbot, window):

@@ -60,7 +60,6 @@ class DatasetPanel(QWidget):
         column.addWidget(self._choose_box())
         column.addWidget(self._contents_box())
         column.addWidget(self._augment_box())
-        column.addWidget(HelpLine(self))
         column.addStretch()
 
         self.set_spec(spec)
@@ -113,6 +112,7 @@ class DatasetPanel(QWidget):
         form.addRow(self.download_progress)
         form.addRow(self.message)
         form.addRow(self.input_form)
+        form.addRow(HelpLine(choose))  # in each box: the panel scrolls, so one at its foot hides
         return choose
 
     def _contents_box(self) -> QGroupBox:
@@ -141,6 +141,7 @@ class DatasetPanel(QWidget):
         self.augment_box = augment = QGroupBox("Augmentation (what the network will see)")
         layout = QVBoxLayout(augment)
         layout.addWidget(self.augment_form)
+        layout.addWidget(HelpLine(augment))
         layout.addWidget(again)
         layout.addWidget(self.preview)
         return augment
