@@ -37,6 +37,10 @@ def test_mnist_offline_says_so_once_with_retry_and_i_have_the_files(
     qtbot.waitUntil(
         lambda: panel.message.fix_labels() == ["Download", "I have the files: choose folder"]
     )
+    assert panel.class_table.rowCount() == 0  # the shapes' classes are not MNIST's
+    qtbot.waitUntil(
+        lambda: window.reason_label.text() == "Cannot train yet: MNIST is not downloaded yet."
+    )
     offline(monkeypatch)
     click(qtbot, button(panel, "Download"))
     qtbot.waitUntil(lambda: "Retry" in panel.message.fix_labels(), timeout=30_000)

@@ -212,6 +212,7 @@ class DatasetPanel(QWidget):
         self.folder_edit.setText(dataset["options"].get("path") or "")
         self.source_box.setToolTip(source.description)
         self.message.show_problem(source.description, problem=False)
+        self._clear_contents()  # what was shown belongs to the previous dataset
         self.show_availability()
 
     # -- downloads and files placed by hand ---------------------------------------------------
@@ -220,16 +221,14 @@ class DatasetPanel(QWidget):
         source = self.sources[self.source_box.currentData()]
         if source.needs_path or source.is_available(self.data_dir):
             return None
-        return (
-            f"{source.title} is not on this computer yet: download it (about a minute on a fast "
-            "connection), or choose the folder if you have its files."
-        )
+        return f"{source.title} is not downloaded yet."
 
     def show_availability(self) -> None:
         problem = self.availability_problem()
         if problem:
             fixes = [("Download", self.download_requested.emit), (HAVE_FILES, self._find_files)]
-            self.message.show_problem(problem, fixes)
+            advice = " Download it (about a minute on a fast connection), or choose its folder."
+            self.message.show_problem(problem + advice, fixes)
 
     def show_download_failed(self, message: str) -> None:
         """One message for a failed download, with Retry and a way to use files fetched by hand."""
@@ -297,11 +296,15 @@ class DatasetPanel(QWidget):
         if self.sources[self.source_box.currentData()].needs_path:
             fixes.append(("Choose folder", self._browse))
         self.message.show_problem(message, fixes)
-        self.class_table.setRowCount(0)
-        self.samples.show_images([])
-        self.report.clear()
+        self._clear_contents()
         if self.availability_problem():
             self.show_availability()
 
     def show_preview(self, images: list[np.ndarray]) -> None:
         self.preview.show_images(images)
+
+    def _clear_contents(self) -> None:
+        self.class_table.setRowCount(0)
+        self.samples.show_images([])
+        self.report.clear()
+        self.preview.show_images([])
