@@ -1,10 +1,28 @@
-"""Writing files so that a crash or a full disk never leaves a half-written one behind."""
+"""Reading and writing the program's files safely.
+
+Writes go through a temporary file and a rename, so a crash or a full disk never leaves a
+half-written file behind. JSON documents (run specs, projects) are read by one function that turns
+every way a file can be broken or hostile into a plain `SpecError`.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tempfile
 from pathlib import Path
+from typing import Any
+
+from cnnstudio.core.errors import SpecError
+
+# Limits far above any real spec or project (a few kilobytes, nested four deep), low enough that
+# parsing cannot exhaust memory or the stack: Python's parser recurses once per nesting level.
+MAX_JSON_BYTES = 16 * 1024 * 1024
+MAX_JSON_DEPTH = 64
+MAX_JSON_DIGITS = 30
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
 
 # mkstemp creates files readable by their owner only; give ours the usual permissions instead.
 _UMASK = os.umask(0o022)
@@ -30,3 +48,66 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """The JSON document in the file at `path`; any problem is a SpecError naming the file."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        text = "" if size > MAX_JSON_BYTES else path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise SpecError(f"{path}: cannot be read ({error})") from None
+    if size > MAX_JSON_BYTES:
+        raise SpecError(
+            f"{path}: too large ({size / 1024**2:.0f} MB) for a run spec or project, which take "
+            "a few kilobytes"
+        )
+    try:
+        return parse_json(text)
+    except SpecError as error:
+        raise SpecError(f"{path}: {error}") from None
+
+
+def parse_json(text: str) -> Any:
+    """Parse a JSON document, refusing what no cnnstudio file holds: nesting deeper than
+    `MAX_JSON_DEPTH`, integers longer than `MAX_JSON_DIGITS` digits, NaN and Infinity."""
+    depth = _nesting(text)
+    if depth > MAX_JSON_DEPTH:
+        raise SpecError(
+            f"not a cnnstudio file: nested more than {MAX_JSON_DEPTH} levels deep (a run spec "
+            "takes four)"
+        )
+    try:
+        return json.loads(text, parse_int=_parse_int, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as error:
+        raise SpecError(
+            f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+        ) from None
+
+
+def _nesting(text: str) -> int:
+    """How deep brackets nest outside strings (a linear scan, no recursion)."""
+    depth = deepest = 0
+    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket.group() in "[{" else -1
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            break
+    return deepest
+
+
+def _parse_int(digits: str) -> int:
+    # Python refuses to parse integers over 4300 digits with a ValueError; no setting needs 30.
+    if len(digits.lstrip("-")) > MAX_JSON_DIGITS:
+        raise SpecError(
+            f"holds a number with {len(digits.lstrip('-'))} digits; no setting takes a number "
+            f"longer than {MAX_JSON_DIGITS} digits"
+        )
+    return int(digits)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise SpecError(f"not valid JSON: {name} is not a number JSON allows")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,9 @@ from typing import Any
 from cnnstudio.core.errors import SpecError
 
 AUTO = "auto"
+# The largest whole number any setting takes unless it names its own bound: the limit of a 32-bit
+# integer, which seeds, Qt's spin boxes and torch's sizes all take without overflowing.
+INT_MAXIMUM = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,8 @@ class Param:
         choices: allowed values for "choice".
         auto: the string "auto" is also accepted (resolved later from context).
         optional: None is also accepted (the setting is off).
+
+    An "int" without a maximum gets `INT_MAXIMUM`, so no value can overflow what uses it.
     """
 
     name: str
@@ -44,18 +50,23 @@ class Param:
     auto: bool = False
     optional: bool = False
 
+    def __post_init__(self) -> None:
+        if self.kind == "int" and self.maximum is None:
+            object.__setattr__(self, "maximum", INT_MAXIMUM)
+
     def check(self, value: Any, where: str) -> Any:
         """Return `value` in canonical form, or raise SpecError naming `where` and the rule."""
         if value is None and self.optional:
             return None
-        if value == AUTO and self.auto:
+        if self.auto and value == AUTO:
             return AUTO
         if self.kind == "bool":
             if isinstance(value, bool):
                 return value
             raise self._bad(value, where, "true or false")
         if self.kind == "choice":
-            if value in self.choices:
+            # By type as well as value: in Python True == 1 and 1.0 == 1, but neither is a choice.
+            if any(type(value) is type(choice) and value == choice for choice in self.choices):
                 return value
             raise self._bad(value, where, "one of: " + ", ".join(map(str, self.choices)))
         if self.kind == "str":
@@ -68,7 +79,8 @@ class Param:
             raise self._bad(value, where, self._describe())
         if self.kind == "float":
             ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-            if ok and math.isfinite(value):
+            # An int too large for a float (10**400) is as out of range as infinity.
+            if ok and abs(value) <= sys.float_info.max and math.isfinite(value):
                 return self._in_range(float(value), where)
             raise self._bad(value, where, self._describe())
         raise ValueError(f"unknown parameter kind {self.kind!r}")
@@ -99,7 +111,7 @@ class Param:
         return text
 
     def _bad(self, value: Any, where: str, expected: str) -> SpecError:
-        return SpecError(f"{where}: expected {expected}; got {_show(value)}")
+        return SpecError(f"{where}: expected {expected}; got {show_value(value)}")
 
 
 def check_params(
@@ -107,7 +119,7 @@ def check_params(
 ) -> dict[str, Any]:
     """Validate a mapping against `params`: unknown keys are errors, absent keys take defaults."""
     if not isinstance(values, Mapping):
-        raise SpecError(f"{where}: expected an object with fields; got {_show(values)}")
+        raise SpecError(f"{where}: expected an object with fields; got {show_value(values)}")
     known = {p.name: p for p in params}
     unknown = [key for key in values if key not in known]
     if unknown:
@@ -120,10 +132,15 @@ def check_params(
 
 
 def _fmt(number: float) -> str:
-    return f"{number:g}"
+    return str(int(number)) if number == int(number) else f"{number:g}"
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
     """The value as it would appear in the JSON file, shortened."""
-    text = json.dumps(value, default=repr)
+    if isinstance(value, int) and abs(value) > 10**60:  # str() refuses ints over 4300 digits
+        return f"a number with {int(math.log10(abs(value))) + 1} digits"
+    try:
+        text = json.dumps(value, default=repr)
+    except (ValueError, RecursionError):  # a value nested too deeply to print
+        text = repr(type(value).__name__)
     return text if len(text) <= 60 else text[:57] + "..."

@@ -150,3 +150,36 @@ def test_impossible_stacks_name_the_layer_position_and_a_plain_reason(stack, sha
 
 def test_empty_stack_is_an_error():
     assert "empty" in str(analyse_stack([], (3, 32, 32), 10).error)
+
+
+def test_a_stack_too_big_for_memory_is_refused_in_plain_words_before_anything_is_built():
+    # Every setting is in range, together they are not: some 4 TB for the Linear weights alone.
+    stack = layers(
+        ("conv2d", {"out_channels": 4096, "padding": 1}),
+        ("flatten", {}),
+        ("linear", {"out_features": 65536}),
+        ("linear", {}),
+    )
+    report = analyse_stack(stack, (3, 32, 32), 10)
+    assert report.error is not None and report.error.index is None
+    message = str(report.error)
+    assert message.startswith("The layer stack: training it needs about ")
+    assert "TB of memory" in message and "is free. Use fewer or narrower layers" in message
+    with pytest.raises(StackError, match=r"needs about .* TB"):
+        build_model(stack, (3, 32, 32), 10)
+
+
+def test_memory_check_counts_the_batch_against_the_free_memory_given():
+    stack = PRESETS["tutorial"].layers
+    need = analyse_stack(stack, (3, 32, 32), 10).memory(64)
+    assert need.parameters == 62_006 and need.parameter_bytes == 62_006 * 16
+    # The input and every layer's output, kept for the backward pass, with their gradients.
+    values = 3 * 32 * 32 + 2 * 6 * 28 * 28 + 6 * 14 * 14 + 2 * 16 * 10 * 10 + 2 * 400 + 2 * 120
+    values += 2 * 84 + 10
+    assert need.activation_bytes == values * 64 * 4 * 2
+    fits = analyse_stack(stack, (3, 32, 32), 10, batch_size=64, free_memory=need.total_bytes)
+    assert fits.error is None
+    short = analyse_stack(stack, (3, 32, 32), 10, batch_size=64, free_memory=need.total_bytes - 1)
+    assert "a batch of 64 images" in str(short.error)
+    with pytest.raises(StackError, match=r"but only 1\.0 MB is free"):
+        build_model(stack, (3, 32, 32), 10, batch_size=64, free_memory=1024**2)

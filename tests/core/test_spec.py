@@ -4,6 +4,7 @@ import pytest
 
 from cnnstudio.core.errors import SpecError
 from cnnstudio.core.model.presets import PRESETS
+from cnnstudio.core.spec.project import load_project
 from cnnstudio.core.spec.run_spec import SPEC_VERSION, RunSpec, load_spec, save_spec
 
 
@@ -76,3 +77,51 @@ def test_save_spec_leaves_no_temporary_files(tmp_path):
     save_spec(RunSpec().with_preset("lenet5"), tmp_path / "a.json")
     assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
     assert load_spec(tmp_path / "a.json") == RunSpec().with_preset("lenet5")
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"input": {"channels": True}}, r"input.channels: expected one of: 1, 3, auto; got true"),
+        ({"input": {"channels": 1.0}}, r"input.channels: expected one of: 1, 3, auto; got 1.0"),
+        ({"seed": 2**64}, r"seed: expected an integer >= 0 and <= 2147483647"),
+        ({"training": {"epochs": True}}, r"training.epochs: expected an integer .* got true"),
+        ({"optimizer": {"lr": True}}, r"optimizer.lr: expected a number .* got true"),
+        ({"schedule": {"patience": 10**9}}, r"schedule.patience: .* <= 10000"),
+        (
+            {"layers": [{"type": "conv2d", "out_channels": 10**9}]},
+            r"layers\[0\].out_channels: expected an integer >= 1 and <= 4096; got 1000000000",
+        ),
+        (
+            {"layers": [{"type": "conv2d", "padding": 10**6}]},
+            r"layers\[0\].padding: expected an integer >= 0 and <= 64",
+        ),
+        (
+            {"layers": [{"type": "linear", "out_features": 10**9}]},
+            r"layers\[0\].out_features: expected an integer >= 1 and <= 65536",
+        ),
+        ({"layers": [{"type": "relu"}] * 20_000}, r"layers: 20000 layers; a stack has at most 1000"),
+    ],
+)
+def test_values_beyond_what_can_run_are_refused_naming_the_field(document, message):
+    with pytest.raises(SpecError, match=message):
+        RunSpec.from_dict(document)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"seed": ' + "7" * 5000 + "}", r"run.json: holds a number with 5000 digits"),
+        ('{"layers": ' + "[" * 100_000 + "]" * 100_000 + "}", r"nested more than 64 levels"),
+        ('{"optimizer": {"lr": NaN}}', r"run.json: not valid JSON: NaN is not a number"),
+        ('{"seed": "[[[[" , "x": "]]]]"}', r"unknown field 'x'"),  # brackets in text: no depth
+    ],
+)
+def test_hostile_json_is_a_plain_error_for_specs_and_projects(tmp_path, text, message):
+    (tmp_path / "run.json").write_text(text)
+    with pytest.raises(SpecError, match=message):
+        load_spec(tmp_path / "run.json")
+    project = tmp_path / "run.cnnstudio"
+    project.write_text(text)
+    with pytest.raises(SpecError, match=r"run.cnnstudio: "):
+        load_project(project)

@@ -27,17 +27,6 @@ from cnnstudio.core.model.build import OWN_MODULES, module_call
 from cnnstudio.core.model.shapes import analyse_stack
 from cnnstudio.core.runs.checkpoint import SavedModel
 
-_MODULE_NAMES = {
-    "conv2d": "conv",
-    "batchnorm2d": "bn",
-    "maxpool2d": "pool",
-    "avgpool2d": "avgpool",
-    "global_avg_pool": "gap",
-    "linear": "fc",
-    "residual": "block",
-    "leaky_relu": "lrelu",
-}
-
 
 def export_script(saved: SavedModel, out: str | Path) -> Path:
     """Write the training script for the checkpoint's run to `out`."""
@@ -247,7 +236,7 @@ def _model_code(saved: SavedModel) -> str:
     members, steps, own = [], [], []
     for row in report.rows:
         class_name, args = module_call(row)
-        base = _MODULE_NAMES.get(row.layer.type, row.layer.type)
+        base = row.layer.layer_type.member
         counts[base] = counts.get(base, 0) + 1
         member = f"{base}{counts[base]}"
         if class_name in OWN_MODULES:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -47,9 +48,22 @@ OWN_MODULES: dict[str, type[nn.Module]] = {
 }
 
 
-def build_model(layers: Sequence[LayerSpec], input_shape: Shape, num_classes: int) -> nn.Sequential:
-    """Return an nn.Sequential for `layers`; raises StackError if the stack cannot work."""
-    report = analyse_stack(layers, input_shape, num_classes).raise_if_invalid()
+def build_model(
+    layers: Sequence[LayerSpec],
+    input_shape: Shape,
+    num_classes: int,
+    *,
+    batch_size: int = 1,
+    free_memory: int | None = None,
+) -> nn.Sequential:
+    """Return an nn.Sequential for `layers`; raises StackError if the stack cannot work.
+
+    Nothing is allocated before the stack is checked to fit in `free_memory` bytes for training on
+    batches of `batch_size` (see `analyse_stack`).
+    """
+    report = analyse_stack(
+        layers, input_shape, num_classes, batch_size=batch_size, free_memory=free_memory
+    ).raise_if_invalid()
     modules = []
     for row in report.rows:
         name, args = module_call(row)
@@ -57,42 +71,8 @@ def build_model(layers: Sequence[LayerSpec], input_shape: Shape, num_classes: in
     return nn.Sequential(*modules)
 
 
-def module_call(row: LayerReport) -> tuple[str, tuple]:
-    """The module a layer becomes, as (class name, arguments): build_model makes it, and the
-    script exporter writes it out as code."""
-    p, r = row.layer.params, row.resolved
-    match row.layer.type:
-        case "conv2d":
-            args = (r["in_channels"], p["out_channels"], p["kernel_size"], p["stride"])
-            return "Conv2d", (*args, p["padding"])
-        case "batchnorm2d":
-            return "BatchNorm2d", (r["num_features"],)
-        case "relu":
-            return "ReLU", ()
-        case "leaky_relu":
-            return "LeakyReLU", (p["negative_slope"],)
-        case "gelu":
-            return "GELU", ()
-        case "silu":
-            return "SiLU", ()
-        case "tanh":
-            return "Tanh", ()
-        case "sigmoid":
-            return "Sigmoid", ()
-        case "maxpool2d":
-            return "MaxPool2d", (p["kernel_size"], r["stride"], p["padding"])
-        case "avgpool2d":
-            return "AvgPool2d", (p["kernel_size"], r["stride"], p["padding"])
-        case "global_avg_pool":
-            return "GlobalAvgPool", ()
-        case "dropout":
-            return "Dropout", (p["p"],)
-        case "dropout2d":
-            return "Dropout2d", (p["p"],)
-        case "flatten":
-            return "Flatten", ()
-        case "linear":
-            return "Linear", (r["in_features"], r["out_features"])
-        case "residual":
-            return "ResidualBlock", (r["in_channels"], p["out_channels"], p["stride"])
-    raise ValueError(f"no module for layer type {row.layer.type!r}")
+def module_call(row: LayerReport) -> tuple[str, tuple[Any, ...]]:
+    """The module a layer becomes, as (class name, arguments), from its catalogue entry:
+    build_model makes it, and the script exporter writes it out as code."""
+    layer_type = row.layer.layer_type
+    return layer_type.module, layer_type.module_arguments({**row.layer.params, **row.resolved})

@@ -1,7 +1,12 @@
-"""The catalogue of layers a stack may use: parameters, defaults and a plain explanation of each.
+"""The catalogue of layers a stack may use: each layer type defined once, with every fact about it.
 
-A layer in a run spec is a `LayerSpec`: its catalogue name plus its parameter values. Shapes are
-worked out in `shapes.py`; the PyTorch modules are built in `model.py`.
+Each entry is a `LayerType` (layer_type.py): settings with their bounds, a plain explanation, its
+shape rule (rules.py), the PyTorch module it becomes and its name in an exported script. A layer in
+a run spec is a `LayerSpec`: its catalogue name plus its setting values. `shapes.py` runs the rules
+over a stack, `build.py` builds the modules and the script exporter writes them out, all from here.
+
+Sizes are bounded by what can run on one machine (widths up to 4096 channels, kernels up to 64):
+larger values only ever meant an allocation of hundreds of gigabytes.
 """
 
 from __future__ import annotations
@@ -11,18 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cnnstudio.core.errors import SpecError
-from cnnstudio.core.params import Param, check_params
+from cnnstudio.core.model import rules
+from cnnstudio.core.model.layer_type import LayerType
+from cnnstudio.core.params import Param, check_params, show_value
 
-
-@dataclass(frozen=True)
-class LayerType:
-    """A kind of layer that can appear in a stack."""
-
-    name: str
-    title: str
-    category: str
-    description: str
-    params: tuple[Param, ...] = ()
+MAX_WIDTH = 4096  # channels or features; the widest layers of ResNet and VGG are 2048 and 4096
+MAX_KERNEL = 64  # a convolution's window; the largest in common networks is 11
+MAX_POOL = 512  # a pooling window, up to the largest input size
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,12 @@ class LayerSpec:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     @property
+    def layer_type(self) -> LayerType:
+        return LAYER_TYPES[self.type]
+
+    @property
     def title(self) -> str:
-        return LAYER_TYPES[self.type].title
+        return self.layer_type.title
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.type, **self.params}
@@ -48,44 +52,55 @@ def make_layer(type_name: str, **params: Any) -> LayerSpec:
 def layer_from_dict(data: Any, where: str) -> LayerSpec:
     """Validate one layer's JSON object; `where` names it in error messages."""
     if not isinstance(data, Mapping) or "type" not in data:
-        raise SpecError(f'{where}: expected an object with a "type" field; got {data!r}')
+        raise SpecError(f'{where}: expected an object with a "type" field; got {show_value(data)}')
     type_name = data["type"]
     if not isinstance(type_name, str) or type_name not in LAYER_TYPES:
+        shown = repr(type_name) if isinstance(type_name, str) else show_value(type_name)
         raise SpecError(
-            f"{where}.type: unknown layer {type_name!r}; known layers: " + ", ".join(LAYER_TYPES)
+            f"{where}.type: unknown layer {shown}; known layers: " + ", ".join(LAYER_TYPES)
         )
     values = {key: value for key, value in data.items() if key != "type"}
     return LayerSpec(type_name, check_params(LAYER_TYPES[type_name].params, values, where))
 
 
+def _width(name: str, default: Any, help_text: str, auto: bool = False) -> Param:
+    return Param(name, "int", default, help_text, minimum=1, maximum=MAX_WIDTH, auto=auto)
+
+
 def _channels_in() -> Param:
-    return Param(
-        "in_channels",
-        "int",
-        "auto",
-        "Channels coming in; auto follows the layer before.",
-        minimum=1,
-        auto=True,
-    )
+    return _width("in_channels", "auto", "Channels coming in; auto follows the layer before.", True)
 
 
 def _pool_params() -> tuple[Param, ...]:
     return (
-        Param("kernel_size", "int", 2, "Size of the square window.", minimum=1),
+        Param("kernel_size", "int", 2, "Size of the square window.", minimum=1, maximum=MAX_POOL),
         Param(
             "stride",
             "int",
             "auto",
             "Step between windows; auto equals the window size.",
             minimum=1,
+            maximum=MAX_POOL,
             auto=True,
         ),
-        Param("padding", "int", 0, "Zeros added around the border.", minimum=0),
+        Param(
+            "padding", "int", 0, "Zeros added around the border.", minimum=0, maximum=MAX_POOL // 2
+        ),
     )
 
 
-def _activation(name: str, title: str, description: str, *params: Param) -> LayerType:
-    return LayerType(name, title, "activation", description, params)
+def _dropout_rate(default: float, help_text: str) -> tuple[Param, ...]:
+    return (Param("p", "float", default, help_text, minimum=0.0, maximum=0.99),)
+
+
+def _activation(
+    name: str, title: str, description: str, *params: Param, member: str = ""
+) -> LayerType:
+    """An element-wise torch.nn activation whose class is named as its title."""
+    arguments = tuple(p.name for p in params)
+    return LayerType(
+        name, title, "activation", description, rules.same_shape, title, params, arguments, member
+    )
 
 
 _CATALOGUE = (
@@ -95,18 +110,26 @@ _CATALOGUE = (
         "convolution",
         "Slides small learned filters over the image to detect local patterns such as edges "
         "and textures.",
+        rules.conv,
+        "Conv2d",
         (
             _channels_in(),
+            _width("out_channels", 16, "Number of filters, i.e. feature maps produced."),
             Param(
-                "out_channels",
+                "kernel_size",
                 "int",
-                16,
-                "Number of filters, i.e. feature maps produced.",
+                3,
+                "Size of each square filter in pixels.",
                 minimum=1,
+                maximum=MAX_KERNEL,
             ),
-            Param("kernel_size", "int", 3, "Size of each square filter in pixels.", minimum=1),
             Param(
-                "stride", "int", 1, "Step between filter positions; 2 halves the size.", minimum=1
+                "stride",
+                "int",
+                1,
+                "Step between filter positions; 2 halves the size.",
+                minimum=1,
+                maximum=MAX_KERNEL,
             ),
             Param(
                 "padding",
@@ -114,8 +137,11 @@ _CATALOGUE = (
                 0,
                 "Zeros added around the border; kernel_size // 2 keeps the size.",
                 minimum=0,
+                maximum=MAX_KERNEL,
             ),
         ),
+        ("in_channels", "out_channels", "kernel_size", "stride", "padding"),
+        member="conv",
     ),
     LayerType(
         "batchnorm2d",
@@ -123,6 +149,10 @@ _CATALOGUE = (
         "normalisation",
         "Rescales each feature map to a steady mean and spread, which makes training faster "
         "and more stable.",
+        rules.batchnorm,
+        "BatchNorm2d",
+        arguments=("num_features",),
+        member="bn",
     ),
     _activation(
         "relu",
@@ -142,6 +172,7 @@ _CATALOGUE = (
             minimum=0.0,
             maximum=1.0,
         ),
+        member="lrelu",
     ),
     _activation("gelu", "GELU", "A smooth version of ReLU used in many modern networks."),
     _activation("silu", "SiLU", "A smooth activation (x times sigmoid of x), also called Swish."),
@@ -153,14 +184,22 @@ _CATALOGUE = (
         "pooling",
         "Keeps the strongest response in each small window, shrinking the image and adding "
         "tolerance to small shifts.",
+        rules.pool,
+        "MaxPool2d",
         _pool_params(),
+        ("kernel_size", "stride", "padding"),
+        member="pool",
     ),
     LayerType(
         "avgpool2d",
         "AvgPool2d",
         "pooling",
         "Averages each small window, shrinking the image smoothly.",
+        rules.pool,
+        "AvgPool2d",
         _pool_params(),
+        ("kernel_size", "stride", "padding"),
+        member="avgpool",
     ),
     LayerType(
         "global_avg_pool",
@@ -168,6 +207,9 @@ _CATALOGUE = (
         "pooling",
         "Averages each whole feature map into one number, giving a flat vector of one value "
         "per channel.",
+        rules.global_pool,
+        "GlobalAvgPool",
+        member="gap",
     ),
     LayerType(
         "dropout",
@@ -175,16 +217,10 @@ _CATALOGUE = (
         "regularisation",
         "Randomly switches off some values during training so the network cannot rely on any "
         "single one.",
-        (
-            Param(
-                "p",
-                "float",
-                0.5,
-                "Fraction of values dropped in training.",
-                minimum=0.0,
-                maximum=0.99,
-            ),
-        ),
+        rules.same_shape,
+        "Dropout",
+        _dropout_rate(0.5, "Fraction of values dropped in training."),
+        ("p",),
     ),
     LayerType(
         "dropout2d",
@@ -192,29 +228,28 @@ _CATALOGUE = (
         "regularisation",
         "Randomly switches off whole feature maps during training, a dropout suited to "
         "convolutions.",
-        (
-            Param(
-                "p",
-                "float",
-                0.25,
-                "Fraction of feature maps dropped in training.",
-                minimum=0.0,
-                maximum=0.99,
-            ),
-        ),
+        rules.same_map,
+        "Dropout2d",
+        _dropout_rate(0.25, "Fraction of feature maps dropped in training."),
+        ("p",),
     ),
     LayerType(
         "flatten",
         "Flatten",
         "reshape",
         "Unrolls the feature maps into one long vector so fully connected layers can use them.",
+        rules.flatten,
+        "Flatten",
     ),
     LayerType(
         "linear",
         "Linear",
         "dense",
         "A fully connected layer: every output is a learned weighted sum of all inputs.",
+        rules.linear,
+        "Linear",
         (
+            # Any size: it must equal what the layers before produce, which the rule checks.
             Param(
                 "in_features",
                 "int",
@@ -229,9 +264,12 @@ _CATALOGUE = (
                 "auto",
                 "Outputs; auto on the last layer means one per class.",
                 minimum=1,
+                maximum=16 * MAX_WIDTH,
                 auto=True,
             ),
         ),
+        ("in_features", "out_features"),
+        member="fc",
     ),
     LayerType(
         "residual",
@@ -239,11 +277,16 @@ _CATALOGUE = (
         "block",
         "Two 3x3 convolutions with batch norm whose result is added to the block's input, "
         "which lets deep networks train well (ResNet).",
+        rules.residual,
+        "ResidualBlock",
         (
             _channels_in(),
-            Param("out_channels", "int", 16, "Feature maps produced.", minimum=1),
+            _width("out_channels", 16, "Feature maps produced."),
             Param("stride", "int", 1, "2 halves the image size.", minimum=1, maximum=2),
         ),
+        ("in_channels", "out_channels", "stride"),
+        member="block",
+        kept_maps=8,  # conv, norm and activation twice, the shortcut and the sum
     ),
 )
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnstudio.core.errors import SpecError
-from cnnstudio.core.files import write_atomic
+from cnnstudio.core.files import read_json, write_atomic
 from cnnstudio.core.spec.run_spec import RunSpec
 
 PROJECT_FORMAT = "cnnstudio.project"
@@ -44,17 +44,7 @@ def save_project(project: Project) -> None:
 
 def load_project(path: str | Path) -> Project:
     path = Path(path)
-    try:
-        document: Any = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise SpecError(f"{path}: cannot be read ({error})") from None
-    except json.JSONDecodeError as error:
-        raise SpecError(
-            f"{path}: not a cnnstudio project: not valid JSON (line {error.lineno}, column "
-            f"{error.colno}: {error.msg})"
-        ) from None
+    document: Any = read_json(path)  # a damaged or hostile file is a plain SpecError
     if not isinstance(document, dict) or document.get("format") != PROJECT_FORMAT:
         raise SpecError(f'{path}: not a cnnstudio project (no "format": "{PROJECT_FORMAT}")')
     if document.get("version") != PROJECT_VERSION:

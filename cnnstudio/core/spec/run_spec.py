@@ -17,10 +17,10 @@ from typing import Any
 from cnnstudio.core.data.augment import AUGMENT_PARAMS
 from cnnstudio.core.data.sources.registry import DEFAULT_DATASET, get_source
 from cnnstudio.core.errors import SpecError
-from cnnstudio.core.files import write_atomic
+from cnnstudio.core.files import read_json, write_atomic
 from cnnstudio.core.model.layers import LayerSpec, layer_from_dict
 from cnnstudio.core.model.presets import DEFAULT_PRESET, get_preset
-from cnnstudio.core.params import AUTO, Param, check_params
+from cnnstudio.core.params import AUTO, Param, check_params, show_value
 
 SPEC_FORMAT = "cnnstudio.run"
 SPEC_VERSION = 1
@@ -75,7 +75,14 @@ SCHEDULE_PARAMS = (
         "How the learning rate changes during training.",
         choices=SCHEDULES,
     ),
-    Param("step_size", "int", 5, "Epochs between learning-rate drops (step).", minimum=1),
+    Param(
+        "step_size",
+        "int",
+        5,
+        "Epochs between learning-rate drops (step).",
+        minimum=1,
+        maximum=10_000,
+    ),
     Param(
         "gamma",
         "float",
@@ -84,7 +91,14 @@ SCHEDULE_PARAMS = (
         above=0.0,
         maximum=1.0,
     ),
-    Param("patience", "int", 2, "Epochs without improvement before a drop (plateau).", minimum=0),
+    Param(
+        "patience",
+        "int",
+        2,
+        "Epochs without improvement before a drop (plateau).",
+        minimum=0,
+        maximum=10_000,
+    ),
 )
 TRAINING_PARAMS = (
     Param("epochs", "int", 10, "Passes over the training data.", minimum=1, maximum=10_000),
@@ -111,6 +125,7 @@ TRAINING_PARAMS = (
         None,
         "Stop after this many epochs without a better validation loss; null never stops early.",
         minimum=1,
+        maximum=10_000,
         optional=True,
     ),
     Param("mixed_precision", "bool", True, "Use 16-bit maths where safe (CUDA only)."),
@@ -124,6 +139,12 @@ _DATA_DIR = Param(
     "Where downloaded datasets are kept; null is the user's data folder.",
     optional=True,
 )
+SEED = Param(
+    "seed", "int", 0, "Random seed: the same seed gives the same run on the CPU.", minimum=0
+)
+# Far above any network that trains on one machine (ResNet-152 is some 500 of these layers), and
+# low enough that a stack the window lists and checks on every keystroke stays quick.
+MAX_LAYERS = 1000
 _DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
 _TOP_LEVEL = (
     "format",
@@ -196,7 +217,7 @@ class RunSpec:
             optimizer=check_params(OPTIMIZER_PARAMS, data.get("optimizer", {}), "optimizer"),
             schedule=check_params(SCHEDULE_PARAMS, data.get("schedule", {}), "schedule"),
             training=check_params(TRAINING_PARAMS, data.get("training", {}), "training"),
-            seed=Param("seed", "int", 0, minimum=0).check(data.get("seed", 0), "seed"),
+            seed=SEED.check(data.get("seed", 0), "seed"),
             device=check_device_name(data.get("device", "auto")),
         )
         if "layers" in data:
@@ -235,19 +256,7 @@ def check_device_name(value: Any) -> str:
 
 def load_spec(path: str | Path) -> RunSpec:
     """Read and validate a spec file; every problem becomes a SpecError naming the file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise SpecError(f"{path}: cannot be read ({error})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise SpecError(
-            f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
-        ) from None
+    data = read_json(path)
     try:
         return RunSpec.from_dict(data)
     except SpecError as error:
@@ -303,5 +312,10 @@ def _check_dataset(data: Any) -> dict[str, Any]:
 
 def _check_layers(data: Any) -> list[LayerSpec]:
     if not isinstance(data, list):
-        raise SpecError(f"layers: expected a list of layers; got {json.dumps(data)[:40]}")
+        raise SpecError(f"layers: expected a list of layers; got {show_value(data)}")
+    if len(data) > MAX_LAYERS:
+        raise SpecError(
+            f"layers: {len(data)} layers; a stack has at most {MAX_LAYERS}. Deep networks need "
+            "far fewer: ResNet-152 is about 500."
+        )
     return [layer_from_dict(layer, f"layers[{i}]") for i, layer in enumerate(data)]

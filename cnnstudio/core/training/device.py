@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cnnstudio.core.errors import DeviceError
+from cnnstudio.core.model.memory import available_memory
 
 if TYPE_CHECKING:
     import torch
@@ -70,3 +71,11 @@ def resolve_device(name: str) -> torch.device:
             raise DeviceError('device "mps": no Apple GPU is usable here; use "cpu" or "auto".')
         return torch.device("mps")
     raise DeviceError(f"device {name!r}: expected auto, cpu, cuda, cuda:N or mps")
+
+
+def free_memory(device: torch.device) -> int:
+    """Bytes free for a new allocation on `device`: a GPU's own memory, else main memory (which
+    Apple GPUs share)."""
+    if device.type == "cuda":
+        return int(torch.cuda.mem_get_info(device)[0])
+    return available_memory()

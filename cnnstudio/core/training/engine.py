@@ -41,7 +41,7 @@ from cnnstudio.core.model.build import build_model
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.core.training.callbacks import Callback, CallbackList, EarlyStopping
 from cnnstudio.core.training.control import TrainingControl
-from cnnstudio.core.training.device import resolve_device
+from cnnstudio.core.training.device import free_memory, resolve_device
 from cnnstudio.core.training.events import (
     BatchEnded,
     EpochEnded,
@@ -89,7 +89,11 @@ class Trainer:
 
         torch.manual_seed(spec.seed)  # weight initialisation and dropout
         self.model: nn.Module = build_model(
-            spec.layers, self.data.input_shape, self.data.num_classes
+            spec.layers,
+            self.data.input_shape,
+            self.data.num_classes,
+            batch_size=settings["batch_size"],
+            free_memory=free_memory(self.device),  # refused before anything is allocated
         ).to(self.device)
         cuda = self.device.type == "cuda"
         channels_last = cuda and settings["channels_last"]

@@ -25,7 +25,8 @@ def check_stack(spec: RunSpec) -> StackReport:
     source = dataset_source(spec)
     options = spec.dataset["options"]
     shape = input_shape(source.native_shape(options), spec.input)
-    return analyse_stack(spec.layers, shape, len(source.class_names(options))).raise_if_invalid()
+    classes, batch_size = len(source.class_names(options)), spec.training["batch_size"]
+    return analyse_stack(spec.layers, shape, classes, batch_size=batch_size).raise_if_invalid()
 
 
 def load_dataset(spec: RunSpec) -> ImageData:
