@@ -28,6 +28,10 @@ class DatasetError(CnnstudioError):
     """A dataset that is missing, unreadable or unusable."""
 
 
+class StorageError(CnnstudioError):
+    """A file that cannot be written: no permission, no such folder, or the disk is full."""
+
+
 class DeviceError(CnnstudioError):
     """A device that this machine does not have."""
 

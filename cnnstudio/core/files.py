@@ -7,14 +7,17 @@ every way a file can be broken or hostile into a plain `SpecError`.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from cnnstudio.core.errors import SpecError
+from cnnstudio.core.errors import SpecError, StorageError
 
 # Limits far above any real spec or project (a few kilobytes, nested four deep), low enough that
 # parsing cannot exhaust memory or the stack: Python's parser recurses once per nesting level.
@@ -48,6 +51,51 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """Make sure a file can be written at `path` (its folder is created if needed), before any
+    long work whose result goes there; raises StorageError saying why not, in plain words."""
+    path = Path(path)
+    if path.is_dir():
+        raise StorageError(f"{path}: is a folder; give the name of the file to write")
+    with plain_write_errors(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+
+
+@contextmanager
+def plain_write_errors(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn an OSError raised while writing `path` into a StorageError in plain words."""
+    try:
+        yield
+    except OSError as error:
+        raise StorageError(describe_write_error(Path(path), error)) from None
+
+
+def describe_write_error(path: Path, error: OSError) -> str:
+    """Why `path` could not be written, and what to do, in one line."""
+    where = Path(error.filename) if error.filename else path.parent
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"{path}: the disk is full; free some space or write somewhere else"
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{path}: no permission to write in {where}; pick a folder of your own"
+    if error.errno in (errno.ENOTDIR, errno.EEXIST):
+        return f"{path}: {_file_on_the_way(path)} is a file, not a folder; pick another place"
+    if error.errno == errno.ENOENT:
+        return f"{path}: the folder {where} cannot be created there; pick another place"
+    if error.errno == errno.EISDIR:
+        return f"{path}: is a folder; give the name of the file to write"
+    return f"{path}: cannot be written ({error.strerror or error}); pick another place"
+
+
+def _file_on_the_way(path: Path) -> Path:
+    """The first existing non-folder among `path`'s parents."""
+    for parent in reversed(path.parents):
+        if parent.exists() and not parent.is_dir():
+            return parent
+    return path.parent
 
 
 def read_json(path: str | os.PathLike[str]) -> Any:

@@ -22,8 +22,8 @@ import numpy as np
 import torch
 
 from cnnstudio import __version__
-from cnnstudio.core.errors import CnnstudioError
-from cnnstudio.core.files import write_atomic
+from cnnstudio.core.errors import CnnstudioError, StorageError
+from cnnstudio.core.files import check_writable, plain_write_errors, write_atomic
 from cnnstudio.core.runs.checkpoint import SavedModel
 
 MODEL_FORMATS = ("torchscript", "onnx")
@@ -63,6 +63,7 @@ def export_model(saved: SavedModel, model_format: str, out: str | Path) -> Expor
         raise CnnstudioError(f"format: expected one of {', '.join(MODEL_FORMATS)}")
     if out.is_dir():
         raise CnnstudioError(f"{out}: is a folder; give the file to write, e.g. {out}/model.onnx")
+    check_writable(out)  # before the seconds of exporting, not after
     images, source = _parity_images(saved)
     writer, runner = _FORMATS[model_format]
     try:
@@ -70,7 +71,8 @@ def export_model(saved: SavedModel, model_format: str, out: str | Path) -> Expor
     except Exception as error:  # the exporter's own failure, said plainly; nothing written
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise CnnstudioError(f"{model_format} export failed: {first_line}") from None
-    write_atomic(out, exported)
+    with plain_write_errors(out):
+        write_atomic(out, exported)
     metadata_path = out.with_name(out.name + ".meta.json")
     try:
         parity = check_parity(saved, runner(out), images, source)
@@ -84,7 +86,12 @@ def export_model(saved: SavedModel, model_format: str, out: str | Path) -> Expor
             f"{parity.describe()}. Nothing was kept."
         )
     metadata = _metadata(saved, model_format, out.name, parity)
-    write_atomic(metadata_path, json.dumps(metadata, indent=2) + "\n")
+    try:
+        with plain_write_errors(metadata_path):
+            write_atomic(metadata_path, json.dumps(metadata, indent=2) + "\n")
+    except StorageError:
+        out.unlink(missing_ok=True)  # a model without its metadata is not an export
+        raise
     return Exported(out, metadata_path, parity)
 
 

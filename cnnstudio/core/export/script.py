@@ -22,7 +22,7 @@ from cnnstudio.core.data.sources import builtin_shapes
 from cnnstudio.core.data.sources.locations import resolve_data_dir
 from cnnstudio.core.data.sources.registry import get_source
 from cnnstudio.core.export.script_template import SCRIPT_TEMPLATE
-from cnnstudio.core.files import write_atomic
+from cnnstudio.core.files import plain_write_errors, write_atomic
 from cnnstudio.core.model.build import OWN_MODULES, module_call
 from cnnstudio.core.model.shapes import analyse_stack
 from cnnstudio.core.runs.checkpoint import SavedModel
@@ -31,7 +31,9 @@ from cnnstudio.core.runs.checkpoint import SavedModel
 def export_script(saved: SavedModel, out: str | Path) -> Path:
     """Write the training script for the checkpoint's run to `out`."""
     out = Path(out)
-    write_atomic(out, script_text(saved))
+    text = script_text(saved)
+    with plain_write_errors(out):
+        write_atomic(out, text)
     return out
 
 
