@@ -1,8 +1,8 @@
 """Running a function on a worker QThread and getting its result back as a signal.
 
 Loading a dataset, drawing an augmentation preview or downloading must not block the window, and
-torch work must stay off the GUI thread (DESIGN.md: a GUI thread that has run parallel torch ops
-slows training in the worker thread).
+torch work must stay off the GUI thread: a GUI thread that has run parallel torch ops slows
+training in the worker thread (docs/ARCHITECTURE.md, "Threads").
 """
 
 from __future__ import annotations
