@@ -51,9 +51,7 @@ def test_window_starts_when_the_last_project_is_nested_100k_deep(start_window, t
     assert window.project is None and window.isVisible()
 
 
-def test_window_refuses_a_network_too_big_for_memory_before_training(
-    qtbot, start_window, tmp_path
-):
+def test_window_refuses_a_network_too_big_for_memory_before_training(qtbot, start_window, tmp_path):
     spec = RunSpec.from_dict({"layers": HUGE})
     save_project(Project(tmp_path / "huge.cnnstudio", spec))
     window = start_window(tmp_path / "huge.cnnstudio", spec)
