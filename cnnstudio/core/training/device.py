@@ -77,5 +77,7 @@ def free_memory(device: torch.device) -> int:
     """Bytes free for a new allocation on `device`: a GPU's own memory, else main memory (which
     Apple GPUs share)."""
     if device.type == "cuda":
+        import torch
+
         return int(torch.cuda.mem_get_info(device)[0])
     return available_memory()
