@@ -60,4 +60,4 @@ def test_window_refuses_a_network_too_big_for_memory_before_training(qtbot, star
     assert not window.train_button.isEnabled()
     reason = window.train_button.toolTip()
     assert reason.startswith("The layer stack: training it needs about ") and "TB" in reason
-    assert "is free" in window.model_panel.problem_label.text()
+    assert "is free" in window.model_panel.problem_box.text.text()  # shown in the Model tab
