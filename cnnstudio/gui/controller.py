@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,12 @@ class RunController(QObject):
         data: ImageData | None,
         run_dir: Path,
         resume: dict[str, Any] | None = None,
+        listen: Callable[[TrainingWorker], None] | None = None,
     ) -> TrainingWorker:
-        """Train `spec` into `run_dir`; with `resume` (a checkpoint's contents), go on from it."""
+        """Train `spec` into `run_dir`; with `resume` (a checkpoint's contents), go on from it.
+
+        `listen` connects to the worker's signals before its thread starts, so no early signal
+        (the data, when it was already loaded) is sent before anyone listens."""
         if self.running:
             raise RuntimeError("a run is already in progress")
         self.control = TrainingControl()
@@ -52,6 +57,8 @@ class RunController(QObject):
         thread.finished.connect(thread.deleteLater)
         thread.finished.connect(self._on_thread_finished)
         self.thread, self.worker = thread, worker
+        if listen is not None:
+            listen(worker)
         thread.start()
         self.running_changed.emit(True)
         return worker

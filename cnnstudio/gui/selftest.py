@@ -67,7 +67,7 @@ def _checks(folder: Path, started: float) -> None:
             raise SelfTestFailed(f"{what}: nothing after {TIMEOUT_SECONDS}s")
 
     window = MainWindow()
-    window.project = Project(folder / "selftest.cnnstudio", window.spec)  # runs go in `folder`
+    window.runs.project = Project(folder / "selftest.cnnstudio", window.spec)  # runs in `folder`
     window.show()
     wait_for(window.isVisible, "window")
     _ok(f"window shown ({QGuiApplication.platformName()} platform, {_since(started)})")
@@ -90,7 +90,7 @@ def _checks(folder: Path, started: float) -> None:
         raise SelfTestFailed(f"training: {window.progress_label.text()}")
     _ok(f"trained one epoch on the worker thread: {window.progress_label.text().split('. ')[0]}")
 
-    run_dir = window.run_dir
+    run_dir = window.presenter.run_dir
     state = read_checkpoint(run_dir / "last.pt")["training"]
     saved = load_model(run_dir / "best.pt")
     if state["epochs_completed"] != 1 or len(saved.class_names) != 10:

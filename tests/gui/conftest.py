@@ -31,7 +31,9 @@ def window(qtbot, tmp_path, monkeypatch):
         timeout=30_000,
     )
     yield main
+    # A test fails if it leaves a thread running (stopped first: closing during a run asks).
+    left_running = main.controller.running
+    main.controller.shutdown()
     main.close()
-    # A test fails if it leaves a thread running.
-    assert not main.controller.running, "training thread left running"
+    assert not left_running, "training thread left running"
     assert not main.jobs.busy(), "background job left running"

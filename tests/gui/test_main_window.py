@@ -1,6 +1,7 @@
 """Driving the real window and the real worker thread, offscreen."""
 
 from cnnstudio.core.model.presets import PRESETS
+from tests.gui.people import click_button
 
 
 def set_epochs(window, epochs, batch_size=64):
@@ -94,8 +95,9 @@ def test_closing_during_a_run_stops_it_cleanly(qtbot, window):
     set_epochs(window, 5, batch_size=8)
     window.train_button.click()
     qtbot.waitUntil(lambda: window.curves.series["loss:batch"].count > 0, timeout=30_000)
+    click_button(qtbot, "Stop and quit")  # quitting during a run asks first
     window.close()
-    assert not window.controller.running
+    assert not window.controller.running and not window.isVisible()
 
 
 def test_a_failed_run_shows_a_dialog_and_keeps_the_window_usable(qtbot, window):

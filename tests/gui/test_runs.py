@@ -17,11 +17,12 @@ def metric_rows(folder):
 def test_a_run_is_saved_listed_shown_used_and_exported(qtbot, window, tmp_path):
     set_epochs(window, 1)
     train_and_wait(qtbot, window)
-    (run_dir,) = window.runs_dir.iterdir()
+    (run_dir,) = window.runs.runs_dir.iterdir()
     assert (run_dir / "best.pt").exists() and len(metric_rows(run_dir)) == 1
     assert str(run_dir) in window.progress_label.text()
     runs = window.runs_view
-    assert runs.table.rowCount() == 1 and runs.table.item(0, 5).text() == "completed"
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 1, timeout=10_000)  # listed off the GUI thread
+    assert runs.table.item(0, 5).text() == "completed"
     assert runs.table.item(0, 3).text() == "adam, lr 0.001, batch 64"
     assert runs.selected()[0].folder == run_dir  # the run just trained is selected
     assert runs.buttons["export"].isEnabled() and not runs.buttons["resume"].isEnabled()
@@ -33,12 +34,12 @@ def test_a_run_is_saved_listed_shown_used_and_exported(qtbot, window, tmp_path):
 
     images = [write_image(tmp_path / f"photo{i}.png", (50, 40), value=40 * i) for i in (1, 2)]
     window.open_dropped(images)
-    qtbot.waitUntil(lambda: hasattr(window, "prediction_dialog"), timeout=10_000)
-    rows = window.prediction_dialog.rows
+    qtbot.waitUntil(lambda: hasattr(window.runs, "prediction_dialog"), timeout=10_000)
+    rows = window.runs.prediction_dialog.rows
     assert len(rows) == 2 and rows[0].startswith("photo1.png: ") and rows[0].count("%") == 3
 
     runs.buttons["export"].click()
-    dialog = window.export_dialog
+    dialog = window.runs.export_dialog
     dialog.format_box.setCurrentIndex(dialog.format_box.findData("torchscript"))
     dialog.path_edit.setText(str(tmp_path / "net.pt"))
     dialog.export_button.click()
@@ -46,7 +47,7 @@ def test_a_run_is_saved_listed_shown_used_and_exported(qtbot, window, tmp_path):
     assert "agrees on 64/64 held-out validation images" in dialog.result_label.text()
     assert (tmp_path / "net.pt.meta.json").exists()
 
-    window.save_report(run_dir, tmp_path / "report.html")
+    window.runs.save_report(run_dir, tmp_path / "report.html")
     qtbot.waitUntil(lambda: (tmp_path / "report.html").exists(), timeout=10_000)
     qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=10_000)
 
@@ -54,12 +55,13 @@ def test_a_run_is_saved_listed_shown_used_and_exported(qtbot, window, tmp_path):
 def test_a_stopped_run_resumes_from_its_last_epoch(qtbot, window):
     set_epochs(window, 3, batch_size=16)
     window.train_button.click()
-    qtbot.waitUntil(lambda: len(window.epochs) == 1, timeout=30_000)
+    qtbot.waitUntil(lambda: len(window.presenter.epochs) == 1, timeout=30_000)
     window.stop_button.click()
     qtbot.waitUntil(lambda: not window.controller.running, timeout=30_000)
-    (run_dir,) = window.runs_dir.iterdir()
+    (run_dir,) = window.runs.runs_dir.iterdir()
     assert read_checkpoint(run_dir / "last.pt")["training"]["epochs_completed"] == 1
     runs = window.runs_view
+    qtbot.waitUntil(lambda: runs.table.rowCount() == 1, timeout=10_000)
     assert runs.table.item(0, 5).text() == "stopped" and runs.buttons["resume"].isEnabled()
 
     set_epochs(window, 7)  # the run goes on with its own settings, not these
@@ -68,9 +70,9 @@ def test_a_stopped_run_resumes_from_its_last_epoch(qtbot, window):
     qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
     assert [row["epoch"] for row in metric_rows(run_dir)] == ["1", "2", "3"]
     assert json.loads((run_dir / "summary.json").read_text())["status"] == "completed"
-    assert [e.epoch for e in window.epochs] == [1, 2, 3]  # earlier epochs shown again
+    assert [e.epoch for e in window.presenter.epochs] == [1, 2, 3]  # earlier epochs shown again
     assert window.training_panel.training.editors["epochs"].value() == 3
-    assert list(window.runs_dir.iterdir()) == [run_dir]
+    assert list(window.runs.runs_dir.iterdir()) == [run_dir]
 
 
 def test_projects_save_open_and_refuse_damaged_files(qtbot, window, tmp_path):
@@ -79,7 +81,7 @@ def test_projects_save_open_and_refuse_damaged_files(qtbot, window, tmp_path):
     layers = list(window.model_panel.layers)
     assert window.save_project(project)
     assert window.windowTitle() == "cnnstudio - lesson.cnnstudio"
-    assert window.runs_dir == tmp_path / "runs"
+    assert window.runs.runs_dir == tmp_path / "runs"
 
     window.new_project()
     assert window.model_panel.layers != layers and window.project is None

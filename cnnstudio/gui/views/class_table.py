@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem, QWidget
 
 from cnnstudio.core.training.events import EpochEnded
+from cnnstudio.core.training.metrics import ClassMetrics
 
 COLUMNS = ("class", "precision", "recall", "F1", "support")
 
@@ -19,7 +20,10 @@ class ClassTable(QTableWidget):
         self.horizontalHeader().setStretchLastSection(True)
 
     def show_epoch(self, event: EpochEnded, class_names: list[str]) -> None:
-        m = event.per_class
+        self.show_metrics(event.per_class, class_names)
+
+    def show_metrics(self, m: ClassMetrics, class_names: list[str]) -> None:
+        """Per-class metrics (of a live epoch, or computed from a past run's matrix)."""
         rows = [
             (name, m.precision[i], m.recall[i], m.f1[i], int(m.support[i]))
             for i, name in enumerate(class_names)

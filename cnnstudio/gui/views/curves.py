@@ -140,6 +140,27 @@ class CurvesView(QWidget):
         self.best_line.setValue(event.best_epoch)
         self.best_line.setVisible(True)
 
+    def show_history(self, rows: list[dict[str, float]]) -> None:
+        """A past run from its metrics.csv rows: one training point per epoch (no batches are
+        kept on disk), the validation points, the learning rate and the best epoch."""
+        for row in rows:
+            epoch = row["epoch"]
+            for key, value in (
+                ("loss:smoothed", row["train_loss"]),
+                ("accuracy:smoothed", row["train_accuracy"]),
+                ("loss:val", row["val_loss"]),
+                ("accuracy:val", row["val_accuracy"]),
+                ("lr:lr", row["lr"]),
+            ):
+                self.series[key].append(epoch, value)
+            self.bounds["x"] = max(self.bounds["x"], epoch)
+            self.bounds["loss"] = max(self.bounds["loss"], row["train_loss"], row["val_loss"])
+            self.bounds["lr"] = max(self.bounds["lr"], row["lr"])
+        if rows:
+            best = max(rows, key=lambda r: (r["val_accuracy"], -r["epoch"]))
+            self.best_line.setValue(best["epoch"])
+            self.best_line.setVisible(True)
+
     def refresh(self) -> None:
         """Push new points to the plot items (called from the window's redraw timer).
 

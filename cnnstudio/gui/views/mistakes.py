@@ -39,6 +39,12 @@ class MistakesView(QWidget):
         if self.isVisible():
             self._rebuild()
 
+    def clear(self, message: str) -> None:
+        """Drop the images shown (they belong to another run) and say why the view is empty."""
+        self.pending = None
+        self.summary.setText(message)
+        self.grid.show_images([], [])
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if self.pending is not None:

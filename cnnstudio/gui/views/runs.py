@@ -1,7 +1,7 @@
 """Past runs: a table of the runs folder, their validation curves overlaid, and what to do with one.
 
-Reading the list touches only small text files (spec.json, metrics.csv), so it runs on the GUI
-thread; anything that loads a checkpoint is asked of the window, which runs it as a job.
+The view only shows: the runs controller reads the runs folder on a worker thread and hands the
+records over, and does what the buttons ask.
 """
 
 from __future__ import annotations
@@ -9,12 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -23,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.core.runs.history import RunRecord, list_runs
+from cnnstudio.core.runs.history import RunRecord
+from cnnstudio.gui.widgets import ElidedLabel
 
 COLUMNS = ("run", "dataset", "layers", "optimizer", "epochs", "status", "best val. accuracy")
 
@@ -34,13 +33,14 @@ class RunsView(QWidget):
     predict_requested = Signal(object)  # Path of the checkpoint to predict with
     export_requested = Signal(object)  # Path of the run
     report_requested = Signal(object)  # Path of the run
+    folder_requested = Signal(object)  # Path of the run
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runs_dir: Path | None = None
         self.records: list[RunRecord] = []
-        self.folder_label = QLabel()
-        self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.folder_label = ElidedLabel()
+        self.notice = ElidedLabel()  # what the last action did (a report written, ...)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -76,7 +76,7 @@ class RunsView(QWidget):
         )
         self.buttons["export"].clicked.connect(lambda: self._emit(self.export_requested))
         self.buttons["report"].clicked.connect(lambda: self._emit(self.report_requested))
-        self.buttons["folder"].clicked.connect(self._open_folder)
+        self.buttons["folder"].clicked.connect(lambda: self._emit(self.folder_requested))
 
         self.plot = pg.PlotWidget(background="w", title="Validation accuracy of the selected runs")
         self.plot.setLabel("bottom", "epoch")
@@ -88,18 +88,19 @@ class RunsView(QWidget):
         top_column.addWidget(self.folder_label)
         top_column.addWidget(self.table)
         top_column.addLayout(row)
+        top_column.addWidget(self.notice)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(top)
         splitter.addWidget(self.plot)
         QVBoxLayout(self).addWidget(splitter)
         self._on_selection()
 
-    def show_runs(self, runs_dir: Path) -> None:
-        """List the runs in `runs_dir`, newest first, keeping the selection where it can."""
+    def show_records(self, runs_dir: Path, records: list[RunRecord]) -> None:
+        """List `records`, the runs in `runs_dir`, keeping the selection where it can."""
         selected = {r.folder for r in self.selected()}
         self.runs_dir = runs_dir
         self.folder_label.setText(f"Runs in {runs_dir}")
-        self.records = list_runs(runs_dir)
+        self.records = records
         self.table.blockSignals(True)
         self.table.clearSelection()
         self.table.setRowCount(len(self.records))
@@ -158,7 +159,5 @@ class RunsView(QWidget):
             folder = chosen[0].folder
             signal.emit(folder / checkpoint if checkpoint else folder)
 
-    def _open_folder(self) -> None:
-        chosen = self.selected()
-        if chosen:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(chosen[0].folder)))
+    def show_notice(self, text: str) -> None:
+        self.notice.setText(text)

@@ -1,0 +1,232 @@
+"""Projects and past runs: open, save and start projects; list, show, resume, predict with,
+export and report runs. Reading and writing happen on worker threads; the window learns what
+happened from signals and lays out the results."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from cnnstudio.core.data.sources.locations import default_runs_dir
+from cnnstudio.core.errors import CnnstudioError
+from cnnstudio.core.runs.checkpoint import read_checkpoint
+from cnnstudio.core.runs.history import list_runs, read_run
+from cnnstudio.core.runs.report import write_output
+from cnnstudio.core.spec.project import PROJECT_SUFFIX, Project, load_project, save_project
+from cnnstudio.core.spec.run_spec import RunSpec
+from cnnstudio.gui.controller import RunController
+from cnnstudio.gui.jobs import JobRunner
+from cnnstudio.gui.run_dialogs import (
+    IMAGE_SUFFIXES,
+    ExportDialog,
+    PredictedImages,
+    PredictionDialog,
+    export_run,
+    predict,
+)
+from cnnstudio.gui.views.runs import RunsView
+
+
+class RunsController(QObject):
+    project_changed = Signal()  # opened, saved or new: the title and the runs list follow
+    spec_opened = Signal(object)  # RunSpec the panels should show (a project opened or new)
+    run_loaded = Signal(object)  # RunRecord of a past run to show in the views
+    resume_ready = Signal(object, object, object)  # RunSpec, run folder, checkpoint contents
+    message = Signal(str)  # a line for the status bar
+
+    def __init__(
+        self,
+        jobs: JobRunner,
+        runs: RunController,
+        runs_view: RunsView,
+        dialog_parent: QWidget,
+        project: Project | None = None,
+    ) -> None:
+        super().__init__(dialog_parent)
+        self.jobs, self.runs, self.runs_view = jobs, runs, runs_view
+        self.parent_widget = dialog_parent
+        self.project = project
+        self.listing = 0  # the newest listing asked for; older answers are dropped
+        runs_view.open_requested.connect(self.show_run)
+        runs_view.resume_requested.connect(self.resume_run)
+        runs_view.predict_requested.connect(self.ask_images_to_predict)
+        runs_view.export_requested.connect(self.open_export_dialog)
+        runs_view.report_requested.connect(self.ask_report_path)
+        runs_view.folder_requested.connect(self.open_folder)
+
+    @property
+    def runs_dir(self) -> Path:
+        """Beside the open project, else in the user's data folder."""
+        return self.project.runs_dir if self.project else default_runs_dir()
+
+    def refresh_runs(self, select: Path | None = None) -> None:
+        """List the runs folder on a worker thread, then show it (selecting `select`)."""
+        self.listing += 1
+        number, folder = self.listing, self.runs_dir
+        self.jobs.start(
+            lambda: list_runs(folder),
+            lambda records: self._show_listing(number, folder, records, select),
+            lambda text: self.message.emit(f"Cannot list the runs in {folder}: {text}"),
+        )
+
+    def _show_listing(self, number: int, folder: Path, records: list, select: Path | None) -> None:
+        if number == self.listing:
+            self.runs_view.show_records(folder, records)
+            if select is not None:
+                self.runs_view.select(select)
+
+    # -- projects -----------------------------------------------------------------------------
+    def new_project(self, spec: RunSpec) -> None:
+        self.project = None
+        self.spec_opened.emit(spec)
+        self.project_changed.emit()
+
+    def open_project(self, path: Path) -> bool:
+        """Open a project file; a damaged or foreign one is refused and nothing changes."""
+        try:
+            project = load_project(path)
+        except CnnstudioError as error:
+            QMessageBox.warning(self.parent_widget, "Cannot open the project", str(error))
+            return False
+        self.project = project
+        self.spec_opened.emit(project.spec)
+        self.project_changed.emit()
+        return True
+
+    def save_project(self, path: Path, spec: RunSpec) -> bool:
+        project = Project(path, RunSpec.from_dict(spec.to_dict()))
+        if self.project is not None and self.project.path == path:
+            project = replace(project, runs_folder=self.project.runs_folder)
+        try:
+            save_project(project)
+        except OSError as error:
+            QMessageBox.warning(
+                self.parent_widget, "Cannot save the project", f"{path}: {error.strerror}"
+            )
+            return False
+        self.project = project
+        self.project_changed.emit()
+        return True
+
+    def ask_project_to_open(self) -> Path | None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.parent_widget, "Open project", _start_folder(), _PROJECT_FILTER
+        )
+        return Path(path) if path else None
+
+    def ask_project_path(self) -> Path | None:
+        where = str(Path(_start_folder()) / f"project{PROJECT_SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(
+            self.parent_widget, "Save project", where, _PROJECT_FILTER
+        )
+        return Path(path).with_suffix(PROJECT_SUFFIX) if path else None
+
+    # -- past runs ----------------------------------------------------------------------------
+    def show_run(self, run_dir: Path) -> None:
+        """Show a past run's records (read from its folder) in the curves and matrices."""
+        if self.runs.running:  # the views belong to the live run until it ends
+            self.message.emit("Wait for the run to end, or stop it, first.")
+            return
+        self.jobs.start(
+            lambda: read_run(run_dir),
+            lambda record: None if self.runs.running else self.run_loaded.emit(record),
+            lambda text: QMessageBox.warning(self.parent_widget, "Cannot show the run", text),
+        )
+
+    def resume_run(self, run_dir: Path) -> None:
+        """Go on training a stopped or interrupted run from its last checkpoint."""
+        if self.runs.running:
+            self.message.emit("One run at a time: wait for this one, or stop it.")
+            return
+        self.jobs.start(
+            lambda: read_checkpoint(run_dir / "last.pt"),
+            lambda checkpoint: self._resume_from(run_dir, checkpoint),
+            lambda text: QMessageBox.warning(self.parent_widget, "Cannot resume the run", text),
+        )
+
+    def _resume_from(self, run_dir: Path, checkpoint: dict[str, Any]) -> None:
+        if not self.runs.running:
+            self.resume_ready.emit(RunSpec.from_dict(checkpoint["spec"]), run_dir, checkpoint)
+
+    def ask_images_to_predict(self, checkpoint: Path) -> None:
+        patterns = " ".join(f"*{suffix}" for suffix in IMAGE_SUFFIXES)
+        paths, _ = QFileDialog.getOpenFileNames(
+            self.parent_widget, "Images to classify", _start_folder(), f"Images ({patterns})"
+        )
+        if paths:
+            self.predict_files(checkpoint, [Path(p) for p in paths])
+
+    def predict_with_latest(self) -> None:
+        checkpoint = self.latest_checkpoint()
+        if checkpoint is not None:
+            self.ask_images_to_predict(checkpoint)
+
+    def latest_checkpoint(self) -> Path | None:
+        """The selected run's best network, else the newest run's; None (said) if none."""
+        chosen = self.runs_view.selected() or self.runs_view.records
+        for record in chosen:
+            if (record.folder / "best.pt").exists():
+                return record.folder / "best.pt"
+        QMessageBox.information(self.parent_widget, "No trained network", "Train a network first.")
+        return None
+
+    def predict_files(self, checkpoint: Path, paths: list[Path]) -> None:
+        self.jobs.start(
+            lambda: predict(checkpoint, paths),
+            self._show_predictions,
+            lambda text: QMessageBox.warning(
+                self.parent_widget, "Cannot classify the images", text
+            ),
+        )
+
+    def _show_predictions(self, result: PredictedImages) -> None:
+        self.prediction_dialog = PredictionDialog(result, self.parent_widget)
+        self.prediction_dialog.show()
+
+    def open_export_dialog(self, run_dir: Path) -> None:
+        def start(export_format, out, done, failed) -> None:
+            self.jobs.start(lambda: export_run(run_dir, export_format, out), done, failed)
+
+        self.export_dialog = ExportDialog(run_dir, start, self.parent_widget)
+        self.export_dialog.show()
+
+    def ask_report_path(self, run_dir: Path) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self.parent_widget,
+            "Save the run's report",
+            str(run_dir / "report.html"),
+            "HTML report (*.html);;PNG plot (*.png);;SVG plot (*.svg);;Metrics (*.csv)",
+        )
+        if path:
+            self.save_report(run_dir, Path(path))
+
+    def save_report(self, run_dir: Path, path: Path) -> None:
+        self.jobs.start(
+            lambda: write_output(read_run(run_dir), path),
+            lambda written: self._say(f"Report saved: {written}"),
+            lambda text: QMessageBox.warning(self.parent_widget, "Cannot save the report", text),
+        )
+
+    def open_folder(self, folder: Path) -> None:
+        if QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self._say(f"Opened {folder} in the file manager.")
+        else:
+            self._say(f"No file manager could be started here. The run is in {folder}")
+
+    def _say(self, text: str) -> None:
+        """Said where it stays until the next notice (the runs view) and in the status bar."""
+        self.runs_view.show_notice(text)
+        self.message.emit(text)
+
+
+_PROJECT_FILTER = f"cnnstudio project (*{PROJECT_SUFFIX})"
+
+
+def _start_folder() -> str:
+    """File dialogs open in the home folder, not wherever the program was started."""
+    return str(Path.home())

@@ -1,0 +1,77 @@
+"""Small widgets the window's layout relies on to stay put."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QFontMetrics, QPainter, QPaintEvent, QTextLayout
+from PySide6.QtWidgets import QScrollArea, QSizePolicy, QWidget
+
+
+class ElidedLabel(QWidget):
+    """Text in at most `lines` lines, cut with "..." when it does not fit; the tooltip holds all.
+
+    A QLabel asks for the width of its text, so a long run path or message widened the whole
+    window (issue 10, defect 2). This one asks for no width at all and always for the height of
+    `lines` lines, so neither its text nor its emptiness moves anything around it.
+    """
+
+    def __init__(self, text: str = "", lines: int = 1, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lines = lines
+        self._text = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setText(text)
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:
+        self._text = text
+        self.setToolTip(text)
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(100, self._height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(10, self._height())
+
+    def _height(self) -> int:
+        return QFontMetrics(self.font()).lineSpacing() * self.lines + 2
+
+    def shown_lines(self) -> list[str]:
+        """The lines as drawn at the current width (the last one elided if the text goes on)."""
+        metrics = QFontMetrics(self.font())
+        width = max(self.width(), 1)
+        layout = QTextLayout(self._text, self.font())
+        layout.beginLayout()
+        shown: list[str] = []
+        while len(shown) < self.lines:
+            line = layout.createLine()
+            if not line.isValid():
+                break
+            line.setLineWidth(width)
+            start, length = line.textStart(), line.textLength()
+            if len(shown) == self.lines - 1:  # the last line takes the rest, elided
+                rest = self._text[start:].replace("\n", " ")
+                shown.append(metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width))
+                break
+            shown.append(self._text[start : start + length].rstrip("\n"))
+        layout.endLayout()
+        return shown
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        spacing = QFontMetrics(self.font()).lineSpacing()
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+        for index, line in enumerate(self.shown_lines()):
+            painter.drawText(0, 1 + index * spacing, self.width(), spacing, flags, line)
+        painter.end()
+
+
+def scrolling(widget: QWidget) -> QScrollArea:
+    """`widget` in a scroll area that gives it the area's width."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setWidget(widget)
+    return area

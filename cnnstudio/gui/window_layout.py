@@ -1,0 +1,217 @@
+"""The window's widgets and menus, and where each sits. MainWindow inherits this to build itself;
+nothing here holds state beyond the widgets, or acts on them beyond laying them out.
+
+Places are fixed: the controls row, the progress line and the one line for "Cannot train yet"
+keep their height whatever they say, and long text is cut with "..." (the tooltip holds it all),
+so nothing widens the window or pushes the tabs down (issue 10, defects 2 and 3).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from importlib.metadata import PackageNotFoundError, metadata
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence, QPalette, QUndoStack
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cnnstudio import __version__
+from cnnstudio.core.spec.run_spec import RunSpec
+from cnnstudio.gui.panels.dataset_panel import DatasetPanel
+from cnnstudio.gui.panels.model_panel import ModelPanel
+from cnnstudio.gui.panels.training_panel import TrainingPanel
+from cnnstudio.gui.run_presenter import RunViews
+from cnnstudio.gui.views.class_table import ClassTable
+from cnnstudio.gui.views.confusion import ConfusionView
+from cnnstudio.gui.views.curves import CurvesView
+from cnnstudio.gui.views.mistakes import MistakesView
+from cnnstudio.gui.views.runs import RunsView
+from cnnstudio.gui.widgets import ElidedLabel, scrolling
+
+SETTINGS_WIDTH = 420  # the left panel's first width; it changes only when the user drags
+
+
+class WindowLayout:
+    """Builds the widgets MainWindow wires up (a mixin of QMainWindow)."""
+
+    def build_layout(self: QMainWindow, spec: RunSpec) -> None:
+        self.dataset_panel = DatasetPanel(spec)
+        self.model_panel = ModelPanel(spec.layers)
+        self.training_panel = TrainingPanel(spec)
+        self.settings_tabs = QTabWidget()
+        self.settings_tabs.addTab(scrolling(self.dataset_panel), "Dataset")
+        self.settings_tabs.addTab(self.model_panel, "Model")
+        self.settings_tabs.addTab(scrolling(self.training_panel), "Training")
+
+        self.curves = CurvesView()
+        self.confusion = ConfusionView()
+        self.class_table = ClassTable()
+        self.mistakes = MistakesView()
+        self.runs_view = RunsView()
+        self.view_tabs = QTabWidget()
+        for view, title in (
+            (self.curves, "Curves"),
+            (self.confusion, "Confusion matrix"),
+            (self.class_table, "Per class"),
+            (self.mistakes, "Mistakes"),
+            (self.runs_view, "Runs"),
+        ):
+            self.view_tabs.addTab(view, title)
+
+        self.train_button = QPushButton("Train")
+        self.pause_button = QPushButton("Pause")
+        self.stop_button = QPushButton("Stop")
+        self.progress = QProgressBar()
+        self.progress.setFormat("%p%")
+        self.progress_label = ElidedLabel("Ready.")
+        self.reason_label = ElidedLabel(lines=2)
+        palette = self.reason_label.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, Qt.GlobalColor.darkRed)
+        self.reason_label.setPalette(palette)
+        controls = QHBoxLayout()
+        for button in (self.train_button, self.pause_button, self.stop_button):
+            controls.addWidget(button)
+        controls.addWidget(self.progress, 1)
+        right = QWidget()
+        right_column = QVBoxLayout(right)
+        right_column.addLayout(controls)
+        right_column.addWidget(self.progress_label)
+        right_column.addWidget(self.reason_label)
+        right_column.addWidget(self.view_tabs, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.settings_tabs)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)  # a wider window widens the views, not the settings
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+        self.device_label = QLabel()
+        self.statusBar().addPermanentWidget(self.device_label)
+        self.run_views = RunViews(
+            self.view_tabs,
+            self.curves,
+            self.confusion,
+            self.class_table,
+            self.mistakes,
+            self.progress,
+            self.progress_label,
+            self.device_label,
+        )
+
+    def restore_splitter(self, settings: QSettings) -> None:
+        state = settings.value("window/splitter")
+        if state is None or not self.splitter.restoreState(state):
+            self.splitter.setSizes([SETTINGS_WIDTH, max(self.width() - SETTINGS_WIDTH, 300)])
+
+    def build_menus(self: QMainWindow, undo_stack: QUndoStack) -> None:
+        """File, Edit (undo, redo), Run (with shortcuts), View (the tabs) and Help."""
+        keys = QKeySequence.StandardKey
+        self.menu_actions: dict[str, QAction] = {}
+        file_menu = self.menuBar().addMenu("&File")
+        self._add(file_menu, "new", "&New project", keys.New, self.new_project)
+        self._add(file_menu, "open", "&Open project...", keys.Open, self._on_open)
+        self._add(file_menu, "save", "&Save project", keys.Save, self._on_save)
+        self._add(file_menu, "save_as", "Save project &as...", keys.SaveAs, self._on_save_as)
+        file_menu.addSeparator()
+        self._add(file_menu, "predict", "&Predict images...", None, self.runs.predict_with_latest)
+        file_menu.addSeparator()
+        self._add(file_menu, "quit", "&Quit", keys.Quit, self.close)
+
+        edit_menu = self.menuBar().addMenu("&Edit")
+        for key, action in (
+            ("undo", undo_stack.createUndoAction(self, "&Undo")),
+            ("redo", undo_stack.createRedoAction(self, "&Redo")),
+        ):
+            action.setShortcut(keys.Undo if key == "undo" else keys.Redo)
+            edit_menu.addAction(action)
+            self.menu_actions[key] = action
+
+        run_menu = self.menuBar().addMenu("&Run")
+        self._add(run_menu, "train", "&Train", "F5", self._on_train_clicked)
+        self._add(run_menu, "pause", "&Pause / resume", "F6", self._on_pause_clicked)
+        self._add(run_menu, "stop", "&Stop", "Shift+F5", self.controller.stop)
+        self.pause_button.setToolTip("Pause or go on (F6)")
+        self.stop_button.setToolTip("Stop the run; its finished epochs are kept (Shift+F5)")
+
+        view_menu = self.menuBar().addMenu("&View")
+        for index in range(self.view_tabs.count()):
+            title = self.view_tabs.tabText(index)
+            show = lambda _checked=False, i=index: self.view_tabs.setCurrentIndex(i)  # noqa: E731
+            self._add(view_menu, f"view{index}", title, f"Ctrl+{index + 1}", show)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        self._add(help_menu, "guide", "&Guide", keys.HelpContents, self.show_guide)
+        self._add(help_menu, "about", "&About cnnstudio", None, self.show_about)
+
+    def _add(self, menu, key: str, text: str, shortcut, slot) -> QAction:
+        action = menu.addAction(text)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.menu_actions[key] = action
+        return action
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About cnnstudio",
+            f"<b>cnnstudio {__version__}</b><p>Train convolutional neural networks on image "
+            "datasets and watch them learn.</p><p>Help &gt; Guide explains the window.</p>",
+        )
+
+    def show_guide(self) -> None:
+        """The README's guide to the window, shown inside the app (it works offline)."""
+        self.guide = QDialog(self)
+        self.guide.setWindowTitle("cnnstudio guide")
+        browser = QTextBrowser()
+        browser.setOpenExternalLinks(True)
+        browser.setMarkdown(guide_text())
+        QVBoxLayout(self.guide).addWidget(browser)
+        self.guide.resize(720, 560)
+        self.guide.show()
+
+
+def guide_text() -> str:
+    """The README's "The window" section: from the installed package's description, else the
+    source checkout's README."""
+    try:
+        readme = metadata("cnnstudio").get_payload() or ""
+    except PackageNotFoundError:
+        readme = ""
+    if "## The window" not in readme:
+        source = Path(__file__).resolve().parents[2] / "README.md"
+        readme = source.read_text(encoding="utf-8") if source.exists() else ""
+    match = re.search(r"^## The window\n.*?(?=^## )", readme, re.MULTILINE | re.DOTALL)
+    return match.group(0) if match else 'The guide is in README.md, section "The window".'
+
+
+def ask(parent: QWidget, title: str, text: str, choices: dict[str, QMessageBox.ButtonRole]) -> str:
+    """A question with the given buttons and Cancel; the chosen button's text ("" for Cancel)."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent
+    )
+    buttons = {box.addButton(label, role): label for label, role in choices.items()}
+    box.setDefaultButton(box.button(QMessageBox.StandardButton.Cancel))
+    box.exec()
+    return buttons.get(box.clickedButton(), "")
+
+
+def first_launch_spec() -> RunSpec:
+    """The built-in dataset and the tutorial network, 5 epochs: trains in under a minute."""
+    return replace(RunSpec(), training={**RunSpec().training, "epochs": 5})
