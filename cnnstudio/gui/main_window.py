@@ -24,8 +24,9 @@ from cnnstudio.gui.loading import LoadedDataset
 from cnnstudio.gui.run_dialogs import IMAGE_SUFFIXES
 from cnnstudio.gui.run_presenter import RunPresenter
 from cnnstudio.gui.runs_controller import RunsController
+from cnnstudio.gui.widgets import ask
 from cnnstudio.gui.window_geometry import restore_geometry, save_geometry
-from cnnstudio.gui.window_layout import WindowLayout, ask, first_launch_spec
+from cnnstudio.gui.window_layout import WindowLayout, first_launch_spec
 
 IDLE_LINES = {True: "Loading the dataset...", False: "Ready."}
 
@@ -215,6 +216,7 @@ class MainWindow(WindowLayout, QMainWindow):
         data = loaded.data if loaded else None
         listen = lambda worker: self.presenter.attach(worker, run_dir)  # noqa: E731
         self.controller.start(spec, data, run_dir, resume, listen)
+        self.runs.run_started(run_dir)
 
     def _on_pause_clicked(self) -> None:
         if not self.controller.running:

@@ -4,6 +4,7 @@ happened from signals and lays out the results."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from cnnstudio.core.data.sources.locations import default_runs_dir
 from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.runs.checkpoint import read_checkpoint
-from cnnstudio.core.runs.history import list_runs, read_run
+from cnnstudio.core.runs.history import RunRecord, list_runs, read_run
 from cnnstudio.core.runs.report import write_output
 from cnnstudio.core.spec.project import PROJECT_SUFFIX, Project, load_project, save_project
 from cnnstudio.core.spec.run_spec import RunSpec
@@ -30,6 +31,7 @@ from cnnstudio.gui.run_dialogs import (
     predict,
 )
 from cnnstudio.gui.views.runs import RunsView
+from cnnstudio.gui.widgets import ask
 
 
 class RunsController(QObject):
@@ -52,6 +54,8 @@ class RunsController(QObject):
         self.parent_widget = dialog_parent
         self.project = project
         self.listing = 0  # the newest listing asked for; older answers are dropped
+        self.session_runs: list[Path] = []  # trained in this window, oldest first
+        self.kept_runs: list[Path] = []  # left outside the project's folder, listed with it
         runs_view.open_requested.connect(self.show_run)
         runs_view.resume_requested.connect(self.resume_run)
         runs_view.predict_requested.connect(self.ask_images_to_predict)
@@ -64,12 +68,16 @@ class RunsController(QObject):
         """Beside the open project, else in the user's data folder."""
         return self.project.runs_dir if self.project else default_runs_dir()
 
+    def run_started(self, run_dir: Path) -> None:
+        if run_dir not in self.session_runs:
+            self.session_runs.append(run_dir)
+
     def refresh_runs(self, select: Path | None = None) -> None:
-        """List the runs folder on a worker thread, then show it (selecting `select`)."""
+        """List the runs folder (and runs kept elsewhere) on a worker thread, then show them."""
         self.listing += 1
-        number, folder = self.listing, self.runs_dir
+        number, folder, kept = self.listing, self.runs_dir, list(self.kept_runs)
         self.jobs.start(
-            lambda: list_runs(folder),
+            lambda: list_runs(folder) + _readable_runs(kept),
             lambda records: self._show_listing(number, folder, records, select),
             lambda text: self.message.emit(f"Cannot list the runs in {folder}: {text}"),
         )
@@ -109,9 +117,51 @@ class RunsController(QObject):
                 self.parent_widget, "Cannot save the project", f"{path}: {error.strerror}"
             )
             return False
-        self.project = project
+        before, self.project = self.runs_dir, project
+        if project.runs_dir != before:
+            self._offer_runs(before)
         self.project_changed.emit()
         return True
+
+    def _offer_runs(self, before: Path) -> None:
+        """Runs trained before saving would vanish from the list: move, copy or keep them."""
+        live = self.session_runs[-1:] if self.runs.running else []
+        runs = [r for r in self.session_runs if r.parent == before and r.is_dir()]
+        movable = [r for r in runs if r not in live]
+        self.kept_runs += [r for r in runs if r in live and r not in self.kept_runs]
+        if not movable:
+            return
+        answer = ask(
+            self.parent_widget,
+            "Runs trained before saving",
+            f"{len(movable)} run(s) trained in this session are in {before}. This project keeps "
+            f"its runs in {self.runs_dir}. Move or copy them into the project? Otherwise they "
+            "stay where they are, and the Runs tab keeps listing them.",
+            {
+                "Move into the project": QMessageBox.ButtonRole.AcceptRole,
+                "Copy into the project": QMessageBox.ButtonRole.AcceptRole,
+                "Keep them where they are": QMessageBox.ButtonRole.RejectRole,
+            },
+        )
+        if answer.startswith(("Move", "Copy")):
+            move, target = answer.startswith("Move"), self.runs_dir
+            self.jobs.start(
+                lambda: transfer_runs(movable, target, move),
+                lambda placed: self._on_runs_placed(movable, placed, move),
+                lambda text: QMessageBox.warning(self.parent_widget, "Cannot place the runs", text),
+            )
+        else:
+            self.kept_runs += [r for r in movable if r not in self.kept_runs]
+
+    def _on_runs_placed(self, runs: list[Path], placed: list[Path], moved: bool) -> None:
+        if moved:
+            self.session_runs = [
+                placed[runs.index(r)] if r in runs else r for r in self.session_runs
+            ]
+        self.message.emit(
+            f"{'Moved' if moved else 'Copied'} {len(placed)} run(s) into {self.runs_dir}."
+        )
+        self.refresh_runs(placed[-1] if placed else None)
 
     def ask_project_to_open(self) -> Path | None:
         path, _ = QFileDialog.getOpenFileName(
@@ -225,6 +275,33 @@ class RunsController(QObject):
 
 
 _PROJECT_FILTER = f"cnnstudio project (*{PROJECT_SUFFIX})"
+
+
+def transfer_runs(runs: list[Path], target: Path, move: bool) -> list[Path]:
+    """Move or copy run folders into `target`, never over an existing folder; the new paths."""
+    target.mkdir(parents=True, exist_ok=True)
+    placed = []
+    for run in runs:
+        destination, number = target / run.name, 1
+        while destination.exists():
+            number += 1
+            destination = target / f"{run.name}-{number}"
+        if move:
+            shutil.move(str(run), str(destination))
+        else:
+            shutil.copytree(run, destination)
+        placed.append(destination)
+    return placed
+
+
+def _readable_runs(folders: list[Path]) -> list[RunRecord]:
+    records = []
+    for folder in folders:
+        try:
+            records.append(read_run(folder))
+        except CnnstudioError:
+            continue  # moved or deleted since: no longer listed
+    return records
 
 
 def _start_folder() -> str:

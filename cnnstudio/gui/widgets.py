@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontMetrics, QPainter, QPaintEvent, QTextLayout
-from PySide6.QtWidgets import QScrollArea, QSizePolicy, QWidget
+from PySide6.QtWidgets import QMessageBox, QScrollArea, QSizePolicy, QWidget
 
 
 class ElidedLabel(QWidget):
@@ -75,3 +75,14 @@ def scrolling(widget: QWidget) -> QScrollArea:
     area.setWidgetResizable(True)
     area.setWidget(widget)
     return area
+
+
+def ask(parent: QWidget, title: str, text: str, choices: dict[str, QMessageBox.ButtonRole]) -> str:
+    """A question with the given buttons and Cancel; the chosen button's text ("" for Cancel)."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent
+    )
+    buttons = {box.addButton(label, role): label for label, role in choices.items()}
+    box.setDefaultButton(box.button(QMessageBox.StandardButton.Cancel))
+    box.exec()
+    return buttons.get(box.clickedButton(), "")

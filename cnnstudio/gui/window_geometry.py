@@ -7,12 +7,13 @@ remembered per screen (by name and size), so a laptop's own screen and a project
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSettings, QSize
-from PySide6.QtGui import QScreen
+from PySide6.QtCore import QPoint, QRect, QSettings, QSize
+from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import QWidget
 
 PREFERRED = QSize(1360, 860)  # on a large screen
 SHARE = 0.92  # of a smaller screen's available area
+LAST_SCREEN = "window/screen"
 
 
 def screen_key(screen: QScreen) -> str:
@@ -29,8 +30,11 @@ def first_size(available: QSize) -> QSize:
 
 
 def restore_geometry(window: QWidget, settings: QSettings) -> None:
-    """Open as last time on this screen, else at a size that fits it, centred; always inside."""
-    screen = window.screen()
+    """Open on the screen used last, as last time there, else at a size that fits it, centred;
+    always all inside the screen's available area."""
+    screens = {screen_key(screen): screen for screen in QGuiApplication.screens()}
+    screen = screens.get(str(settings.value(LAST_SCREEN, ""))) or window.screen()
+    window.setScreen(screen)
     available = screen.availableGeometry()
     saved = settings.value(screen_key(screen))
     if saved is None or not window.restoreGeometry(saved):
@@ -49,10 +53,13 @@ def keep_inside(window: QWidget, available: QRect) -> None:
     if (width, height) != (window.width(), window.height()):
         window.resize(width, height)
     frame = window.frameGeometry()
-    x = min(max(frame.left(), available.left()), available.right() - frame.width() + 1)
-    y = min(max(frame.top(), available.top()), available.bottom() - frame.height() + 1)
-    window.move(x, y)
+    dx = max(available.left() - frame.left(), 0) or min(available.right() - frame.right(), 0)
+    dy = max(available.top() - frame.top(), 0) or min(available.bottom() - frame.bottom(), 0)
+    if dx or dy:  # moved only when it sticks out: a restored place stays exactly as it was
+        window.move(window.pos() + QPoint(dx, dy))
 
 
 def save_geometry(window: QWidget, settings: QSettings) -> None:
-    settings.setValue(screen_key(window.screen()), window.saveGeometry())
+    key = screen_key(window.screen())
+    settings.setValue(key, window.saveGeometry())
+    settings.setValue(LAST_SCREEN, key)

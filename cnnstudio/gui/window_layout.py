@@ -201,17 +201,6 @@ def guide_text() -> str:
     return match.group(0) if match else 'The guide is in README.md, section "The window".'
 
 
-def ask(parent: QWidget, title: str, text: str, choices: dict[str, QMessageBox.ButtonRole]) -> str:
-    """A question with the given buttons and Cancel; the chosen button's text ("" for Cancel)."""
-    box = QMessageBox(
-        QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent
-    )
-    buttons = {box.addButton(label, role): label for label, role in choices.items()}
-    box.setDefaultButton(box.button(QMessageBox.StandardButton.Cancel))
-    box.exec()
-    return buttons.get(box.clickedButton(), "")
-
-
 def first_launch_spec() -> RunSpec:
     """The built-in dataset and the tutorial network, 5 epochs: trains in under a minute."""
     return replace(RunSpec(), training={**RunSpec().training, "epochs": 5})

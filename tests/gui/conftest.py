@@ -1,17 +1,34 @@
-"""The real window, with settings isolated per test, on a small built-in dataset."""
+"""The real window, with settings isolated per test, on a small built-in dataset.
+
+Offscreen, the window lives on two screens side by side: a 1024x768 one at (0, 0), where windows
+open, and a 1600x1000 one to its right (tests/gui/screens.json).
+"""
+
+import os
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
 
 from cnnstudio.gui.app import create_application
 
+if os.environ.get("QT_QPA_PLATFORM") == "offscreen":  # before the QApplication exists
+    SCREENS = Path(__file__).with_name("screens.json")
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREENS}"
+
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
+def isolated(tmp_path, monkeypatch):
+    """The application, with its settings and data folders in the test's folder."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # runs go here, not in ~
-    create_application([])
+    app = create_application([])
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
+    return app
+
+
+@pytest.fixture
+def window(qtbot, isolated, monkeypatch):
     from cnnstudio.gui.main_window import MainWindow
 
     warnings = []

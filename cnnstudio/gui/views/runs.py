@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
+    QGridLayout,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -51,7 +51,7 @@ class RunsView(QWidget):
         self.table.itemDoubleClicked.connect(lambda _item: self._emit(self.open_requested))
 
         self.buttons: dict[str, QPushButton] = {}
-        row = QHBoxLayout()
+        row = QGridLayout()  # two rows of three: fits beside the settings at 1024x768
         for key, text, tip in (
             ("open", "Show", "Show the run's curves, confusion matrices and per-class table"),
             ("resume", "Resume", "Go on training a stopped or interrupted run from its last epoch"),
@@ -67,8 +67,8 @@ class RunsView(QWidget):
             button = QPushButton(text)
             button.setToolTip(tip)
             self.buttons[key] = button
-            row.addWidget(button)
-        row.addStretch()
+            row.addWidget(button, *divmod(len(self.buttons) - 1, 3))
+        row.setColumnStretch(3, 1)
         self.buttons["open"].clicked.connect(lambda: self._emit(self.open_requested))
         self.buttons["resume"].clicked.connect(lambda: self._emit(self.resume_requested))
         self.buttons["predict"].clicked.connect(
