@@ -40,7 +40,7 @@ def run(argv: list[str]) -> int:
         print(f"cnnstudio: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into `head` and the like: not an error
-        sys.stdout = None  # type: ignore[assignment]  # nothing left to flush at exit
+        sys.stdout = None  # nothing left to flush at exit
         return 0
 
 

@@ -93,16 +93,15 @@ class DatasetReport:
 def inspect_data(data: ImageData | StreamedImages, read_files: bool = True) -> DatasetReport:
     """The check; `read_files=False` skips reading every file of a streamed folder again."""
     classes = data.num_classes
-    streamed = isinstance(data, StreamedImages)
     return DatasetReport(
         class_names=list(data.class_names),
         train_counts=np.bincount(data.train_labels.numpy(), minlength=classes),
         val_counts=np.bincount(data.val_labels.numpy(), minlength=classes),
         image_shape=tuple(data.input_shape),
         skipped=list(data.skipped),
-        original_sizes=None if streamed else data.original_sizes,
+        original_sizes=None if isinstance(data, StreamedImages) else data.original_sizes,
         duplicates=(find_shared_files(data) if read_files else None)
-        if streamed
+        if isinstance(data, StreamedImages)
         else find_shared_images(data),
         paths=data.paths,
     )

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import psutil
@@ -101,8 +101,8 @@ class StreamingLoader:
         self.paths = paths
         self.skipped: dict[str, SkippedFile] = {}
         workers = min(4, os.cpu_count() or 1) if workers is None else workers
-        self.loader = DataLoader(
-            _FileImages(paths, labels, size, channels),
+        self.loader: DataLoader[Any] = DataLoader(
+            _FileImages(paths, labels, size, channels),  # type: ignore[arg-type]  # duck-typed
             batch_size=batch_size,
             shuffle=shuffle,
             generator=generator,

@@ -21,6 +21,7 @@ from cnnstudio import __version__
 from cnnstudio.core.data.sources import builtin_shapes
 from cnnstudio.core.data.sources.locations import resolve_data_dir
 from cnnstudio.core.data.sources.registry import get_source
+from cnnstudio.core.data.sources.torchvision_sets import TorchvisionSource
 from cnnstudio.core.export.script_template import SCRIPT_TEMPLATE
 from cnnstudio.core.files import plain_write_errors, write_atomic
 from cnnstudio.core.model.build import OWN_MODULES, module_call
@@ -197,7 +198,9 @@ def _split_code(fraction: float, seed: int, make: str) -> str:
 
 
 def _torchvision_code(name: str, options: dict[str, Any]) -> str:
-    layout = get_source(name).layout
+    source = get_source(name)
+    assert isinstance(source, TorchvisionSource)  # every other dataset has its own code above
+    layout = source.layout
     cls = f"torchvision.datasets.{layout.class_name}"
     if layout.kind == "svhn":
         split = {True: 'split="train"', False: 'split="test"'}

@@ -118,7 +118,7 @@ class Trainer:
         val_batch_size = max(EVAL_BATCH_SIZE, batch_size)
         if isinstance(self.data, StreamedImages):
             data = self.data
-            self.train_loader = StreamingLoader(
+            self.train_loader: BatchLoader | StreamingLoader = StreamingLoader(
                 data.train_paths,
                 data.train_labels,
                 data.size,
@@ -129,7 +129,7 @@ class Trainer:
                 generator=shuffle,
                 drop_single=True,
             )
-            self.val_loader = StreamingLoader(
+            self.val_loader: BatchLoader | StreamingLoader = StreamingLoader(
                 data.val_paths,
                 data.val_labels,
                 data.size,
@@ -337,7 +337,7 @@ class Trainer:
             per_class=per_class,
             val_predictions=predicted,
             val_confidence=torch.cat(confidences).float().cpu().numpy().astype(np.float32),
-            best_epoch=epoch if is_best else best_so_far.epoch,
+            best_epoch=epoch if is_best or best_so_far is None else best_so_far.epoch,
             is_best=is_best,
         )
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.data.sources.base import DatasetSource
 from cnnstudio.core.data.sources.registry import get_source
+from cnnstudio.core.data.streaming import StreamedImages
 from cnnstudio.core.data.tensors import input_shape
 from cnnstudio.core.model.shapes import StackReport, analyse_stack
 from cnnstudio.core.spec.run_spec import RunSpec
@@ -29,6 +30,7 @@ def check_stack(spec: RunSpec) -> StackReport:
     return analyse_stack(spec.layers, shape, classes, batch_size=batch_size).raise_if_invalid()
 
 
-def load_dataset(spec: RunSpec) -> ImageData:
-    """Decode the spec's dataset into memory (DatasetError, with advice, if it cannot be)."""
+def load_dataset(spec: RunSpec) -> ImageData | StreamedImages:
+    """Decode the spec's dataset into memory, or list a too large folder's files to stream
+    (DatasetError, with advice, if it cannot be)."""
     return dataset_source(spec).load(spec.dataset["options"], data_dir(spec))

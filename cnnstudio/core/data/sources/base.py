@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnstudio.core.data.images import ImageData
+from cnnstudio.core.data.streaming import StreamedImages
 from cnnstudio.core.params import Param
 
 
@@ -29,8 +30,11 @@ class DatasetSource(ABC):
         """Names of the classes, in label order, known without loading the images."""
 
     @abstractmethod
-    def load(self, options: Mapping[str, Any], data_dir: Path | None = None) -> ImageData:
-        """Decode both splits into memory. Raises DatasetError with advice when that fails."""
+    def load(
+        self, options: Mapping[str, Any], data_dir: Path | None = None
+    ) -> ImageData | StreamedImages:
+        """Decode both splits into memory (or, for a folder too large for it, list the files to
+        stream). Raises DatasetError with advice when that fails."""
 
     def is_available(self, data_dir: Path | None = None) -> bool:
         """Whether `load` can work without downloading anything."""

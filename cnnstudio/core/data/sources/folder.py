@@ -151,7 +151,7 @@ def _scan(root: Path, read_headers: bool = True) -> _Scan:
         _SPLIT_NAMES[p.name.lower()]: p for p in subfolders if p.name.lower() in _SPLIT_NAMES
     }
     if "train" in split_folders:
-        parts = [(split, folder) for split, folder in split_folders.items()]
+        parts: list[tuple[str | None, Path]] = list(split_folders.items())
     else:
         parts = [(None, root)]
     class_names = sorted({p.name for _, folder in parts for p in _subfolders(folder)})
