@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
 from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.core.training.control import TrainingControl
-from cnnstudio.gui.worker import TrainingWorker
+
+if TYPE_CHECKING:
+    from cnnstudio.gui.worker import TrainingWorker
 
 
 class RunController(QObject):
@@ -42,6 +44,10 @@ class RunController(QObject):
 
         `listen` connects to the worker's signals before its thread starts, so no early signal
         (the data, when it was already loaded) is sent before anyone listens."""
+        # Here, not at the top: the worker imports the training engine, and with it torch, which
+        # the window is shown without (issue 10: a fast start).
+        from cnnstudio.gui.worker import TrainingWorker
+
         if self.running:
             raise RuntimeError("a run is already in progress")
         self.control = TrainingControl()

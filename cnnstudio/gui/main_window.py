@@ -18,6 +18,7 @@ from cnnstudio.core.spec.project import PROJECT_SUFFIX, Project, load_project
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.gui.controller import RunController
 from cnnstudio.gui.dataset_presenter import DatasetPresenter
+from cnnstudio.gui.devices import DeviceList
 from cnnstudio.gui.edit_history import EditHistory
 from cnnstudio.gui.jobs import JobRunner
 from cnnstudio.gui.loading import LoadedDataset
@@ -42,7 +43,8 @@ class MainWindow(WindowLayout, QMainWindow):
         self.controller = RunController(self)
         self.build_layout(self.spec)
         self.dataset = DatasetPresenter(self.jobs, self.dataset_panel, self.model_panel, self)
-        self.presenter = RunPresenter(self.run_views, self)
+        self.devices = DeviceList(self)
+        self.presenter = RunPresenter(self.run_views, self.devices, self)
         self.runs = RunsController(self.jobs, self.controller, self.runs_view, self, project)
         saved = project.spec.to_dict() if project else first_launch_spec().to_dict()
         self.history = EditHistory(self.spec.to_dict(), self)
@@ -56,6 +58,7 @@ class MainWindow(WindowLayout, QMainWindow):
         self.presenter.show_device(self.spec.device)
         self._set_running(False)
         self._on_dataset_edited()
+        self.devices.search(self.jobs)  # imports torch on a job thread: the window shows first
 
     def _connect_signals(self) -> None:
         self.dataset_panel.changed.connect(self._on_dataset_edited)
@@ -78,6 +81,7 @@ class MainWindow(WindowLayout, QMainWindow):
         self.runs.message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         self.history.applied.connect(lambda spec: self.apply_spec(RunSpec.from_dict(spec)))
         self.history.modified_changed.connect(self._show_title)
+        self.devices.found.connect(self._on_devices_found)
 
     @property
     def loaded(self) -> LoadedDataset | None:
@@ -100,6 +104,11 @@ class MainWindow(WindowLayout, QMainWindow):
         if not self.controller.running:
             self.presenter.show_device(self.spec.device)
         self._update_train_button()
+
+    def _on_devices_found(self) -> None:
+        self.training_panel.set_devices(self.devices.devices)
+        if not self.controller.running:
+            self.presenter.show_device(self.spec.device)
 
     def apply_spec(self, spec: RunSpec) -> None:
         """Show `spec` in every panel (undo and redo, a project opened, a run resumed)."""

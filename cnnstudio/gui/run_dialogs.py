@@ -28,8 +28,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.core.runs.checkpoint import load_model
-from cnnstudio.core.runs.predict import load_images, top_classes
 from cnnstudio.gui.images import to_pixmap
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
@@ -50,6 +48,10 @@ class PredictedImages:
 
 def predict(checkpoint: Path, paths: list[Path]) -> PredictedImages:
     """Runs on a job thread: the checkpoint's network on the image files."""
+    # Imported here, on the job thread: they import torch, which the window starts without.
+    from cnnstudio.core.runs.checkpoint import load_model
+    from cnnstudio.core.runs.predict import load_images, top_classes
+
     saved = load_model(checkpoint)
     images = load_images(saved, paths)
     return PredictedImages(checkpoint, list(paths), images.numpy(), top_classes(saved, images))
@@ -152,6 +154,8 @@ class ExportDialog(QDialog):
 
 def export_run(run_dir: Path, export_format: str, out: Path) -> str:
     """Runs on a job thread; returns what to tell the user."""
+    from cnnstudio.core.runs.checkpoint import load_model  # imports torch: see predict()
+
     saved = load_model(run_dir / "best.pt")
     if export_format == "script":
         from cnnstudio.core.export.script import export_script

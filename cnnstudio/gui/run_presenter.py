@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -23,9 +24,9 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.runs.history import RunRecord
-from cnnstudio.core.training.device import available_devices
 from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitStarted
 from cnnstudio.core.training.metrics import class_metrics
+from cnnstudio.gui.devices import DeviceList
 from cnnstudio.gui.eta import RemainingTime
 from cnnstudio.gui.images import ThumbnailGrid
 from cnnstudio.gui.views.class_table import ClassTable
@@ -33,7 +34,9 @@ from cnnstudio.gui.views.confusion import ConfusionView
 from cnnstudio.gui.views.curves import CurvesView
 from cnnstudio.gui.views.mistakes import MistakesView
 from cnnstudio.gui.widgets import ElidedLabel, scrolling
-from cnnstudio.gui.worker import TrainingWorker
+
+if TYPE_CHECKING:
+    from cnnstudio.gui.worker import TrainingWorker
 
 # Views redraw from a timer, never once per signal. 5 Hz: on a 2-core CPU each curves redraw costs
 # ~11 ms of the GUI thread, and the training thread waits for the GIL meanwhile. Measured with
@@ -61,9 +64,9 @@ class RunPresenter(QObject):
     run_ended = Signal(object)  # Path of the run's folder, once it has said how it ended
     failed = Signal(str)  # a message for one dialog
 
-    def __init__(self, views: RunViews, parent: QObject | None = None) -> None:
+    def __init__(self, views: RunViews, devices: DeviceList, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.views = views
+        self.views, self.devices = views, devices
         self.epochs: list[EpochEnded] = []
         self.class_names: list[str] = []
         self.run_data: ImageData | None = None
@@ -106,7 +109,7 @@ class RunPresenter(QObject):
 
     def show_device(self, name: str, mixed_precision: bool = False) -> None:
         """`name` as a spec or a run writes it: "auto", "cpu", "cuda:0", "mps"."""
-        text = f"Device: {device_description(name)}"
+        text = f"Device: {self.devices.describe(name)}"
         self.views.device_label.setText(text + (", mixed precision" if mixed_precision else ""))
 
     def _on_run_data_ready(self, data: object) -> None:
@@ -228,16 +231,6 @@ class RunPresenter(QObject):
         dialog.resize(760, 520)
         dialog.show()
         self.cell_dialog = dialog
-
-
-def device_description(name: str) -> str:
-    """A device name from a spec or a run ("auto", "cuda:0", "cpu") in words, as the list says."""
-    devices = available_devices()
-    if name == "auto":  # as resolve_device picks: a GPU when there is one
-        chosen = next((d for d in devices if d.name != "cpu"), devices[0])
-        return f"automatic ({chosen.description})"
-    wanted = "cuda:0" if name == "cuda" else name
-    return next((d.description for d in devices if d.name == wanted), name)
 
 
 def clock(seconds: float) -> str:

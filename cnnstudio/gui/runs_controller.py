@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from cnnstudio.core.data.sources.locations import default_runs_dir
 from cnnstudio.core.errors import CnnstudioError
-from cnnstudio.core.runs.checkpoint import read_checkpoint
 from cnnstudio.core.runs.history import RunRecord, list_runs, read_run
 from cnnstudio.core.runs.report import write_output
 from cnnstudio.core.spec.project import PROJECT_SUFFIX, Project, load_project, save_project
@@ -194,7 +193,7 @@ class RunsController(QObject):
             self.message.emit("One run at a time: wait for this one, or stop it.")
             return
         self.jobs.start(
-            lambda: read_checkpoint(run_dir / "last.pt"),
+            lambda: _read_checkpoint(run_dir / "last.pt"),
             lambda checkpoint: self._resume_from(run_dir, checkpoint),
             lambda text: QMessageBox.warning(self.parent_widget, "Cannot resume the run", text),
         )
@@ -307,3 +306,10 @@ def _readable_runs(folders: list[Path]) -> list[RunRecord]:
 def _start_folder() -> str:
     """File dialogs open in the home folder, not wherever the program was started."""
     return str(Path.home())
+
+
+def _read_checkpoint(path: Path) -> dict[str, Any]:
+    """Runs on a job thread; checkpoints import torch, which the window starts without."""
+    from cnnstudio.core.runs.checkpoint import read_checkpoint
+
+    return read_checkpoint(path)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core.params import Param
 from cnnstudio.core.spec.run_spec import OPTIMIZER_PARAMS, SCHEDULE_PARAMS, TRAINING_PARAMS, RunSpec
-from cnnstudio.core.training.device import DeviceInfo, available_devices
+from cnnstudio.core.training.device import DeviceInfo, cpu_device
 from cnnstudio.gui.panels.guidance import HelpLine, advanced_switch
 from cnnstudio.gui.panels.wording import wording
 from cnnstudio.gui.param_form import ParamForm
@@ -62,7 +62,7 @@ class TrainingPanel(QWidget):
         column.addWidget(HelpLine(self))
         column.addStretch()
         self.set_spec(spec)
-        self.set_devices(available_devices())
+        self.set_devices([cpu_device()])  # the window lists the GPUs once it has found them
         self.seed.valueChanged.connect(self.changed)
         self.device.currentIndexChanged.connect(self._on_device_chosen)
         switch = advanced_switch()

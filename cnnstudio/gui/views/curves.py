@@ -21,7 +21,6 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from cnnstudio.core.files import write_atomic
-from cnnstudio.core.runs.run_folder import metrics_csv
 from cnnstudio.core.training.events import BatchEnded, EpochEnded
 
 SMOOTHING = 0.9  # exponential moving average weight for the smoothed batch curves
@@ -218,6 +217,10 @@ class CurvesView(QWidget):
 
     def save_csv(self, path: Path) -> None:
         """One row per epoch, the same columns as the run folder's metrics.csv."""
+        # Here, not at the top: the run folder module imports torch, which the window starts
+        # without (issue 10).
+        from cnnstudio.core.runs.run_folder import metrics_csv
+
         write_atomic(path, metrics_csv(self.epochs))
 
 
