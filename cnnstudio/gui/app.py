@@ -13,7 +13,12 @@ from cnnstudio import __version__
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    existing = QApplication.instance()
+    app = (
+        existing
+        if isinstance(existing, QApplication)
+        else QApplication(argv if argv is not None else sys.argv)
+    )
     app.setApplicationName("cnnstudio")
     app.setOrganizationName("cnnstudio")
     app.setApplicationVersion(__version__)
