@@ -1,7 +1,7 @@
 """Acting on the settings panels as a person does: clicks at coordinates, keystrokes into focus."""
 
-from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QCheckBox, QMessageBox, QStyle
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QCheckBox, QStyle
 
 
 def click(qtbot, widget):
@@ -59,21 +59,3 @@ def choose(qtbot, combo, text):
     combo.window().activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is combo.window())
     assert combo.currentIndex() == target
-
-
-def answer_next_question(button_text, tries=250):
-    """Click `button_text` in the next modal message box, once it is up (within ~5 s)."""
-
-    def press(left=tries):
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            if left:
-                QTimer.singleShot(20, lambda: press(left - 1))
-            return
-        for button in box.buttons():
-            if button.text() == button_text:
-                button.click()
-                return
-        raise AssertionError(f"no {button_text!r} button in {[b.text() for b in box.buttons()]}")
-
-    QTimer.singleShot(0, press)

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 
 from cnnstudio.core.training.device import available_devices
 from tests.gui.panel_helpers import choose, click, click_row, focus_editor, replace_text
+from tests.gui.people import click_button
 
 
 def test_optimizer_and_schedule_settings_apply_only_where_they_are_used(qtbot, window):
@@ -92,8 +93,6 @@ def test_advanced_settings_are_hidden_until_switched_on_and_the_switch_is_rememb
 
 
 def test_the_preset_box_says_custom_after_an_edit_and_use_preset_asks_first(qtbot, window):
-    from tests.gui.panel_helpers import answer_next_question
-
     panel = window.model_panel
     window.settings_tabs.setCurrentWidget(panel)
     assert panel.preset_box.currentText() == "PyTorch tutorial CNN"
@@ -102,10 +101,10 @@ def test_the_preset_box_says_custom_after_an_edit_and_use_preset_asks_first(qtbo
     assert panel.preset_box.currentText() == "custom (from PyTorch tutorial CNN)"
     choose(qtbot, panel.preset_box, "LeNet-5")
     use = next(b for b in panel.findChildren(QAbstractButton) if b.text() == "Use preset")
-    answer_next_question("Cancel")
+    click_button(qtbot, "Cancel")
     click(qtbot, use)
     assert panel.layers[0].params["out_channels"] == 12  # kept
-    answer_next_question("Replace layers")
+    click_button(qtbot, "Replace layers")
     click(qtbot, use)
     assert panel.layers[1].type == "tanh" and panel.preset_box.currentText() == "LeNet-5"
     assert QApplication.activeModalWidget() is None
