@@ -31,27 +31,27 @@ class ThumbnailGrid(QWidget):
 
     def __init__(self, columns: int = 8, size: int = 56, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.columns, self.size = columns, size
+        self.columns, self.thumb_size = columns, size
         self.grid = QGridLayout(self)
         self.grid.setSpacing(4)
 
     def show_images(self, images: Sequence[np.ndarray], captions: Sequence[str] = ()) -> None:
         while self.grid.count():
-            item = self.grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = self.grid.takeAt(0).widget()  # type: ignore[union-attr]  # count() > 0
+            if widget is not None:
+                widget.deleteLater()
         for index, image in enumerate(images):
             cell = QWidget()
             column = QVBoxLayout(cell)
             column.setContentsMargins(0, 0, 0, 0)
             column.setSpacing(1)
             picture = QLabel()
-            picture.setPixmap(to_pixmap(image, self.size))
+            picture.setPixmap(to_pixmap(image, self.thumb_size))
             column.addWidget(picture, alignment=Qt.AlignmentFlag.AlignHCenter)
             if index < len(captions):
                 text = QLabel(captions[index])
                 text.setAlignment(Qt.AlignmentFlag.AlignHCenter)
                 text.setWordWrap(True)
-                text.setMaximumWidth(self.size + 40)
+                text.setMaximumWidth(self.thumb_size + 40)
                 column.addWidget(text)
             self.grid.addWidget(cell, index // self.columns, index % self.columns)

@@ -23,7 +23,7 @@ def hand_back_to_gui_thread(worker: QObject) -> None:
     calls into Python (for the GIL) while holding one of Qt's connection locks; with the GUI
     thread holding the GIL and waiting for that lock to connect a signal, both hung (seen in CI).
     """
-    worker.moveToThread(QCoreApplication.instance().thread())
+    worker.moveToThread(QCoreApplication.instance().thread())  # type: ignore[union-attr]
 
 
 class _JobWorker(QObject):
@@ -56,7 +56,10 @@ class _Relay(QObject):
     signal connected straight to a lambda would call it on the job's thread instead."""
 
     def __init__(
-        self, on_finished: Callable[[Any], None], on_failed: Callable[[str], None], parent: QObject
+        self,
+        on_finished: Callable[[Any], None],
+        on_failed: Callable[[str], object],
+        parent: QObject,
     ) -> None:
         super().__init__(parent)
         self.on_finished, self.on_failed = on_finished, on_failed
@@ -85,7 +88,7 @@ class JobRunner(QObject):
         self,
         function: Callable[[], Any],
         on_finished: Callable[[Any], None],
-        on_failed: Callable[[str], None],
+        on_failed: Callable[[str], object],
     ) -> None:
         thread = QThread()
         worker = _JobWorker(function)

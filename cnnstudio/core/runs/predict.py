@@ -7,6 +7,7 @@ normalised with the training mean and std.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ class Prediction:
     top: list[tuple[str, float]]  # (class name, probability), most likely first
 
 
-def load_images(saved: SavedModel, paths: list[str | Path]) -> torch.Tensor:
+def load_images(saved: SavedModel, paths: Sequence[str | Path]) -> torch.Tensor:
     """uint8 (N, C, H, W) at the network's input shape; an unreadable file is a DatasetError."""
     channels, size = saved.native_shape[0], saved.native_shape[1]
     decoded = []

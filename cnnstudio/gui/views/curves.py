@@ -75,7 +75,7 @@ class CurvesView(QWidget):
         self.best_line = pg.InfiniteLine(angle=90, pen=dashed)
         self.best_line.setVisible(False)
         self.plots["accuracy"].addItem(self.best_line)
-        self.smoothed = {"loss": None, "accuracy": None}
+        self.smoothed: dict[str, float | None] = {"loss": None, "accuracy": None}
         self.epochs: list[EpochEnded] = []
         self.bounds = {"x": 1.0, "loss": 0.0, "lr": 0.0}  # largest values so far
         self.shown_bounds: dict[str, float] = {}

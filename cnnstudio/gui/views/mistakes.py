@@ -51,6 +51,7 @@ class MistakesView(QWidget):
             self._rebuild()
 
     def _rebuild(self) -> None:
+        assert self.pending is not None  # called only when something is pending
         self._show(*self.pending)
         self.pending = None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -153,7 +153,7 @@ class RunsView(QWidget):
             pen = pg.mkPen(pg.intColor(index, hues=10), width=2)
             self.plot.plot(epochs, accuracy, pen=pen, symbol="o", symbolSize=6, name=record.name)
 
-    def _emit(self, signal: Signal, checkpoint: str | None = None) -> None:
+    def _emit(self, signal: SignalInstance, checkpoint: str | None = None) -> None:
         chosen = self.selected()
         if len(chosen) == 1:
             folder = chosen[0].folder
