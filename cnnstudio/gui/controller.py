@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
 from cnnstudio.core.data.images import ImageData
+from cnnstudio.core.data.streaming import StreamedImages
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.core.training.control import TrainingControl
 
@@ -24,7 +25,8 @@ class RunController(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.thread: QThread | None = None
+        # Shadows QObject.thread(), which nothing calls on a controller.
+        self.thread: QThread | None = None  # type: ignore[assignment]
         self.worker: TrainingWorker | None = None
         self.control: TrainingControl | None = None
 
@@ -35,7 +37,7 @@ class RunController(QObject):
     def start(
         self,
         spec: RunSpec,
-        data: ImageData | None,
+        data: ImageData | StreamedImages | None,
         run_dir: Path,
         resume: dict[str, Any] | None = None,
         listen: Callable[[TrainingWorker], None] | None = None,

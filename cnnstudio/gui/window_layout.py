@@ -9,9 +9,11 @@ so nothing widens the window or pushes the tabs down (issue 10, defects 2 and 3)
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence, QPalette, QUndoStack
@@ -43,13 +45,27 @@ from cnnstudio.gui.views.mistakes import MistakesView
 from cnnstudio.gui.views.runs import RunsView
 from cnnstudio.gui.widgets import ElidedLabel, scrolling
 
+if TYPE_CHECKING:
+    from cnnstudio.gui.controller import RunController
+    from cnnstudio.gui.runs_controller import RunsController
+
 SETTINGS_WIDTH = 420  # the left panel's first width; it changes only when the user drags
 
 
-class WindowLayout:
-    """Builds the widgets MainWindow wires up (a mixin of QMainWindow)."""
+class WindowLayout(QMainWindow):
+    """Builds the widgets MainWindow wires up."""
 
-    def build_layout(self: QMainWindow, spec: RunSpec) -> None:
+    # Made and defined by MainWindow, which the menus call into.
+    runs: RunsController
+    controller: RunController
+    new_project: Callable[[], None]
+    _on_open: Callable[[], None]
+    _on_save: Callable[[], bool]
+    _on_save_as: Callable[[], bool]
+    _on_train_clicked: Callable[[], None]
+    _on_pause_clicked: Callable[[], None]
+
+    def build_layout(self, spec: RunSpec) -> None:
         self.dataset_panel = DatasetPanel(spec)
         self.model_panel = ModelPanel(spec.layers)
         self.training_panel = TrainingPanel(spec)
@@ -119,7 +135,7 @@ class WindowLayout:
         if state is None or not self.splitter.restoreState(state):
             self.splitter.setSizes([SETTINGS_WIDTH, max(self.width() - SETTINGS_WIDTH, 300)])
 
-    def build_menus(self: QMainWindow, undo_stack: QUndoStack) -> None:
+    def build_menus(self, undo_stack: QUndoStack) -> None:
         """File, Edit (undo, redo), Run (with shortcuts), View (the tabs) and Help."""
         keys = QKeySequence.StandardKey
         self.menu_actions: dict[str, QAction] = {}
@@ -191,7 +207,7 @@ def guide_text() -> str:
     """The README's "The window" section: from the installed package's description, else the
     source checkout's README."""
     try:
-        readme = metadata("cnnstudio").get_payload() or ""
+        readme = metadata("cnnstudio").get_payload() or ""  # type: ignore[attr-defined]
     except PackageNotFoundError:
         readme = ""
     if "## The window" not in readme:

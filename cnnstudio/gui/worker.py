@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from cnnstudio.core.data.images import ImageData
+from cnnstudio.core.data.streaming import StreamedImages
 from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.runs.run_folder import RunFolderWriter
 from cnnstudio.core.spec.run_spec import RunSpec
@@ -41,7 +42,7 @@ class TrainingWorker(QObject):
     def __init__(
         self,
         spec: RunSpec,
-        data: ImageData | None,
+        data: ImageData | StreamedImages | None,
         control: TrainingControl,
         run_dir: Path,
         resume: dict[str, Any] | None = None,
