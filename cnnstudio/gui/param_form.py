@@ -10,12 +10,13 @@ undo history whatever else is applied.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -29,6 +30,7 @@ from cnnstudio.gui.panels.wording import wording
 
 _INT_LIMIT = 1_000_000
 _FLOAT_LIMIT = 1e6
+_SpinBox = QSpinBox | QDoubleSpinBox  # the editors of numbers (NumberBox is a QDoubleSpinBox)
 
 
 class ParamForm(QWidget):
@@ -124,17 +126,19 @@ def _editor_for(param: Param) -> QWidget:
     if param.kind == "str":
         return QLineEdit()
     special = _special(param)
+    box: QSpinBox | NumberBox
     if param.kind == "int":
         box = QSpinBox()
         low = int(param.minimum if param.minimum is not None else -_INT_LIMIT)
         box.setRange(low - 1 if special else low, int(param.maximum or _INT_LIMIT))
     else:
-        box = NumberBox()
-        low = param.minimum if param.minimum is not None else (param.above or 0.0)
+        box = number = NumberBox()
+        bottom = param.minimum if param.minimum is not None else (param.above or 0.0)
         if param.above is not None and param.minimum is None:
-            low += NumberBox.RESOLUTION  # strictly above
-        box.setRange(low - NumberBox.RESOLUTION if special else low, param.maximum or _FLOAT_LIMIT)
-        box.setSingleStep(0.001 if (param.maximum or 1) <= 10 else 0.1)
+            bottom += NumberBox.RESOLUTION  # strictly above
+        lowest = bottom - NumberBox.RESOLUTION if special else bottom
+        number.setRange(lowest, param.maximum or _FLOAT_LIMIT)
+        number.setSingleStep(0.001 if (param.maximum or 1) <= 10 else 0.1)
     if special:
         box.setSpecialValueText(special)
     box.setKeyboardTracking(True)
@@ -149,7 +153,7 @@ def _connect(editor: QWidget, slot) -> None:
     elif isinstance(editor, QLineEdit):
         editor.editingFinished.connect(slot)
     else:
-        editor.valueChanged.connect(slot)
+        cast(_SpinBox, editor).valueChanged.connect(slot)
 
 
 def _read(param: Param, editor: QWidget) -> Any:
@@ -159,9 +163,10 @@ def _read(param: Param, editor: QWidget) -> Any:
         return editor.currentData()
     if isinstance(editor, QLineEdit):
         return editor.text().strip() or None
-    if _special(param) and editor.value() == editor.minimum():
+    box = cast(_SpinBox, editor)
+    if _special(param) and box.value() == box.minimum():
         return AUTO if param.auto else None
-    return int(editor.value()) if param.kind == "int" else float(editor.value())
+    return int(box.value()) if param.kind == "int" else float(box.value())
 
 
 def _write(param: Param, editor: QWidget, value: Any) -> None:
@@ -172,6 +177,7 @@ def _write(param: Param, editor: QWidget, value: Any) -> None:
     elif isinstance(editor, QLineEdit):
         editor.setText("" if value is None else str(value))
     elif value in (AUTO, None):
-        editor.setValue(editor.minimum())
+        box = cast(_SpinBox, editor)
+        box.setValue(box.minimum())  # type: ignore[arg-type]  # an int box's minimum is an int
     else:
-        editor.setValue(value)
+        cast(_SpinBox, editor).setValue(value)

@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from cnnstudio.gui.display import display_problem
 
@@ -43,6 +44,7 @@ def run_selftest() -> int:
 def _checks(folder: Path, started: float) -> None:
     from PySide6.QtCore import QEventLoop, QSettings, QTimer
     from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QSpinBox
 
     from cnnstudio.core.runs.checkpoint import load_model, read_checkpoint
     from cnnstudio.core.runs.predict import predict_files
@@ -58,7 +60,9 @@ def _checks(folder: Path, started: float) -> None:
         deadline = time.monotonic() + TIMEOUT_SECONDS
         loop = QEventLoop()
         timer = QTimer()
-        timer.timeout.connect(lambda: (condition() or time.monotonic() > deadline) and loop.quit())
+        timer.timeout.connect(
+            lambda: (condition() or time.monotonic() > deadline) and loop.quit()  # type: ignore[func-returns-value]
+        )
         timer.start(20)
         if not condition():
             loop.exec()
@@ -72,10 +76,11 @@ def _checks(folder: Path, started: float) -> None:
     wait_for(window.isVisible, "window")
     _ok(f"window shown ({QGuiApplication.platformName()} platform, {_since(started)})")
 
+    assert window.dataset_panel.options_form is not None  # the built-in dataset's options
     options = window.dataset_panel.options_form.editors
-    options["train_size"].setValue(500)
-    options["val_size"].setValue(100)
-    window.training_panel.training.editors["epochs"].setValue(1)
+    cast(QSpinBox, options["train_size"]).setValue(500)
+    cast(QSpinBox, options["val_size"]).setValue(100)
+    cast(QSpinBox, window.training_panel.training.editors["epochs"]).setValue(1)
     wait_for(
         lambda: window.loaded is not None and int(window.loaded.report.train_counts.sum()) == 500,
         "built-in dataset",
@@ -91,6 +96,7 @@ def _checks(folder: Path, started: float) -> None:
     _ok(f"trained one epoch on the worker thread: {window.progress_label.text().split('. ')[0]}")
 
     run_dir = window.presenter.run_dir
+    assert run_dir is not None  # the run just finished
     state = read_checkpoint(run_dir / "last.pt")["training"]
     saved = load_model(run_dir / "best.pt")
     if state["epochs_completed"] != 1 or len(saved.class_names) != 10:

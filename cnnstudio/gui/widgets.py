@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontMetrics, QPainter, QPaintEvent, QTextLayout
-from PySide6.QtWidgets import QMessageBox, QScrollArea, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QWidget,
+)
 
 
 class ElidedLabel(QWidget):
@@ -82,7 +91,9 @@ def ask(parent: QWidget, title: str, text: str, choices: dict[str, QMessageBox.B
     box = QMessageBox(
         QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent
     )
-    buttons = {box.addButton(label, role): label for label, role in choices.items()}
-    box.setDefaultButton(box.button(QMessageBox.StandardButton.Cancel))
+    buttons: dict[QAbstractButton, str] = {
+        box.addButton(label, role): label for label, role in choices.items()
+    }
+    box.setDefaultButton(cast(QPushButton, box.button(QMessageBox.StandardButton.Cancel)))
     box.exec()
     return buttons.get(box.clickedButton(), "")

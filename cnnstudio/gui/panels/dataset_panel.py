@@ -167,6 +167,7 @@ class DatasetPanel(QWidget):
         if spec.dataset["name"] != self.shown_source:
             self._build_options(spec.dataset)
         else:
+            assert self.options_form is not None  # built for the shown source
             self.options_form.set_values(spec.dataset["options"])
             path = spec.dataset["options"].get("path") or ""
             if self.folder_edit.text() != path:
@@ -255,7 +256,7 @@ class DatasetPanel(QWidget):
         where = resolve_data_dir(self.data_dir)
         self.message.show_problem(
             f"No {source.title} files in {chosen}. Choose the folder that holds them, or "
-            f"{source.hand_instructions(where)}.",
+            f"{source.hand_instructions(where)}.",  # type: ignore[attr-defined]  # a download
             [("Download", self.download_requested.emit), (HAVE_FILES, self._find_files)],
         )
 

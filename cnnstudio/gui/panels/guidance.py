@@ -7,6 +7,8 @@ sentence, whichever setting of its panel has the keyboard focus.
 
 from __future__ import annotations
 
+from typing import cast
+
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QSizePolicy, QWidget
 
@@ -20,7 +22,7 @@ class AdvancedSwitch(QObject):
 
     @property
     def shown(self) -> bool:
-        return QSettings().value(ADVANCED_KEY, False, type=bool)
+        return cast(bool, QSettings().value(ADVANCED_KEY, False, type=bool))
 
     def set_shown(self, shown: bool) -> None:
         if shown != self.shown:
@@ -39,7 +41,7 @@ class AdvancedSwitch(QObject):
 
 def advanced_switch() -> AdvancedSwitch:
     """The application's one switch, created on first use (it lives as long as the app)."""
-    app = QApplication.instance()
+    app = cast(QApplication, QApplication.instance())
     switch = app.findChild(AdvancedSwitch)
     return switch if switch is not None else AdvancedSwitch(app)
 
@@ -54,7 +56,7 @@ class HelpLine(QLabel):
         self.setStyleSheet("color: palette(placeholder-text);")
         self.setFixedHeight(2 * self.fontMetrics().lineSpacing() + 4)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        QApplication.instance().focusChanged.connect(self._on_focus_changed)
+        cast(QApplication, QApplication.instance()).focusChanged.connect(self._on_focus_changed)
 
     def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         if new is not None and self.area.isAncestorOf(new):

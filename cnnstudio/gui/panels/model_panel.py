@@ -11,6 +11,8 @@ value only updates the table, so the editor being typed into keeps focus and und
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -208,7 +210,7 @@ class ModelPanel(QWidget):
                 item.setToolTip(LAYER_TYPES[layer.type].description)
                 if index == bad:
                     item.setBackground(QBrush(PROBLEM))
-                    item.setToolTip(self.report.error.reason)
+                    item.setToolTip(self.report.error.reason)  # type: ignore[union-attr]
                 self.table.setItem(index, col, item)
         self.table.resizeColumnsToContents()
         self.table.blockSignals(False)
@@ -228,7 +230,7 @@ class ModelPanel(QWidget):
         fixes = fixes_for(self.layers, self.input_shape, self.num_classes) if problem else []
         self.problem_box.show_problem(
             problem or "",
-            [(fix.label, lambda f=fix: self._apply_fix(f)) for fix in fixes],
+            [(fix.label, partial(self._apply_fix, fix)) for fix in fixes],
         )
 
     # -- editing ------------------------------------------------------------------------------
@@ -255,6 +257,7 @@ class ModelPanel(QWidget):
         index = self._selected()
         if index is None:
             return
+        assert self.settings_form is not None  # a layer is selected
         values = self.settings_form.values()
         self.layers[index] = layer_from_dict({"type": self.layers[index].type, **values}, "layer")
         self._changed(index)

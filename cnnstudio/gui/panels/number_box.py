@@ -33,7 +33,7 @@ class NumberBox(QDoubleSpinBox):
         except ValueError:
             return self.value()
 
-    def validate(self, text: str, position: int) -> object:
+    def validate(self, text: str, position: int) -> tuple[QValidator.State, str, int]:
         if self.specialValueText() and text == self.specialValueText():
             return QValidator.State.Acceptable, text, position
         try:

@@ -26,7 +26,8 @@ class ProblemBox(QWidget):
         lines = self.text.fontMetrics().lineSpacing()
         self.text.setFixedHeight(TEXT_LINES * lines + 2)
         self.buttons = [QPushButton() for _ in range(MAX_FIXES)]
-        self.actions: list[Callable[[], None]] = []
+        # Shadows QWidget.actions(), which nothing calls on this box.
+        self.actions: list[Callable[[], None]] = []  # type: ignore[assignment]
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         for index, button in enumerate(self.buttons):

@@ -6,6 +6,8 @@ step schedule, mixed precision without an NVIDIA GPU) are greyed out, their tool
 
 from __future__ import annotations
 
+from typing import cast
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -104,10 +106,10 @@ class TrainingPanel(QWidget):
         self.changed.emit()
 
     def _grey_out_unused(self) -> None:
-        optimizer = self.optimizer.editors["name"].currentData()
+        optimizer = cast(QComboBox, self.optimizer.editors["name"]).currentData()
         for name, (users, why) in OPTIMIZER_USES.items():
             self.optimizer.set_applies(name, optimizer in users, why)
-        schedule = self.schedule.editors["name"].currentData()
+        schedule = cast(QComboBox, self.schedule.editors["name"]).currentData()
         for name, (users, why) in SCHEDULE_USES.items():
             self.schedule.set_applies(name, schedule in users, why)
         device = self.device.currentData() or "auto"
