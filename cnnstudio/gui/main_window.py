@@ -143,7 +143,7 @@ class MainWindow(WindowLayout, QMainWindow):
         self.train_button.setToolTip(reason or "Train this network (F5)")
         loading = reason == "the dataset is still loading."
         self.reason_label.setText(f"Cannot train yet: {reason}" if reason and not loading else "")
-        if self.progress_label.text() in IDLE_LINES:  # no run shown yet: say if it can start
+        if self.progress_label.text() in IDLE_LINES.values():  # no run shown: can it start?
             self.progress_label.setText(IDLE_LINES[loading])
 
     # -- projects -----------------------------------------------------------------------------

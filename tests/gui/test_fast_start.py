@@ -35,11 +35,12 @@ from cnnstudio.gui.main_window import MainWindow
 
 window = MainWindow()
 window.show()
-train_enabled_while_loading = []
+train_enabled_while_loading, lines_while_loading = [], set()
 for _ in range(6000):  # up to 2 minutes
     if window.loaded is not None and window.train_button.isEnabled():
         break
     train_enabled_while_loading.append(window.loaded is None and window.train_button.isEnabled())
+    lines_while_loading.add(window.progress_label.text())
     QTest.qWait(20)
 print(json.dumps({
     "first_importer": first_importer,
@@ -47,6 +48,8 @@ print(json.dumps({
     "ready": window.train_button.isEnabled(),
     "train_enabled_while_loading": any(train_enabled_while_loading),
     "devices": window.training_panel.device.count(),
+    "lines_while_loading": sorted(lines_while_loading),
+    "line_when_ready": window.progress_label.text(),
 }))
 window.close()
 """
@@ -62,3 +65,6 @@ def test_torch_is_imported_off_the_gui_thread_and_train_waits_for_the_data(tmp_p
     assert report["first_importer"] and report["first_importer"][0] != report["gui_thread"]
     assert report["ready"] and not report["train_enabled_while_loading"]
     assert report["devices"] >= 2  # "Automatic" and the CPU, at least
+    # The line under the buttons says what is happening, not "Ready." before it is.
+    assert report["lines_while_loading"] == ["Loading the dataset..."]
+    assert report["line_when_ready"] == "Ready."
