@@ -8,7 +8,6 @@ from cnnstudio.core.data.tensors import (
     Normalizer,
     channel_stats,
     input_shape,
-    prepare_images,
 )
 
 
@@ -24,17 +23,17 @@ def test_input_shape_keeps_native_values_for_auto():
     assert input_shape((3, 32, 32), {"size": 28, "channels": 1}) == (1, 28, 28)
 
 
-def test_prepare_images_converts_once_to_gray_and_resizes_as_uint8():
+def test_at_shape_converts_once_to_gray_and_resizes_as_uint8():
     data = make_data()
-    out = prepare_images(data, {"size": 4, "channels": 1})
+    out = data.at_shape((1, 4, 4))
     assert out.train_images.shape == (10, 1, 4, 4) and out.train_images.dtype == torch.uint8
     assert out.val_images.shape == (4, 1, 4, 4)
-    same_size = prepare_images(data, {"size": "auto", "channels": 1}).train_images.float()
+    same_size = data.at_shape((1, 8, 8)).train_images.float()
     luma = (data.train_images.float() * torch.tensor([0.299, 0.587, 0.114])[:, None, None]).sum(1)
     assert (same_size[:, 0] - luma).abs().max() <= 0.5 + 1e-4
-    colour = prepare_images(out, {"size": "auto", "channels": 3}).train_images
+    colour = out.at_shape((3, 4, 4)).train_images
     assert torch.equal(colour[:, 0], colour[:, 2])
-    assert prepare_images(data, {"size": "auto", "channels": "auto"}) is data
+    assert data.at_shape((3, 8, 8)) is data
 
 
 def test_channel_stats_match_torch():

@@ -1,5 +1,8 @@
 """Training from disk when a folder would not fit in memory (forced here on a small folder)."""
 
+import json
+import os
+
 import torch
 
 from cnnstudio.core.data.inspect import inspect_data
@@ -7,9 +10,11 @@ from cnnstudio.core.data.sources import folder as folder_module
 from cnnstudio.core.data.sources.registry import get_source
 from cnnstudio.core.data.streaming import StreamedImages, StreamingLoader
 from cnnstudio.core.data.tensors import BatchFinisher, Normalizer
-from cnnstudio.core.runs.checkpoint import load_model
+from cnnstudio.core.runs.checkpoint import load_model, read_checkpoint
 from cnnstudio.core.runs.run_folder import RunFolderWriter
+from cnnstudio.core.training.callbacks import Callback
 from cnnstudio.core.training.engine import Trainer
+from cnnstudio.core.training.events import EpochEnded, FitFailed
 from tests.conftest import small_spec
 from tests.core.test_engine import Recorder
 from tests.core.test_folder_dataset import make_folder, options
@@ -65,16 +70,52 @@ def test_automatic_choice_streams_what_would_not_fit(tmp_path, monkeypatch):
     assert not isinstance(get_source("folder").load(options(root), tmp_path / "d"), StreamedImages)
 
 
-def test_a_file_that_breaks_during_training_is_left_out_and_listed(tmp_path):
+class DeleteAfterEpoch(Callback):
+    """Deletes files from the folder while the run goes on, as another program might."""
+
+    def __init__(self, paths, epoch=1):
+        self.paths, self.epoch = paths, epoch
+
+    def on_epoch_end(self, event):
+        if event.epoch == self.epoch:
+            for path in self.paths:
+                os.remove(path)
+
+
+def test_files_deleted_during_a_streamed_run_stop_it_with_a_plain_message(tmp_path):
+    root = make_folder(tmp_path / "pets", per_class=8)
+    spec = small_spec(
+        dataset={"name": "folder", "options": options(root, stream="always", image_size=16)},
+        training={"epochs": 3, "batch_size": 4},
+    )
+    data = get_source("folder").load(spec.dataset["options"], tmp_path / "data")
+    gone = [data.val_paths[0], data.val_paths[-1], data.train_paths[2]]
+    trainer = Trainer(spec, data)
+    recorder = Recorder()
+    writer = RunFolderWriter(tmp_path / "run", trainer)
+    result = trainer.fit([writer, DeleteAfterEpoch(gone), recorder])
+    assert result.status == "failed" and trainer.epochs_completed == 1
+    (failure,) = recorder.of(FitFailed)
+    assert failure.kind == "data_changed"
+    assert "could not be read during training" in failure.message
+    assert any(f"{path} (no such file)" in failure.message for path in gone)
+    assert len(recorder.of(EpochEnded)) == 1  # no epoch scored on fewer images than it says
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["status"] == "failed" and "could not be read" in summary["reason"]
+    assert read_checkpoint(tmp_path / "run" / "last.pt")["training"]["epochs_completed"] == 1
+
+
+def test_a_file_damaged_past_its_header_stops_a_streamed_run_naming_it(tmp_path):
     root = make_folder(tmp_path / "pets", per_class=8)
     spec = folder_spec(root, stream="always", image_size=16)
     data = get_source("folder").load(spec.dataset["options"], tmp_path / "data")
     victim = data.train_paths[0]
     with open(victim, "wb") as handle:
         handle.write(b"\x89PNG\r\n\x1a\n broken")
-    trainer = Trainer(spec, data)
-    assert trainer.fit().status == "completed"
-    assert list(trainer.train_loader.skipped) == [victim]
+    recorder = Recorder()
+    assert Trainer(spec, data).fit([recorder]).status == "failed"
+    (failure,) = recorder.of(FitFailed)
+    assert f"{victim} (not an image this program can read" in failure.message
 
 
 def test_dataset_check_of_a_streamed_folder_finds_copied_files(tmp_path):

@@ -1,13 +1,15 @@
-"""The in-memory form every dataset loads into, and decoding one image file into it (a leaf)."""
+"""The in-memory form every dataset loads into, and decoding one image file into it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
+
+from cnnstudio.core.data.tensors import BatchFinisher, BatchLoader, channel_stats, convert_images
 
 if TYPE_CHECKING:
     import torch
@@ -46,6 +48,48 @@ class ImageData:
     def num_classes(self) -> int:
         return len(self.class_names)
 
+    def at_shape(self, shape: tuple[int, int, int]) -> ImageData:
+        """The images converted once, up front, to the (channels, height, width) the network
+        takes, so every epoch trains on the ready uint8 tensor."""
+        if shape == self.input_shape:
+            return self
+        return replace(
+            self,
+            train_images=convert_images(self.train_images, shape),
+            val_images=convert_images(self.val_images, shape),
+        )
+
+    def channel_stats(self, seed: int) -> tuple[list[float], list[float]]:
+        """Per-channel mean and std of every training image (`seed` draws nothing here)."""
+        return channel_stats(self.train_images)
+
+    def loaders(
+        self,
+        train_finish: BatchFinisher,
+        val_finish: BatchFinisher,
+        *,
+        batch_size: int,
+        val_batch_size: int,
+        shuffle: torch.Generator,
+    ) -> tuple[BatchLoader, BatchLoader]:
+        """Training and validation batches, the images moved to the finishers' device once."""
+        device = train_finish.device
+        train = BatchLoader(
+            self.train_images.to(device),
+            self.train_labels.to(device),
+            batch_size,
+            train_finish,
+            shuffle=True,
+            generator=shuffle,
+            drop_single=True,
+        )
+        images, labels = self.val_images.to(device), self.val_labels.to(device)
+        return train, BatchLoader(images, labels, val_batch_size, val_finish, shuffle=False)
+
+    def held_out_sample(self, count: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+        """The first `count` validation images (uint8, CPU) and their labels."""
+        return self.val_images[:count].cpu().clone(), self.val_labels[:count].cpu().clone()
+
 
 def decode_image(path: Path, size: int, channels: int) -> tuple[np.ndarray, tuple[int, int]]:
     """One image as uint8 (channels, size, size), and its original (width, height)."""
@@ -61,3 +105,18 @@ def decode_image(path: Path, size: int, channels: int) -> tuple[np.ndarray, tupl
         left, top = (width - size) // 2, (height - size) // 2
         pixels = np.asarray(image.crop((left, top, left + size, top + size)))
     return (pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)), original
+
+
+def describe_error(error: Exception) -> str:
+    """An error's own text, short enough for a list of files."""
+    text = str(error).strip() or type(error).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def unreadable_reason(error: Exception) -> str:
+    """Why `decode_image` failed on a file, in words a person can act on."""
+    if isinstance(error, FileNotFoundError):
+        return "no such file"
+    if isinstance(error, PermissionError):
+        return "not allowed to read it"
+    return f"not an image this program can read ({describe_error(error)})"

@@ -5,11 +5,10 @@ gathered, converted and normalised with a few whole-batch tensor ops. No PIL, no
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cnnstudio.core.data.augment import Augmenter
-from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.errors import DatasetError
 from cnnstudio.core.params import AUTO
 
@@ -20,7 +19,9 @@ _GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R 601 luma, as PIL's convert("L")
 _CHUNK = 4096  # images converted at a time, to bound the float copy's memory
 
 
-def input_shape(native: tuple[int, int, int], input_options: Mapping[str, Any]) -> tuple[int, ...]:
+def input_shape(
+    native: tuple[int, int, int], input_options: Mapping[str, Any]
+) -> tuple[int, int, int]:
     """The (channels, height, width) the network sees, given the dataset's native shape."""
     channels, height, width = native
     if input_options["channels"] != AUTO:
@@ -28,18 +29,6 @@ def input_shape(native: tuple[int, int, int], input_options: Mapping[str, Any]) 
     if input_options["size"] != AUTO:
         height = width = input_options["size"]
     return (channels, height, width)
-
-
-def prepare_images(data: ImageData, input_options: Mapping[str, Any]) -> ImageData:
-    """Convert channels and size once, up front, so every epoch trains on the ready uint8 tensor."""
-    shape = input_shape(data.input_shape, input_options)
-    if shape == data.input_shape:
-        return data
-    return replace(
-        data,
-        train_images=convert_images(data.train_images, shape),
-        val_images=convert_images(data.val_images, shape),
-    )
 
 
 def convert_images(images: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,22 +21,15 @@ from torch import nn
 
 from cnnstudio.core.data.augment import Augmenter
 from cnnstudio.core.data.images import ImageData
-from cnnstudio.core.data.streaming import (
-    StreamedImages,
-    StreamingLoader,
-    held_out_sample,
-    sample_channel_stats,
-)
+from cnnstudio.core.data.streaming import StreamedImages, StreamingLoader
 from cnnstudio.core.data.tensors import (
     BatchFinisher,
     BatchLoader,
     Normalizer,
-    channel_stats,
     check_split_sizes,
     input_shape,
-    prepare_images,
 )
-from cnnstudio.core.errors import CnnstudioError, TrainingError
+from cnnstudio.core.errors import CnnstudioError, DatasetError, TrainingError
 from cnnstudio.core.model.build import build_model
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.core.training.callbacks import Callback, CallbackList, EarlyStopping
@@ -80,11 +73,7 @@ class Trainer:
         self.device = resolve_device(spec.device)
         check_split_sizes(len(data.train_labels), len(data.val_labels))
         self.native_shape = tuple(data.input_shape)  # as the dataset gives it, before conversion
-        if isinstance(data, StreamedImages):  # decoded at the input size as it streams
-            channels, size, _ = input_shape(data.input_shape, spec.input)
-            self.data: ImageData | StreamedImages = replace(data, size=size, channels=channels)
-        else:
-            self.data = prepare_images(data, spec.input)
+        self.data = data.at_shape(input_shape(data.input_shape, spec.input))
         settings = spec.training
 
         torch.manual_seed(spec.seed)  # weight initialisation and dropout
@@ -95,66 +84,29 @@ class Trainer:
             batch_size=settings["batch_size"],
             free_memory=free_memory(self.device),  # refused before anything is allocated
         ).to(self.device)
-        cuda = self.device.type == "cuda"
-        channels_last = cuda and settings["channels_last"]
+        channels_last = self.device.type == "cuda" and settings["channels_last"]
         if channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.amp_dtype = _mixed_precision_dtype(self.device, settings["mixed_precision"])
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
 
-        if isinstance(self.data, StreamedImages):
-            mean, std = sample_channel_stats(self.data, spec.seed)
-        else:
-            mean, std = channel_stats(self.data.train_images)
+        mean, std = self.data.channel_stats(spec.seed)
         self.normalizer = Normalizer(tuple(mean), tuple(std))
         self.augment_generator = torch.Generator(self.device).manual_seed(spec.seed + 1)
         augmenter = Augmenter(spec.augment, self.augment_generator, fill=mean)
-        train_finish = BatchFinisher(
-            self.normalizer, self.device, channels_last=channels_last, augmenter=augmenter
-        )
-        val_finish = BatchFinisher(self.normalizer, self.device, channels_last=channels_last)
-        self.shuffle_generator = shuffle = torch.Generator().manual_seed(spec.seed)
+        self.shuffle_generator = torch.Generator().manual_seed(spec.seed)
         batch_size = settings["batch_size"]
-        val_batch_size = max(EVAL_BATCH_SIZE, batch_size)
-        if isinstance(self.data, StreamedImages):
-            data = self.data
-            self.train_loader: BatchLoader | StreamingLoader = StreamingLoader(
-                data.train_paths,
-                data.train_labels,
-                data.size,
-                data.channels,
-                batch_size,
-                train_finish,
-                shuffle=True,
-                generator=shuffle,
-                drop_single=True,
-            )
-            self.val_loader: BatchLoader | StreamingLoader = StreamingLoader(
-                data.val_paths,
-                data.val_labels,
-                data.size,
-                data.channels,
-                val_batch_size,
-                val_finish,
-                shuffle=False,
-            )
-        else:
-            self.train_loader = BatchLoader(
-                self.data.train_images.to(self.device),
-                self.data.train_labels.to(self.device),
-                batch_size,
-                train_finish,
-                shuffle=True,
-                generator=shuffle,
-                drop_single=True,
-            )
-            self.val_loader = BatchLoader(
-                self.data.val_images.to(self.device),
-                self.data.val_labels.to(self.device),
-                val_batch_size,
-                val_finish,
-                shuffle=False,
-            )
+        self.train_loader: BatchLoader | StreamingLoader
+        self.val_loader: BatchLoader | StreamingLoader
+        self.train_loader, self.val_loader = self.data.loaders(
+            BatchFinisher(
+                self.normalizer, self.device, channels_last=channels_last, augmenter=augmenter
+            ),
+            BatchFinisher(self.normalizer, self.device, channels_last=channels_last),
+            batch_size=batch_size,
+            val_batch_size=max(EVAL_BATCH_SIZE, batch_size),
+            shuffle=self.shuffle_generator,
+        )
         self.optimizer = build_optimizer(spec.optimizer, self.model.parameters(), self.device)
         self.schedule = LearningRateSchedule(
             spec.schedule, self.optimizer, settings["epochs"], len(self.train_loader)
@@ -163,7 +115,7 @@ class Trainer:
         self.epochs_completed = 0
         self.step = 0
         self.history: list[EpochEnded] = []
-        self.sample_images, self.sample_labels = held_out_sample(self.data)
+        self.sample_images, self.sample_labels = self.data.held_out_sample()
 
     def training_state(self) -> dict[str, Any]:
         """Everything besides the weights that training needs to go on exactly where it is."""
@@ -244,6 +196,8 @@ class Trainer:
                     break
         except TrainingError as error:
             return self._fail(listeners, str(error), "non_finite_loss", started)
+        except DatasetError as error:  # a streamed folder changed under the run
+            return self._fail(listeners, str(error), "data_changed", started)
         except torch.OutOfMemoryError:
             pass  # handled below, outside the except block, so the failed batch can be freed
         except Exception as error:

@@ -63,7 +63,7 @@ class EpochEnded:
 @dataclass(frozen=True)
 class FitFailed:
     message: str  # plain words: what happened and what to try
-    kind: str  # "non_finite_loss", "out_of_memory" or "exception"
+    kind: str  # "non_finite_loss", "out_of_memory", "data_changed" or "exception"
 
 
 @dataclass(frozen=True)
