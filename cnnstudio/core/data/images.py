@@ -14,6 +14,9 @@ from cnnstudio.core.data.tensors import BatchFinisher, BatchLoader, channel_stat
 if TYPE_CHECKING:
     import torch
 
+# Greyscale modes deeper than 8 bits, which `to_8_bit` scales (Pillow would clip them).
+WIDE_MODES = {"I", "I;16", "I;16L", "I;16B", "I;16N", "F"}
+
 
 @dataclass(frozen=True)
 class SkippedFile:
@@ -96,6 +99,8 @@ def decode_image(path: Path, size: int, channels: int) -> tuple[np.ndarray, tupl
     mode = "L" if channels == 1 else "RGB"
     with Image.open(path) as image:
         original = image.size
+        if image.mode in WIDE_MODES:
+            image = to_8_bit(image)
         image.draft(mode, (size, size))  # JPEG: decode at a reduced scale, much faster
         image = image.convert(mode)
         scale = size / min(image.size)
@@ -105,6 +110,29 @@ def decode_image(path: Path, size: int, channels: int) -> tuple[np.ndarray, tupl
         left, top = (width - size) // 2, (height - size) // 2
         pixels = np.asarray(image.crop((left, top, left + size, top + size)))
     return (pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)), original
+
+
+def to_8_bit(image: Image.Image) -> Image.Image:
+    """A 16-bit, 32-bit or floating-point greyscale image scaled to 8 bits: integers from the
+    16-bit range (0-65535), floats from 0-1. Pillow's own conversion clips instead, turning
+    16-bit pictures white and 0-1 floats black. Other ranges are refused (ValueError)."""
+    pixels = np.asarray(image)
+    low, high = (float(pixels.min()), float(pixels.max())) if pixels.size else (0.0, 0.0)
+    if image.mode == "F":
+        if not (np.isfinite(pixels).all() and low >= 0 and high <= 1):
+            raise ValueError(
+                f"floating-point pixels from {low:g} to {high:g}; only 0 to 1 is understood: "
+                "scale them to 0-1, or save the image with 8 or 16 bits"
+            )
+        scaled = pixels * 255.0
+    else:
+        if low < 0 or high > 65535:
+            raise ValueError(
+                f"32-bit pixels from {low:g} to {high:g}, beyond 16 bits: save the image with 8 "
+                "or 16 bits"
+            )
+        scaled = pixels / 257.0  # 65535 -> 255
+    return Image.fromarray(np.round(scaled).astype(np.uint8), "L")
 
 
 def describe_error(error: Exception) -> str:

@@ -26,7 +26,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
-from cnnstudio.core.data.images import ImageData, SkippedFile, decode_image
+from cnnstudio.core.data.images import (
+    WIDE_MODES,
+    ImageData,
+    SkippedFile,
+    decode_image,
+    describe_error,
+    to_8_bit,
+)
 from cnnstudio.core.data.sources.base import DatasetSource
 from cnnstudio.core.data.sources.locations import resolve_data_dir
 from cnnstudio.core.data.sources.splits import stratified_split
@@ -41,7 +48,7 @@ if TYPE_CHECKING:
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 _IGNORED = {"thumbs.db", "desktop.ini"}
 _SPLIT_NAMES = {"train": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
-_GRAY_MODES = {"1", "L", "LA", "I", "I;16", "F"}
+_GRAY_MODES = {"1", "L", "LA", *WIDE_MODES}
 MAX_AUTO_SIZE = 64  # larger images train slowly on a CPU; a chosen size overrides this
 _CACHE_VERSION = 1
 
@@ -194,10 +201,11 @@ def _header_problem(path: Path) -> str | None:
     try:
         if path.stat().st_size == 0:
             return "empty file (0 bytes)"
-        with Image.open(path):  # reads the header only; damage further in shows when decoding
-            pass
+        with Image.open(path) as image:  # the header only; damage further in shows when decoding
+            if image.mode in WIDE_MODES:
+                to_8_bit(image)  # a pixel range that cannot be scaled shows before training
     except Exception as error:
-        return f"not a readable image ({_describe(error)})"
+        return f"not a readable image ({describe_error(error)})"
     return None
 
 
@@ -227,7 +235,7 @@ def _decode_all(scan: _Scan, size: int, channels: int) -> dict[str, Any]:
         try:
             return decode_image(file.path, size, channels)
         except Exception as error:
-            return _describe(error)
+            return describe_error(error)
 
     workers = min(8, os.cpu_count() or 1)
     with ThreadPoolExecutor(workers) as pool:
@@ -356,11 +364,6 @@ def _write_cache(path: Path, decoded: dict[str, Any]) -> None:
     torch.save(decoded, buffer)
     with contextlib.suppress(OSError):  # a read-only or full disk costs speed next time only
         write_atomic(path, buffer.getvalue())
-
-
-def _describe(error: Exception) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text if len(text) <= 120 else text[:117] + "..."
 
 
 SOURCES = (FolderSource(),)
