@@ -301,9 +301,16 @@ def _predict(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise CnnstudioError("--top: expected 1 or more")
     saved = load_model(_checkpoint_in(args.checkpoint, "best.pt"))
-    for prediction in predict_files(saved, args.images, args.top):
+    result = predict_files(saved, args.images, args.top)
+    for prediction in result.predictions:
         ranked = ", ".join(f"{name} {p:.1%}" for name, p in prediction.top)
         print(f"{prediction.path}: {ranked}")
+    if not result.predictions:
+        first = result.skipped[0]
+        more = f" (and {len(result.skipped) - 1} more)" if len(result.skipped) > 1 else ""
+        raise CnnstudioError(f"no image could be read: {first.path}: {first.reason}{more}")
+    for skipped in result.skipped:
+        print(f"Skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
     return 0
 
 

@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnnstudio.core.data.images import SkippedFile
+from cnnstudio.core.errors import DatasetError
 from cnnstudio.gui.images import to_pixmap
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
@@ -44,17 +46,24 @@ class PredictedImages:
     paths: list[Path]
     images: np.ndarray  # uint8 (N, C, H, W) as the network saw them
     top: list[list[tuple[str, float]]]
+    skipped: list[SkippedFile]  # files that could not be read, with the reason
 
 
 def predict(checkpoint: Path, paths: list[Path]) -> PredictedImages:
     """Runs on a job thread: the checkpoint's network on the image files."""
     # Imported here, on the job thread: they import torch, which the window starts without.
     from cnnstudio.core.runs.checkpoint import load_model
-    from cnnstudio.core.runs.predict import load_images, top_classes
+    from cnnstudio.core.runs.predict import read_images, top_classes
 
     saved = load_model(checkpoint)
-    images = load_images(saved, paths)
-    return PredictedImages(checkpoint, list(paths), images.numpy(), top_classes(saved, images))
+    read = read_images(saved, paths)
+    if not read.paths:
+        first = read.skipped[0]
+        raise DatasetError(f"no image could be read: {first.path}: {first.reason}")
+    top = top_classes(saved, read.images)
+    return PredictedImages(
+        checkpoint, [Path(p) for p in read.paths], read.images.numpy(), top, read.skipped
+    )
 
 
 class PredictionDialog(QDialog):

@@ -2,7 +2,8 @@
 
 A file is decoded as the dataset's images were (shorter side scaled to the dataset's size, centre
 crop, grey or colour), converted to the network's input shape as training converted them, then
-normalised with the training mean and std.
+normalised with the training mean and std. A file that cannot be read is listed with the reason
+and the others are still classified.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from cnnstudio.core.data.images import decode_image
+from cnnstudio.core.data.images import SkippedFile, decode_image, unreadable_reason
 from cnnstudio.core.data.tensors import convert_images
-from cnnstudio.core.errors import DatasetError
 from cnnstudio.core.runs.checkpoint import SavedModel
 
 
@@ -26,19 +26,38 @@ class Prediction:
     top: list[tuple[str, float]]  # (class name, probability), most likely first
 
 
-def load_images(saved: SavedModel, paths: Sequence[str | Path]) -> torch.Tensor:
-    """uint8 (N, C, H, W) at the network's input shape; an unreadable file is a DatasetError."""
+@dataclass(frozen=True)
+class ReadImages:
+    """The files that could be read, as uint8 (N, C, H, W) at the network's input shape, in the
+    order given, and those that could not, with the reason."""
+
+    paths: list[str]
+    images: torch.Tensor
+    skipped: list[SkippedFile]
+
+
+@dataclass(frozen=True)
+class Predictions:
+    predictions: list[Prediction]  # one per readable file, in the order given
+    skipped: list[SkippedFile]  # the files that could not be read, with the reason
+
+
+def read_images(saved: SavedModel, paths: Sequence[str | Path]) -> ReadImages:
+    """Decode every file that can be read; never raises for a bad file."""
     channels, size = saved.native_shape[0], saved.native_shape[1]
-    decoded = []
+    readable, decoded, skipped = [], [], []
     for path in paths:
         try:
             pixels, _ = decode_image(Path(path), size, channels)
-        except FileNotFoundError:
-            raise DatasetError(f"{path}: no such file") from None
-        except Exception as error:
-            raise DatasetError(f"{path}: not an image this program can read ({error})") from None
+        except Exception as error:  # listed for the user, who can act on the reason
+            skipped.append(SkippedFile(str(path), unreadable_reason(error)))
+            continue
+        readable.append(str(path))
         decoded.append(torch.from_numpy(np.ascontiguousarray(pixels)))
-    return convert_images(torch.stack(decoded), saved.input_shape)
+    if not decoded:
+        empty = torch.zeros((0, *saved.input_shape), dtype=torch.uint8)
+        return ReadImages([], empty, skipped)
+    return ReadImages(readable, convert_images(torch.stack(decoded), saved.input_shape), skipped)
 
 
 @torch.no_grad()
@@ -46,6 +65,8 @@ def top_classes(
     saved: SavedModel, images: torch.Tensor, top_k: int = 3
 ) -> list[list[tuple[str, float]]]:
     """For uint8 images at the input shape: the `top_k` (class, probability), likeliest first."""
+    if len(images) == 0:
+        return []
     probabilities = saved.model(saved.normalise(images)).softmax(1)
     values, indices = probabilities.topk(min(top_k, len(saved.class_names)), dim=1)
     return [
@@ -54,6 +75,9 @@ def top_classes(
     ]
 
 
-def predict_files(saved: SavedModel, paths: list[str | Path], top_k: int = 3) -> list[Prediction]:
-    top = top_classes(saved, load_images(saved, paths), top_k)
-    return [Prediction(str(path), ranked) for path, ranked in zip(paths, top, strict=True)]
+def predict_files(saved: SavedModel, paths: Sequence[str | Path], top_k: int = 3) -> Predictions:
+    """The top classes of every readable file, and the files that could not be read."""
+    read = read_images(saved, paths)
+    top = top_classes(saved, read.images, top_k)
+    predictions = [Prediction(path, ranked) for path, ranked in zip(read.paths, top, strict=True)]
+    return Predictions(predictions, read.skipped)
