@@ -5,6 +5,7 @@ import shutil
 import pytest
 import torch
 
+from cnnstudio.cli import run
 from cnnstudio.core.data.inspect import inspect_data
 from cnnstudio.core.data.sources import folder as folder_module
 from cnnstudio.core.data.sources.registry import get_source
@@ -173,3 +174,16 @@ def test_dataset_check_of_a_clean_builtin_dataset():
     text = "\n".join(report.describe())
     assert report.imbalance_ratio == 1.0 and report.duplicates == []
     assert "Unreadable files: none." in text and "both training and validation: none" in text
+
+
+def test_dataset_check_names_a_class_with_no_validation_images(tmp_path, capsys):
+    root = tmp_path / "set"
+    make_folder(root / "train", classes=("cat", "dog", "owl"), per_class=3)
+    make_folder(root / "val", classes=("cat", "dog"), per_class=2)
+    data = get_source("folder").load(options(root), tmp_path / "data")
+    lines = inspect_data(data).describe()
+    (line,) = [x for x in lines if x.startswith("Classes with no validation images")]
+    assert "(never validated): owl; add validation images" in line
+    assert not any(x.startswith("Classes with no training images") for x in lines)
+    assert run(["inspect", "folder", "--data-dir", str(root)]) == 0
+    assert line in capsys.readouterr().out.splitlines()

@@ -43,12 +43,35 @@ class DatasetReport:
             self.class_names, self.train_counts, self.val_counts, strict=True
         ):
             lines.append(f"  {name:<{width}}  {train:>7,} / {val:,}")
+        lines += self._empty_class_lines()
         ratio = self.imbalance_ratio
         verdict = "balanced" if ratio < 1.5 else "imbalanced: accuracy alone can mislead"
         lines.append(f"Imbalance: the largest class is {ratio:.2f}x the smallest ({verdict}).")
         lines += self._skipped_lines(limit)
         lines.append(self._sizes_line())
         lines += self._duplicate_lines(limit)
+        return lines
+
+    def _empty_class_lines(self) -> list[str]:
+        """Classes one split lacks: never learned, or never validated, and nothing else says so."""
+        lines = []
+        for counts, split, effect, advice in (
+            (self.train_counts, "training", "never learned", "add training images of them"),
+            (
+                self.val_counts,
+                "validation",
+                "never validated",
+                "add validation images of them (in val/CLASS; without a val/ folder, a class "
+                "needs two images or more to keep one for validation)",
+            ),
+        ):
+            empty = [
+                name for name, count in zip(self.class_names, counts, strict=True) if not count
+            ]
+            if empty:
+                lines.append(
+                    f"Classes with no {split} images ({effect}): {', '.join(empty)}; {advice}."
+                )
         return lines
 
     def _skipped_lines(self, limit: int) -> list[str]:
