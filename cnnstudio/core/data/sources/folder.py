@@ -12,14 +12,13 @@ skips decoding.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
+import logging
 import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,9 +31,9 @@ from cnnstudio.core.data.images import (
     SkippedFile,
     decode_image,
     describe_error,
-    to_8_bit,
 )
 from cnnstudio.core.data.sources.base import DatasetSource
+from cnnstudio.core.data.sources.folder_scan import ImageFile, Scan, list_class_names, scan_folder
 from cnnstudio.core.data.sources.locations import resolve_data_dir
 from cnnstudio.core.data.sources.splits import stratified_split
 from cnnstudio.core.data.streaming import StreamedImages, fits_in_memory
@@ -45,26 +44,10 @@ from cnnstudio.core.params import AUTO, Param
 if TYPE_CHECKING:
     import torch
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
-_IGNORED = {"thumbs.db", "desktop.ini"}
-_SPLIT_NAMES = {"train": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
 _GRAY_MODES = {"1", "L", "LA", *WIDE_MODES}
+log = logging.getLogger(__name__)
 MAX_AUTO_SIZE = 64  # larger images train slowly on a CPU; a chosen size overrides this
-_CACHE_VERSION = 1
-
-
-@dataclass(frozen=True)
-class _File:
-    path: Path
-    label: int
-    split: str | None  # "train", "val", "test", or None when the folder has no split folders
-
-
-@dataclass
-class _Scan:
-    class_names: list[str]
-    files: list[_File]
-    skipped: list[SkippedFile]
+_CACHE_VERSION = 2  # 2: 16-bit and float images scaled, no longer clipped
 
 
 class FolderSource(DatasetSource):
@@ -114,12 +97,12 @@ class FolderSource(DatasetSource):
     )
 
     def native_shape(self, options: Mapping[str, Any]) -> tuple[int, int, int]:
-        scan = _scan(_root(options))
+        scan = scan_folder(_root(options))
         size, channels = _decode_settings(scan, options)
         return (channels, size, size)
 
     def class_names(self, options: Mapping[str, Any]) -> list[str]:
-        return _scan(_root(options), read_headers=False).class_names
+        return list_class_names(_root(options))
 
     def is_available(self, data_dir: Path | None = None) -> bool:
         return True  # nothing to download: the folder is chosen in the options
@@ -128,11 +111,11 @@ class FolderSource(DatasetSource):
         self, options: Mapping[str, Any], data_dir: Path | None = None
     ) -> ImageData | StreamedImages:
         root = _root(options)
-        listing = _scan(root, read_headers=False)
+        listing = scan_folder(root, read_headers=False)
         cache = _cache_path(root, listing, options, data_dir)
         decoded = None if options["stream"] == "always" else _read_cache(cache)
         if decoded is None:
-            scan = _scan(root)
+            scan = scan_folder(root)
             size, channels = _decode_settings(scan, options)
             too_big = not fits_in_memory(len(scan.files), channels, size)
             if options["stream"] == "always" or (options["stream"] == AUTO and too_big):
@@ -151,65 +134,7 @@ def _root(options: Mapping[str, Any]) -> Path:
     return root
 
 
-def _scan(root: Path, read_headers: bool = True) -> _Scan:
-    """List class folders and their image files; with `read_headers`, drop unreadable ones."""
-    subfolders = _subfolders(root)
-    split_folders = {
-        _SPLIT_NAMES[p.name.lower()]: p for p in subfolders if p.name.lower() in _SPLIT_NAMES
-    }
-    if "train" in split_folders:
-        parts: list[tuple[str | None, Path]] = list(split_folders.items())
-    else:
-        parts = [(None, root)]
-    class_names = sorted({p.name for _, folder in parts for p in _subfolders(folder)})
-    if len(class_names) < 2:
-        raise DatasetError(
-            f"{root}: found {len(class_names)} class folder(s); a classifier needs at least two. "
-            "Put each class's images in its own subfolder (for example cats/ and dogs/)."
-        )
-    label_of = {name: index for index, name in enumerate(class_names)}
-    files, skipped = [], []
-    for split, folder in parts:
-        for class_folder in _subfolders(folder):
-            for path in sorted(p for p in class_folder.rglob("*") if p.is_file()):
-                if path.name.startswith(".") or path.name.lower() in _IGNORED:
-                    continue
-                if path.suffix.lower() not in IMAGE_SUFFIXES:
-                    skipped.append(SkippedFile(str(path), f"not an image file ({path.suffix})"))
-                    continue
-                files.append(_File(path, label_of[class_folder.name], split))
-    scan = _Scan(class_names, files, skipped)
-    return _read_headers(scan) if read_headers else scan
-
-
-def _subfolders(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
-
-
-def _read_headers(scan: _Scan) -> _Scan:
-    readable, skipped = [], list(scan.skipped)
-    for file in scan.files:
-        problem = _header_problem(file.path)
-        if problem:
-            skipped.append(SkippedFile(str(file.path), problem))
-        else:
-            readable.append(file)
-    return _Scan(scan.class_names, readable, skipped)
-
-
-def _header_problem(path: Path) -> str | None:
-    try:
-        if path.stat().st_size == 0:
-            return "empty file (0 bytes)"
-        with Image.open(path) as image:  # the header only; damage further in shows when decoding
-            if image.mode in WIDE_MODES:
-                to_8_bit(image)  # a pixel range that cannot be scaled shows before training
-    except Exception as error:
-        return f"not a readable image ({describe_error(error)})"
-    return None
-
-
-def _decode_settings(scan: _Scan, options: Mapping[str, Any]) -> tuple[int, int]:
+def _decode_settings(scan: Scan, options: Mapping[str, Any]) -> tuple[int, int]:
     """The (size, channels) to decode at: as chosen, or worked out from the image headers."""
     size, channels = options["image_size"], options["channels"]
     if size != AUTO and channels != AUTO:
@@ -228,10 +153,10 @@ def _decode_settings(scan: _Scan, options: Mapping[str, Any]) -> tuple[int, int]
     return size, channels
 
 
-def _decode_all(scan: _Scan, size: int, channels: int) -> dict[str, Any]:
+def _decode_all(scan: Scan, size: int, channels: int) -> dict[str, Any]:
     import torch
 
-    def decode(file: _File):
+    def decode(file: ImageFile):
         try:
             return decode_image(file.path, size, channels)
         except Exception as error:
@@ -280,7 +205,7 @@ def _split_rows(
     return train_rows, val_rows
 
 
-def _streamed(scan: _Scan, size: int, channels: int, options: Mapping[str, Any]) -> StreamedImages:
+def _streamed(scan: Scan, size: int, channels: int, options: Mapping[str, Any]) -> StreamedImages:
     import torch
 
     labels = torch.tensor([file.label for file in scan.files], dtype=torch.int64)
@@ -332,7 +257,7 @@ def _split(decoded: dict[str, Any], options: Mapping[str, Any]) -> ImageData:
 
 
 def _cache_path(
-    root: Path, listing: _Scan, options: Mapping[str, Any], data_dir: Path | None
+    root: Path, listing: Scan, options: Mapping[str, Any], data_dir: Path | None
 ) -> Path:
     """A file name that changes whenever any file, or a decoding option, changes."""
     digest = hashlib.sha256()
@@ -354,6 +279,7 @@ def _read_cache(path: Path) -> dict[str, Any] | None:
     try:
         return torch.load(path, weights_only=True)
     except Exception:  # a damaged cache is only a lost shortcut: decode again
+        log.warning("ignoring the damaged cache %s", path, exc_info=True)
         return None
 
 
@@ -362,8 +288,10 @@ def _write_cache(path: Path, decoded: dict[str, Any]) -> None:
 
     buffer = io.BytesIO()
     torch.save(decoded, buffer)
-    with contextlib.suppress(OSError):  # a read-only or full disk costs speed next time only
+    try:
         write_atomic(path, buffer.getvalue())
+    except OSError:  # a read-only or full disk costs speed next time only
+        log.warning("could not cache the decoded folder in %s", path, exc_info=True)
 
 
 SOURCES = (FolderSource(),)
