@@ -7,6 +7,7 @@ when every one arrived and passed torchvision's checksum; any failure removes th
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -20,6 +21,8 @@ from cnnstudio.core.errors import DatasetError
 
 _ARCHIVES = (".tar.gz", ".tgz", ".zip")  # unpacked during the download; not kept
 OFFLINE = "no internet connection: cnnstudio could not reach the download server"
+
+log = logging.getLogger(__name__)
 
 
 def download_dataset(name: str, data_dir: str | Path | None = None) -> Path:
@@ -37,6 +40,7 @@ def download_dataset(name: str, data_dir: str | Path | None = None) -> Path:
         _fetch(source, staging)
         _move_into_place(staging, target)
     except Exception as error:
+        log.warning("download of %s failed", name, exc_info=True)  # the raw error, for the log
         shutil.rmtree(staging, ignore_errors=True)
         if created:
             shutil.rmtree(target, ignore_errors=True)
