@@ -108,7 +108,7 @@ def _checks(folder: Path, started: float) -> None:
 
     image = folder / "sample.png"
     _save_png(saved.sample_images[0].numpy(), image)
-    (prediction,) = predict_files(saved, [image], top_k=1)
+    (prediction,) = predict_files(saved, [image], top_k=1).predictions
     name, probability = prediction.top[0]
     truth = saved.class_names[int(saved.sample_labels[0])]
     _ok(f"predicted one image: {name} ({probability:.0%}; it is a {truth})")
