@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 
 def to_pixmap(image: np.ndarray, size: int = 64) -> QPixmap:
@@ -27,19 +27,27 @@ def to_pixmap(image: np.ndarray, size: int = 64) -> QPixmap:
 
 
 class ThumbnailGrid(QWidget):
-    """Images in rows of `columns`, each with an optional caption below it."""
+    """Images in rows of `columns`, each with an optional caption right below it, packed at the
+    top left: spread over a larger area, a few captions drifted away from their images."""
 
     def __init__(self, columns: int = 8, size: int = 56, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.columns, self.thumb_size = columns, size
-        self.grid = QGridLayout(self)
+        self.grid = QGridLayout()
         self.grid.setSpacing(4)
+        row = QHBoxLayout()
+        row.addLayout(self.grid)
+        row.addStretch(1)
+        column = QVBoxLayout(self)
+        column.addLayout(row)
+        column.addStretch(1)
 
     def show_images(self, images: Sequence[np.ndarray], captions: Sequence[str] = ()) -> None:
         while self.grid.count():
-            widget = self.grid.takeAt(0).widget()  # type: ignore[union-attr]  # count() > 0
-            if widget is not None:
-                widget.deleteLater()
+            cell = self.grid.takeAt(0).widget()  # type: ignore[union-attr]  # count() > 0
+            if cell is not None:
+                cell.setParent(None)  # gone at once, not at the next turn of the event loop
+                cell.deleteLater()
         for index, image in enumerate(images):
             cell = QWidget()
             column = QVBoxLayout(cell)
@@ -50,7 +58,7 @@ class ThumbnailGrid(QWidget):
             column.addWidget(picture, alignment=Qt.AlignmentFlag.AlignHCenter)
             if index < len(captions):
                 text = QLabel(captions[index])
-                text.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+                text.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
                 text.setWordWrap(True)
                 text.setMaximumWidth(self.thumb_size + 40)
                 column.addWidget(text)

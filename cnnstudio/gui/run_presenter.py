@@ -12,14 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import (
-    QDialog,
     QLabel,
     QProgressBar,
     QTabWidget,
-    QVBoxLayout,
 )
 
 from cnnstudio.core.data.images import ImageData
@@ -28,12 +25,11 @@ from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, Fit
 from cnnstudio.core.training.metrics import class_metrics
 from cnnstudio.gui.devices import DeviceList
 from cnnstudio.gui.eta import RemainingTime
-from cnnstudio.gui.images import ThumbnailGrid
 from cnnstudio.gui.views.class_table import ClassTable
 from cnnstudio.gui.views.confusion import ConfusionView
 from cnnstudio.gui.views.curves import CurvesView
 from cnnstudio.gui.views.mistakes import MistakesView
-from cnnstudio.gui.widgets import ElidedLabel, scrolling
+from cnnstudio.gui.widgets import ElidedLabel
 
 if TYPE_CHECKING:
     from cnnstudio.gui.worker import TrainingWorker
@@ -79,7 +75,6 @@ class RunPresenter(QObject):
         self.redraw_timer.setInterval(REDRAW_INTERVAL_MS)
         self.redraw_timer.timeout.connect(self._on_redraw_timer)
         self.redraw_timer.start()
-        views.confusion.cell_clicked.connect(self._on_confusion_cell_clicked)
 
     # -- the live run -------------------------------------------------------------------------
     def attach(self, worker: TrainingWorker, run_dir: Path) -> None:
@@ -114,6 +109,12 @@ class RunPresenter(QObject):
 
     def _on_run_data_ready(self, data: object) -> None:
         self.run_data = data if isinstance(data, ImageData) else None
+        if self.run_data is None:  # streamed from disk: no images at hand for the matrix
+            self.views.confusion.set_validation(None, None)
+        else:
+            self.views.confusion.set_validation(
+                self.run_data.val_images.numpy(), self.run_data.val_labels.numpy()
+            )
 
     def _on_fit_started(self, event: FitStarted) -> None:
         self.class_names = list(event.class_names)
@@ -136,7 +137,7 @@ class RunPresenter(QObject):
         if self.remaining.origin is not None:  # trained now, not an earlier start's epoch
             self.remaining.epoch(event.seconds)
         self.views.curves.add_epoch(event)
-        self.views.confusion.add_epoch(event.confusion)
+        self.views.confusion.add_epoch(event.confusion, event)
         self.views.class_table.show_epoch(event, self.class_names)
         if self.run_data is not None:
             self.views.mistakes.show_epoch(
@@ -196,6 +197,7 @@ class RunPresenter(QObject):
         self.views.curves.clear()
         self.views.curves.show_history(record.epochs)
         self.views.confusion.clear(self.class_names)
+        self.views.confusion.set_validation(None, None)
         for epoch in sorted(record.matrices):
             self.views.confusion.add_epoch(record.matrices[epoch])
         if record.matrices:
@@ -208,29 +210,6 @@ class RunPresenter(QObject):
         self.views.curves.refresh()
         self.views.progress_label.setText(f"Showing {record.name}: {len(record.epochs)} epoch(s).")
         self.views.tabs.setCurrentWidget(self.views.curves)
-
-    def _on_confusion_cell_clicked(self, epoch: int, true: int, predicted: int) -> None:
-        """The validation images behind a cell of the live run's matrix, in a window."""
-        if self.run_data is None or epoch > len(self.epochs):
-            return
-        labels = self.run_data.val_labels.numpy()
-        event = self.epochs[epoch - 1]
-        rows = np.flatnonzero((labels == true) & (event.val_predictions == predicted))
-        parent = self.views.tabs.window()
-        dialog = QDialog(parent)
-        dialog.setWindowTitle(
-            f"Epoch {epoch}: true {self.class_names[true]}, predicted "
-            f"{self.class_names[predicted]} ({len(rows)} images)"
-        )
-        grid = ThumbnailGrid(columns=10, size=64)
-        images = self.run_data.val_images.numpy()
-        grid.show_images(
-            [images[r] for r in rows[:200]], [f"{event.val_confidence[r]:.0%}" for r in rows[:200]]
-        )
-        QVBoxLayout(dialog).addWidget(scrolling(grid))
-        dialog.resize(760, 520)
-        dialog.show()
-        self.cell_dialog = dialog
 
 
 def clock(seconds: float) -> str:

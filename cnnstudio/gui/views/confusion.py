@@ -1,29 +1,52 @@
 """The confusion matrix: a heatmap with class names on both axes, counts in the cells, a toggle
-for the row-normalised (recall) view, and a slider to step back through earlier epochs.
+for the row-normalised (recall) view, a slider to step back through earlier epochs, and beside it
+the validation images behind the cell last clicked.
 
 The colour scale is fixed across epochs (0 to the largest class size, or 0 to 1 when normalised)
-so colours mean the same thing as the run goes on. Clicking a cell asks for its images.
+so colours mean the same thing as the run goes on.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSlider,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cnnstudio.core.training.events import EpochEnded
+from cnnstudio.gui.images import ThumbnailGrid
 
 MAX_LABELLED = 20  # counts are written in the cells up to this many classes
+MAX_CELL_IMAGES = 200  # a cell of a large validation set shows its most confident images
+CELL_HINT = "Click a cell of the matrix to see its validation images here."
+
+
+def cell_rows(event: EpochEnded, labels: np.ndarray, true: int, predicted: int) -> np.ndarray:
+    """Validation rows of class `true` predicted as `predicted`, most confident first."""
+    rows = np.flatnonzero((labels == true) & (event.val_predictions == predicted))
+    return rows[np.argsort(-event.val_confidence[rows], kind="stable")]
 
 
 class ConfusionView(QWidget):
-    cell_clicked = Signal(int, int, int)  # epoch, true class, predicted class
-
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.matrices: list[np.ndarray] = []
+        self.events: list[EpochEnded | None] = []  # each epoch's predictions, when at hand
         self.class_names: list[str] = []
+        self.val_images: np.ndarray | None = None  # uint8 (N, C, H, W), when the run's are here
+        self.val_labels: np.ndarray | None = None
         self.texts: list[pg.TextItem] = []
         self.dirty = False
+        self.chosen_cell: tuple[int, int] | None = None
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
@@ -38,26 +61,53 @@ class ConfusionView(QWidget):
         self.plot.addItem(self.image)
         self.colour_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False)
         self.colour_bar.setImageItem(self.image, insert_in=self.plot)
-        self.image.mouseClickEvent = self._on_image_clicked
+        # The scene, not the image item, hears the click: whichever item lies on top of a cell
+        # (its count, the image, the view box at its border), the click reaches the view.
+        self.graphics.scene().sigMouseClicked.connect(self._on_scene_clicked)
 
         self.normalised = QCheckBox("Row-normalised (recall)")
         self.normalised.toggled.connect(self._mark_dirty)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setMinimum(1)
         self.slider.setEnabled(False)
-        self.slider.valueChanged.connect(self._mark_dirty)
+        self.slider.valueChanged.connect(self._on_epoch_chosen)
         self.epoch_label = QLabel("no epoch yet")
+        self._build_layout()
+
+    def _build_layout(self) -> None:
         controls = QHBoxLayout()
         controls.addWidget(self.normalised)
         controls.addWidget(QLabel("Epoch:"))
         controls.addWidget(self.slider, 1)
         controls.addWidget(self.epoch_label)
-        column = QVBoxLayout(self)
-        column.addWidget(self.graphics, 1)
-        column.addLayout(controls)
+        matrix = QWidget()
+        matrix_column = QVBoxLayout(matrix)
+        matrix_column.setContentsMargins(0, 0, 0, 0)
+        matrix_column.addWidget(self.graphics, 1)
+        matrix_column.addLayout(controls)
+
+        self.cell_title = QLabel(CELL_HINT)
+        self.cell_title.setWordWrap(True)
+        self.cell_grid = ThumbnailGrid(columns=3, size=56)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.cell_grid)
+        panel = QWidget()
+        panel_column = QVBoxLayout(panel)
+        panel_column.setContentsMargins(0, 0, 0, 0)
+        panel_column.addWidget(self.cell_title)
+        panel_column.addWidget(scroll, 1)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(matrix)
+        splitter.addWidget(panel)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        QVBoxLayout(self).addWidget(splitter)
 
     def clear(self, class_names: list[str]) -> None:
-        self.matrices = []
+        self.matrices, self.events = [], []
         self.class_names = list(class_names)
         ticks = [(i, name) for i, name in enumerate(self.class_names)]
         if len(ticks) > MAX_LABELLED:
@@ -68,10 +118,19 @@ class ConfusionView(QWidget):
         self.epoch_label.setText("no epoch yet")
         self.image.clear()
         self._set_texts(None)
+        self.chosen_cell = None
+        self._show_cell()
 
-    def add_epoch(self, matrix: np.ndarray) -> None:
+    def set_validation(self, images: np.ndarray | None, labels: np.ndarray | None) -> None:
+        """The validation images the matrix counts (None: not at hand, as for a past run)."""
+        self.val_images, self.val_labels = images, labels
+        self._show_cell()
+
+    def add_epoch(self, matrix: np.ndarray, event: EpochEnded | None = None) -> None:
+        """The next epoch's matrix; `event` (a live run's) says which image landed where."""
         following = self.slider.value() == len(self.matrices)  # on the newest: keep following
         self.matrices.append(matrix)
+        self.events.append(event)
         self.slider.setMaximum(len(self.matrices))
         self.slider.setEnabled(True)
         if following or len(self.matrices) == 1:
@@ -115,15 +174,51 @@ class ConfusionView(QWidget):
             self.plot.addItem(text)
             self.texts.append(text)
 
-    def _on_image_clicked(self, event) -> None:
-        if not self.matrices:
-            return
-        point = event.pos()
-        row, col = int(point.y()), int(point.x())
+    def cell_at(self, scene_pos: QPointF) -> tuple[int, int] | None:
+        """(true, predicted) of the cell at a scene position; None outside the matrix."""
+        if not self.matrices or not self.plot.vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        point = self.plot.vb.mapSceneToView(scene_pos)
+        row, col = round(point.y()), round(point.x())
         size = len(self.class_names)
-        if 0 <= row < size and 0 <= col < size:
-            self.cell_clicked.emit(self.shown_epoch, row, col)
-            event.accept()
+        return (row, col) if 0 <= row < size and 0 <= col < size else None
+
+    def _on_scene_clicked(self, event) -> None:
+        cell = self.cell_at(event.scenePos())
+        if event.button() != Qt.MouseButton.LeftButton or cell is None:
+            return
+        event.accept()
+        self.chosen_cell = cell
+        self._show_cell()
+
+    def _on_epoch_chosen(self) -> None:
+        self._mark_dirty()
+        self._show_cell()  # the chosen cell's images as of the epoch now shown
+
+    def _show_cell(self) -> None:
+        """The chosen cell's images at the shown epoch, most confident first, in the panel."""
+        if self.chosen_cell is None or not self.matrices:
+            self.cell_title.setText(CELL_HINT)
+            self.cell_grid.show_images([])
+            return
+        true, predicted = self.chosen_cell
+        event = self.events[self.shown_epoch - 1]
+        names = self.class_names
+        title = f"Epoch {self.shown_epoch}: true {names[true]}, predicted {names[predicted]}"
+        count = int(self.matrices[self.shown_epoch - 1][true, predicted])
+        if event is None or self.val_images is None or self.val_labels is None:
+            self.cell_title.setText(
+                f"{title}: {count} image(s). The images are shown for a run trained or resumed "
+                "in this window: a run's folder keeps no per-image predictions."
+            )
+            self.cell_grid.show_images([])
+            return
+        rows = cell_rows(event, self.val_labels, true, predicted)[:MAX_CELL_IMAGES]
+        shown = f" (the {len(rows)} most confident)" if len(rows) < count else ""
+        self.cell_title.setText(f"{title}: {count} image(s){shown}, with the confidence:")
+        self.cell_grid.show_images(
+            [self.val_images[r] for r in rows], [f"{event.val_confidence[r]:.0%}" for r in rows]
+        )
 
     def _mark_dirty(self) -> None:
         self.dirty = True

@@ -5,7 +5,8 @@ are clipped to view and peak-downsampled. The view sets the axis ranges itself f
 while appending: pyqtgraph's auto-range rescans every item on each update and made a redraw cost
 about 40 ms instead of 10 on a 2-core CPU, time the training thread then waits for the GIL.
 Batches are drawn raw (faint) and smoothed; validation per epoch with markers; a vertical line marks
-the best epoch.
+the best epoch. One legend sits above the plots, where it cannot cover a curve; the loss axis fits
+the data; the learning rate, often flat, is a small plot shown on request.
 """
 
 from __future__ import annotations
@@ -15,16 +16,26 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QPainter, QPen
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from cnnstudio.core.files import write_atomic
 from cnnstudio.core.training.events import BatchEnded, EpochEnded
 
 SMOOTHING = 0.9  # exponential moving average weight for the smoothed batch curves
 TRAIN, VAL = (70, 130, 230), (235, 120, 40)
+AXIS_WIDTH = 56  # one left-axis width for every plot: their x axes line up and never jitter
+LR_HEIGHT = 110  # the learning-rate plot's height when shown
+SHOW_LR_SETTING = "curves/show_learning_rate"
 
 
 class GrowingSeries:
@@ -46,60 +57,90 @@ class GrowingSeries:
         return self.x[: self.count], self.y[: self.count]
 
 
+EMPTY_BOUNDS = {"x": 1.0, "loss_low": np.inf, "loss_high": -np.inf, "lr": 0.0}
+
+
 class CurvesView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.layout_widget = pg.GraphicsLayoutWidget()
         self.layout_widget.setBackground("w")
-        self.plots = {}
+        self.plots = self._build_plots()
+        self.series: dict[str, GrowingSeries] = {}
+        self.items: dict[str, pg.PlotDataItem] = {}
+        faint = pg.mkPen((*TRAIN, 70), width=1)
+        for metric in ("loss", "accuracy"):
+            self._add(metric, "batch", faint)
+            self._add(metric, "smoothed", pg.mkPen(TRAIN, width=2))
+            self._add(metric, "val", pg.mkPen(VAL, width=2), symbol="o")
+        self._add("lr", "lr", pg.mkPen((90, 160, 90), width=2))
+        dashed = pg.mkPen((40, 160, 40), width=2, style=Qt.PenStyle.DashLine)
+        self.best_line = pg.InfiniteLine(angle=90, pen=dashed)
+        self.best_line.setVisible(False)
+        self.plots["accuracy"].addItem(self.best_line)
+        self.legend = self._build_legend(dashed)
+        self.smoothed: dict[str, float | None] = {"loss": None, "accuracy": None}
+        self.epochs: list[EpochEnded] = []
+        self.bounds = dict(EMPTY_BOUNDS)  # extremes of the data so far
+        self.shown_bounds: dict[str, tuple[float, float]] = {}
+        self.drawn: dict[str, int] = {}  # points each item holds; only grown series are redrawn
+        column = QVBoxLayout(self)
+        column.addWidget(self.layout_widget)
+        column.addLayout(self._build_buttons())
+
+    def _build_plots(self) -> dict[str, pg.PlotItem]:
+        plots = {}
         for row, (name, title) in enumerate(
-            (("loss", "Loss"), ("accuracy", "Accuracy"), ("lr", "Learning rate"))
+            (("loss", "Loss"), ("accuracy", "Accuracy"), ("lr", "Learning rate")), start=1
         ):
             plot = self.layout_widget.addPlot(row=row, col=0, title=title)
             # No grid lines: they were half of each redraw's cost (17 ms -> 8 ms per update).
             plot.enableAutoRange(False)
             plot.setLabel("bottom", "epoch")
-            plot.addLegend(offset=(-10, 10))
-            self.plots[name] = plot
-        self.plots["accuracy"].setYRange(0, 1, padding=0.02)
-        self.plots["lr"].setMaximumHeight(160)
-        self.series: dict[str, GrowingSeries] = {}
-        self.items: dict[str, pg.PlotDataItem] = {}
-        faint = pg.mkPen((*TRAIN, 70), width=1)
-        for metric in ("loss", "accuracy"):
-            self._add(metric, "batch", faint, None)
-            self._add(metric, "smoothed", pg.mkPen(TRAIN, width=2), "training")
-            self._add(metric, "val", pg.mkPen(VAL, width=2), "validation", symbol="o")
-        self._add("lr", "lr", pg.mkPen((90, 160, 90), width=2), None)
-        dashed = pg.mkPen((40, 160, 40), style=Qt.PenStyle.DashLine)
-        self.best_line = pg.InfiniteLine(angle=90, pen=dashed)
-        self.best_line.setVisible(False)
-        self.plots["accuracy"].addItem(self.best_line)
-        self.smoothed: dict[str, float | None] = {"loss": None, "accuracy": None}
-        self.epochs: list[EpochEnded] = []
-        self.bounds = {"x": 1.0, "loss": 0.0, "lr": 0.0}  # largest values so far
-        self.shown_bounds: dict[str, float] = {}
-        self.drawn: dict[str, int] = {}  # points each item holds; only grown series are redrawn
+            plot.getAxis("left").setWidth(AXIS_WIDTH)
+            plots[name] = plot
+        plots["accuracy"].setYRange(0, 1, padding=0.02)
+        plots["lr"].setMaximumHeight(LR_HEIGHT)
+        return plots
 
+    def _build_legend(self, best_pen: QPen) -> pg.LegendItem:
+        """One legend in a row above the plots: inside a plot it covered the curves near 1."""
+        legend = pg.LegendItem(colCount=4)
+        self.layout_widget.addItem(legend, row=0, col=0)
+        self.layout_widget.ci.layout.setAlignment(legend, Qt.AlignmentFlag.AlignHCenter)
+        for key, name in (
+            ("accuracy:smoothed", "training (smoothed)"),
+            ("accuracy:batch", "each batch"),
+            ("accuracy:val", "validation"),
+        ):
+            legend.addItem(self.items[key], name)
+        legend.addItem(pg.PlotDataItem(pen=best_pen), "best epoch")  # a sample of the line
+        return legend
+
+    def _build_buttons(self) -> QHBoxLayout:
+        self.show_lr = QCheckBox("Learning rate")
+        self.show_lr.setToolTip("Show the learning rate of each batch in a small plot")
+        self.show_lr.setChecked(QSettings().value(SHOW_LR_SETTING, False, type=bool))
+        self.show_lr.toggled.connect(self._on_show_lr_toggled)
+        self._place_lr_plot(self.show_lr.isChecked())
         save_plots = QPushButton("Save plots...")
         save_plots.clicked.connect(self._save_plots)
         save_data = QPushButton("Save data (CSV)...")
         save_data.clicked.connect(self._save_csv)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.show_lr)
         buttons.addStretch()
         buttons.addWidget(save_plots)
         buttons.addWidget(save_data)
-        column = QVBoxLayout(self)
-        column.addWidget(self.layout_widget)
-        column.addLayout(buttons)
+        return buttons
 
-    def _add(self, metric: str, kind: str, pen, name: str | None, symbol=None) -> None:
+    def _add(self, metric: str, kind: str, pen: QPen, symbol: str | None = None) -> None:
         key = f"{metric}:{kind}"
         self.series[key] = GrowingSeries()
         options = {"symbol": symbol, "symbolSize": 7, "symbolBrush": VAL} if symbol else {}
         if kind == "batch":  # the dense, faint raw curve: antialiasing it is the costliest paint
             options["antialias"] = False
-        item = self.plots[metric].plot(pen=pen, name=name, **options)
+        item = self.plots[metric].plot(pen=pen, **options)
         if kind in ("batch", "smoothed", "lr"):  # one point per batch: long runs have many
             item.setClipToView(True)
             item.setDownsampling(auto=True, method="peak")
@@ -108,9 +149,9 @@ class CurvesView(QWidget):
     def clear(self) -> None:
         for series in self.series.values():
             series.count = 0
-        self.smoothed = {"loss": None, "accuracy": None}
+        self.smoothed: dict[str, float | None] = {"loss": None, "accuracy": None}
         self.epochs = []
-        self.bounds = {"x": 1.0, "loss": 0.0, "lr": 0.0}
+        self.bounds = dict(EMPTY_BOUNDS)
         self.shown_bounds = {}
         self.drawn = {}
         self.best_line.setVisible(False)
@@ -128,14 +169,14 @@ class CurvesView(QWidget):
                 self.series[f"{metric}:smoothed"].append(x, smooth)
             self.series["lr:lr"].append(x, event.lr)
             self.bounds["x"] = max(self.bounds["x"], x)
-            self.bounds["loss"] = max(self.bounds["loss"], event.loss)
+            self._include_loss(event.loss)
             self.bounds["lr"] = max(self.bounds["lr"], event.lr)
 
     def add_epoch(self, event: EpochEnded) -> None:
         self.epochs.append(event)
         self.series["loss:val"].append(event.epoch, event.val_loss)
         self.series["accuracy:val"].append(event.epoch, event.val_accuracy)
-        self.bounds["loss"] = max(self.bounds["loss"], event.val_loss)
+        self._include_loss(event.val_loss)
         self.best_line.setValue(event.best_epoch)
         self.best_line.setVisible(True)
 
@@ -153,7 +194,8 @@ class CurvesView(QWidget):
             ):
                 self.series[key].append(epoch, value)
             self.bounds["x"] = max(self.bounds["x"], epoch)
-            self.bounds["loss"] = max(self.bounds["loss"], row["train_loss"], row["val_loss"])
+            self._include_loss(row["train_loss"])
+            self._include_loss(row["val_loss"])
             self.bounds["lr"] = max(self.bounds["lr"], row["lr"])
         if rows:
             best = max(rows, key=lambda r: (r["val_accuracy"], -r["epoch"]))
@@ -165,26 +207,46 @@ class CurvesView(QWidget):
 
         Only series that grew are handed over: validation markers change once an epoch."""
         for key, item in self.items.items():
+            if key == "lr:lr" and not self.show_lr.isChecked():
+                continue  # drawn when shown
             series = self.series[key]
             if self.drawn.get(key) != series.count:
                 item.setData(*series.data())
                 self.drawn[key] = series.count
         self._update_ranges()
 
+    def _include_loss(self, loss: float) -> None:
+        if np.isfinite(loss):  # a diverged run's NaN or inf would leave no range to draw
+            self.bounds["loss_low"] = min(self.bounds["loss_low"], loss)
+            self.bounds["loss_high"] = max(self.bounds["loss_high"], loss)
+
     def _update_ranges(self) -> None:
-        """Ranges in steps (whole epochs, 10% headroom) so the axes rarely need redoing."""
+        """Ranges in steps (whole epochs, 1-2-5 units) so the axes rarely need redoing."""
         wanted = {
-            "x": float(np.ceil(self.bounds["x"])),
-            "loss": _headroom(self.bounds["loss"]),
-            "lr": _headroom(self.bounds["lr"]),
+            "x": (0.0, float(np.ceil(self.bounds["x"]))),
+            "loss": fitted_range(self.bounds["loss_low"], self.bounds["loss_high"]),
+            "lr": (0.0, _headroom(self.bounds["lr"])),
         }
         if wanted == self.shown_bounds:
             return
         self.shown_bounds = wanted
         for plot in self.plots.values():
-            plot.setXRange(0, wanted["x"], padding=0.02)
-        self.plots["loss"].setYRange(0, wanted["loss"], padding=0)
-        self.plots["lr"].setYRange(0, wanted["lr"], padding=0)
+            plot.setXRange(*wanted["x"], padding=0.02)
+        self.plots["loss"].setYRange(*wanted["loss"], padding=0)
+        self.plots["lr"].setYRange(*wanted["lr"], padding=0)
+
+    def _on_show_lr_toggled(self, shown: bool) -> None:
+        QSettings().setValue(SHOW_LR_SETTING, shown)
+        self._place_lr_plot(shown)
+
+    def _place_lr_plot(self, shown: bool) -> None:
+        """Out of the layout when hidden: a hidden plot would still hold its share of height."""
+        plot, layout = self.plots["lr"], self.layout_widget.ci
+        if shown and plot not in layout.items:
+            layout.addItem(plot, row=len(self.plots), col=0)
+            self.shown_bounds = {}  # set its ranges at the next refresh
+        elif not shown and plot in layout.items:
+            layout.removeItem(plot)
 
     def _save_plots(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -224,10 +286,24 @@ class CurvesView(QWidget):
         write_atomic(path, metrics_csv(self.epochs))
 
 
+def fitted_range(low: float, high: float) -> tuple[float, float]:
+    """[low, high] widened to whole units of a 1-2-5 scale, each about an eighth of the span."""
+    if low > high:  # no data yet
+        return 0.0, 1.0
+    span = max(high - low, 0.1 * abs(high))  # one value alone still gets a range around it
+    if span == 0:
+        return low, low + 1.0
+    unit = _nice_step(span / 8)
+    bottom, top = np.floor(low / unit), np.ceil(high / unit)
+    return float(bottom * unit), float(max(top, bottom + 1) * unit)
+
+
 def _headroom(value: float) -> float:
     """`value` rounded up to the next step of a 1-2-5 scale, at least 10% above it."""
-    if value <= 0:
-        return 1.0
-    target = value * 1.1
-    scale = 10 ** np.floor(np.log10(target))
-    return float(next(step * scale for step in (1, 2, 5, 10) if step * scale >= target))
+    return _nice_step(value * 1.1) if value > 0 else 1.0
+
+
+def _nice_step(value: float) -> float:
+    """The smallest number of the 1-2-5 scale (..., 0.1, 0.2, 0.5, 1, 2, ...) >= `value`."""
+    scale = 10 ** np.floor(np.log10(value))
+    return float(next(step * scale for step in (1, 2, 5, 10) if step * scale >= value))

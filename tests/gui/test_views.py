@@ -1,0 +1,158 @@
+"""The live views as a person uses them, at 1024x768: curves, the confusion matrix (clicking its
+cells) and the mistakes, on the real window and the real worker thread."""
+
+import itertools
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtWidgets import QLabel
+
+from cnnstudio.gui.views.curves import LR_HEIGHT
+
+
+@pytest.fixture
+def small_window(window):
+    window.resize(1024, 768)
+    window.move(window.screen().availableGeometry().topLeft())
+    return window
+
+
+def type_into(qtbot, editor, text):
+    """Click into a spin box, select what it holds and type, as a person does."""
+    qtbot.mouseClick(editor, Qt.MouseButton.LeftButton, pos=QPoint(8, editor.height() // 2))
+    qtbot.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(editor, text)
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+
+
+def set_up_run(qtbot, window, epochs, batch_size):
+    window.settings_tabs.setCurrentWidget(window.settings_tabs.widget(2))  # Training
+    editors = window.training_panel.training.editors
+    type_into(qtbot, editors["epochs"], str(epochs))
+    type_into(qtbot, editors["batch_size"], str(batch_size))
+    assert (editors["epochs"].value(), editors["batch_size"].value()) == (epochs, batch_size)
+
+
+def click(qtbot, widget):
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
+
+
+def click_tab(qtbot, tabs, page):
+    bar = tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(tabs.indexOf(page)).center())
+    assert tabs.currentWidget() is page
+
+
+def click_plot(qtbot, graphics, view_box, x, y):
+    """A left click on a pyqtgraph widget at data coordinates (x, y) of `view_box`, once it is
+    on screen (a view box fits its range to new data when it next paints)."""
+
+    def on_screen():
+        pos = graphics.mapFromScene(view_box.mapViewToScene(QPointF(x, y)))
+        return graphics.viewport().rect().contains(pos)
+
+    qtbot.waitUntil(on_screen)
+    pos = graphics.mapFromScene(view_box.mapViewToScene(QPointF(x, y)))
+    qtbot.mouseClick(graphics.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+def shown_captions(grid):
+    return [label.text() for label in grid.findChildren(QLabel) if label.pixmap().isNull()]
+
+
+def thumbnails(widget):
+    return [label for label in widget.findChildren(QLabel) if not label.pixmap().isNull()]
+
+
+def test_clicking_a_matrix_cell_shows_its_images_during_and_after_training(qtbot, small_window):
+    window, view = small_window, small_window.confusion
+    set_up_run(qtbot, window, epochs=3, batch_size=16)
+    click(qtbot, window.train_button)
+    qtbot.waitUntil(lambda: len(window.epochs) == 1, timeout=30_000)
+    click(qtbot, window.pause_button)  # during training: the run holds within a batch
+    click_tab(qtbot, window.view_tabs, view)
+    qtbot.waitUntil(lambda: not view.dirty)  # drawn by the redraw timer
+
+    def click_cell_and_check(true, predicted):
+        """The cell's images appear beside the matrix, most confident first."""
+        click_plot(qtbot, view.graphics, view.plot.vb, predicted, true)
+        count = int(window.epochs[view.shown_epoch - 1].confusion[true, predicted])
+        names = view.class_names
+        titles = [label.text() for label in view.findChildren(QLabel)]
+        assert any(f"true {names[true]}, predicted {names[predicted]}" in t for t in titles)
+        assert len(thumbnails(view)) == count
+        confidences = [float(text.rstrip("%")) for text in shown_captions(view.cell_grid)]
+        assert len(confidences) == count and confidences == sorted(confidences, reverse=True)
+
+    wrong = window.epochs[0].confusion.copy()
+    np.fill_diagonal(wrong, 0)
+    click_cell_and_check(*np.unravel_index(wrong.argmax(), wrong.shape))  # a busy mistake
+    click_cell_and_check(0, 0)
+    assert window.controller.running and window.controller.paused
+
+    click(qtbot, window.pause_button)  # Resume
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    qtbot.waitUntil(lambda: not view.dirty)
+    assert view.shown_epoch == 3
+    click_cell_and_check(1, 1)
+    counts = window.epochs[2].confusion
+    click_cell_and_check(*np.unravel_index(counts.argmax(), counts.shape))
+    # Back to epoch 1 with the keyboard: the panel shows the same cell as it was then.
+    view.slider.setFocus()
+    qtbot.keyClick(view.slider, Qt.Key.Key_Home)
+    true, predicted = view.chosen_cell
+    assert view.cell_title.text().startswith("Epoch 1:")
+    assert len(thumbnails(view)) == window.epochs[0].confusion[true, predicted]
+
+
+def test_curves_keep_legend_off_the_data_fit_the_loss_and_keep_the_learning_rate_small(
+    qtbot, small_window
+):
+    window, curves = small_window, small_window.curves
+    set_up_run(qtbot, window, epochs=2, batch_size=32)
+    click_tab(qtbot, window.view_tabs, curves)
+    click(qtbot, window.train_button)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    qtbot.waitUntil(lambda: curves.drawn.get("loss:val") == 2)  # the redraw timer's work
+
+    scene = curves.layout_widget.scene()
+    legends = [item for item in scene.items() if isinstance(item, pg.LegendItem)]
+    for legend, plot in itertools.product(legends, curves.plots.values()):
+        assert not legend.sceneBoundingRect().intersects(plot.vb.sceneBoundingRect())
+    names = [label.text for legend in legends for _, label in legend.items]
+    assert "best epoch" in names and "validation" in names
+
+    loss = np.concatenate([curves.series[f"loss:{kind}"].data()[1] for kind in ("batch", "val")])
+    low, high = curves.plots["loss"].vb.viewRange()[1]
+    assert low <= loss.min() and loss.max() <= high
+    assert high - low <= 2 * (loss.max() - loss.min())  # fitted, not 0 to a round number
+
+    height = curves.layout_widget.height()
+    assert curves.plots["lr"].scene() is None  # a flat learning rate takes no room unasked
+    assert curves.plots["loss"].height() > 0.35 * height
+    click(qtbot, curves.show_lr)
+    qtbot.waitUntil(lambda: curves.plots["lr"].isVisible() and curves.plots["lr"].height() > 0)
+    assert curves.plots["lr"].height() <= min(LR_HEIGHT, 0.2 * height)
+    qtbot.waitUntil(lambda: curves.drawn.get("lr:lr") == curves.series["lr:lr"].count)
+
+
+def test_mistake_captions_stay_under_their_images(qtbot, small_window):
+    window = small_window
+    set_up_run(qtbot, window, epochs=1, batch_size=64)
+    click(qtbot, window.train_button)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    click_tab(qtbot, window.view_tabs, window.mistakes)
+    grid = window.mistakes.grid
+    qtbot.waitUntil(lambda: len(thumbnails(grid)) > 0)
+    cells = [grid.grid.itemAt(i).widget().findChildren(QLabel) for i in range(grid.grid.count())]
+    laid_out = lambda: all(caption.y() > picture.y() for picture, caption in cells)  # noqa: E731
+    qtbot.waitUntil(laid_out)
+    for picture, caption in cells:
+        assert picture.height() - picture.pixmap().height() <= 4  # the label hugs its image
+        gap = caption.geometry().top() - picture.geometry().bottom()
+        assert 0 <= gap <= 6, f"caption {caption.text()!r} is {gap} px below its image"
+    first, last = grid.grid.itemAt(0).widget(), grid.grid.itemAt(grid.grid.count() - 1).widget()
+    rows = grid.grid.rowCount()
+    assert last.geometry().bottom() - first.geometry().top() <= rows * (grid.size + 60)
