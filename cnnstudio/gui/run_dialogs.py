@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core.data.images import SkippedFile
 from cnnstudio.core.errors import DatasetError
+from cnnstudio.gui.file_dialogs import save_file
 from cnnstudio.gui.images import to_pixmap
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
@@ -139,9 +139,9 @@ class ExportDialog(QDialog):
         self.path_edit.setText(str(path.with_name(name + suffix)))
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text())
+        path = save_file(self, "Export to", self.path_edit.text())
         if path:
-            self.path_edit.setText(path)
+            self.path_edit.setText(str(path))
 
     def export(self) -> None:
         self.export_button.setEnabled(False)

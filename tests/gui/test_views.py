@@ -2,12 +2,13 @@
 cells) and the mistakes, on the real window and the real worker thread."""
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QPushButton
 
 from cnnstudio.gui.views.curves import LR_HEIGHT
 
@@ -156,3 +157,44 @@ def test_mistake_captions_stay_under_their_images(qtbot, small_window):
     first, last = grid.grid.itemAt(0).widget(), grid.grid.itemAt(grid.grid.count() - 1).widget()
     rows = grid.grid.rowCount()
     assert last.geometry().bottom() - first.geometry().top() <= rows * (grid.size + 60)
+
+
+def answer_file_dialog(typed):
+    """Once a file dialog is up: note the folder it opened in, then choose `typed` in it."""
+    seen = []
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QFileDialog):
+            QTimer.singleShot(20, answer)
+            return
+        seen.append(Path(dialog.directory().absolutePath()))
+        # Typing into the name box pops up a completer that offscreen Qt cannot dismiss.
+        dialog.selectFile(typed)
+        dialog.accept()
+
+    QTimer.singleShot(0, answer)
+    return seen
+
+
+def test_file_dialogs_open_in_the_home_folder_then_where_the_last_file_went(
+    qtbot, small_window, tmp_path, monkeypatch
+):
+    home = tmp_path / "home"
+    (home / "plots").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    window, curves = small_window, small_window.curves
+    set_up_run(qtbot, window, epochs=1, batch_size=64)
+    click(qtbot, window.train_button)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    click_tab(qtbot, window.view_tabs, curves)
+    buttons = {button.text(): button for button in curves.findChildren(QPushButton)}
+
+    seen = answer_file_dialog(str(home / "plots" / "curves.png"))
+    click(qtbot, buttons["Save plots..."])
+    assert seen == [home]  # not the folder cnnstudio was started from
+    assert (home / "plots" / "curves.png").stat().st_size > 1000
+    seen = answer_file_dialog("metrics.csv")
+    click(qtbot, buttons["Save data (CSV)..."])
+    assert seen == [home / "plots"]
+    assert (home / "plots" / "metrics.csv").read_text().startswith("epoch,")

@@ -21,7 +21,6 @@ from PySide6.QtGui import QPainter, QPen
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QHBoxLayout,
     QPushButton,
     QVBoxLayout,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core.files import write_atomic
 from cnnstudio.core.training.events import BatchEnded, EpochEnded
+from cnnstudio.gui.file_dialogs import save_file
 
 SMOOTHING = 0.9  # exponential moving average weight for the smoothed batch curves
 TRAIN, VAL = (70, 130, 230), (235, 120, 40)
@@ -249,11 +249,9 @@ class CurvesView(QWidget):
             layout.removeItem(plot)
 
     def _save_plots(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save plots", "curves.png", "PNG image (*.png);;SVG drawing (*.svg)"
-        )
+        path = save_file(self, "Save plots", "curves.png", "PNG image (*.png);;SVG drawing (*.svg)")
         if path:
-            self.save_plots(Path(path))
+            self.save_plots(path)
 
     def save_plots(self, path: Path) -> None:
         """PNG through pyqtgraph's exporter; SVG through Qt's own generator (pyqtgraph's SVG
@@ -273,9 +271,9 @@ class CurvesView(QWidget):
         painter.end()
 
     def _save_csv(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save data", "metrics.csv", "CSV (*.csv)")
+        path = save_file(self, "Save data", "metrics.csv", "CSV (*.csv)")
         if path:
-            self.save_csv(Path(path))
+            self.save_csv(path)
 
     def save_csv(self, path: Path) -> None:
         """One row per epoch, the same columns as the run folder's metrics.csv."""
