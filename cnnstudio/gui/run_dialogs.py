@@ -6,6 +6,7 @@ these dialogs only show results.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -67,17 +69,43 @@ def predict(checkpoint: Path, paths: list[Path]) -> PredictedImages:
 
 
 class PredictionDialog(QDialog):
+    """Each readable image with its likeliest classes; below them, the files not read and why."""
+
     def __init__(self, result: PredictedImages, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Predictions of {result.checkpoint.parent.name}")
-        grid = QGridLayout()
         self.rows: list[str] = []
+        self.skipped_rows = [f"{Path(file.path).name}: {file.reason}" for file in result.skipped]
+        total = len(result.paths) + len(result.skipped)
+        summary = "Each image is scaled, cropped and normalised as the training images were."
+        if result.skipped:
+            summary = f"Classified {len(result.paths)} of {total} files. " + summary
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        area.setWidget(self._results(result))
+        column = QVBoxLayout(self)
+        column.addWidget(QLabel(summary))
+        column.addWidget(area, 1)
+        if result.skipped:
+            skipped = QLabel(
+                f"Not classified ({len(result.skipped)}):<br>"
+                + "<br>".join(html.escape(row) for row in self.skipped_rows)
+            )
+            skipped.setWordWrap(True)
+            skipped.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            skipped.setStyleSheet("color: #b00020;")
+            column.addWidget(skipped)
+        column.addWidget(close_buttons(self))
+        self.resize(520, min(720, 180 + 110 * len(result.paths) + 20 * len(result.skipped)))
+
+    def _results(self, result: PredictedImages) -> QWidget:
+        grid = QGridLayout()
         for index, (path, image, top) in enumerate(
             zip(result.paths, result.images, result.top, strict=True)
         ):
             picture = QLabel()
             picture.setPixmap(to_pixmap(image, 96))
-            lines = [f"<b>{path.name}</b>"] + [f"{name}: {p:.1%}" for name, p in top]
+            lines = [f"<b>{html.escape(path.name)}</b>"] + [f"{name}: {p:.1%}" for name, p in top]
             text = QLabel("<br>".join(lines))
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             grid.addWidget(picture, index, 0)
@@ -88,15 +116,14 @@ class PredictionDialog(QDialog):
         grid.setHorizontalSpacing(16)
         content = QWidget()
         content.setLayout(grid)
-        area = QScrollArea()
-        area.setWidgetResizable(True)
-        area.setWidget(content)
-        column = QVBoxLayout(self)
-        column.addWidget(
-            QLabel("Each image is scaled, cropped and normalised as the training images were.")
-        )
-        column.addWidget(area)
-        self.resize(520, min(720, 140 + 110 * len(result.paths)))
+        return content
+
+
+def close_buttons(dialog: QDialog) -> QDialogButtonBox:
+    """A Close button (Escape too) for a dialog that shows results and asks nothing."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
 
 
 class ExportDialog(QDialog):
@@ -130,6 +157,7 @@ class ExportDialog(QDialog):
         form.addRow("File", path_row)
         form.addRow(self.export_button)
         form.addRow(self.result_label)
+        form.addRow(close_buttons(self))
         self.resize(640, 180)
 
     def _on_format_changed(self) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QPushButton
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QLabel, QPushButton
 
 from cnnstudio.gui.views.curves import LR_HEIGHT
 
@@ -198,3 +198,31 @@ def test_file_dialogs_open_in_the_home_folder_then_where_the_last_file_went(
     click(qtbot, buttons["Save data (CSV)..."])
     assert seen == [home / "plots"]
     assert (home / "plots" / "metrics.csv").read_text().startswith("epoch,")
+
+
+def close_button(dialog):
+    (box,) = dialog.findChildren(QDialogButtonBox)
+    return box.button(QDialogButtonBox.StandardButton.Close)
+
+
+def test_predict_and_export_dialogs_close_with_a_button(qtbot, small_window, tmp_path):
+    from tests.datafiles import write_image
+
+    window = small_window
+    set_up_run(qtbot, window, epochs=1, batch_size=64)
+    click(qtbot, window.train_button)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    click_tab(qtbot, window.view_tabs, window.runs_view)
+    click(qtbot, window.runs_view.buttons["export"])
+    dialog = window.export_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    click(qtbot, close_button(dialog))
+    assert not dialog.isVisible()
+
+    window.open_dropped([write_image(tmp_path / "photo.png", (40, 30), value=90)])
+    qtbot.waitUntil(lambda: getattr(window, "prediction_dialog", None) is not None, timeout=20_000)
+    dialog = window.prediction_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.rows[0].startswith("photo.png: ")
+    click(qtbot, close_button(dialog))
+    assert not dialog.isVisible()
