@@ -108,7 +108,9 @@ def decode_image(path: Path, size: int, channels: int) -> tuple[np.ndarray, tupl
         height = max(size, round(image.height * scale))
         image = image.resize((width, height), Image.Resampling.BILINEAR, reducing_gap=3.0)
         left, top = (width - size) // 2, (height - size) // 2
-        pixels = np.asarray(image.crop((left, top, left + size, top + size)))
+        # np.array, not asarray: Pillow's buffer is read-only, and torch.from_numpy on it printed
+        # "The given NumPy array is not writable" (grey images are not copied again later).
+        pixels = np.array(image.crop((left, top, left + size, top + size)))
     return (pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)), original
 
 
