@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from cnnstudio.core.data.sources.locations import default_runs_dir
 from cnnstudio.core.errors import CnnstudioError
@@ -20,6 +20,7 @@ from cnnstudio.core.runs.report import write_output
 from cnnstudio.core.spec.project import PROJECT_SUFFIX, Project, load_project, save_project
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.gui.controller import RunController
+from cnnstudio.gui.file_dialogs import open_file, open_files, save_file
 from cnnstudio.gui.jobs import JobRunner
 from cnnstudio.gui.run_dialogs import (
     IMAGE_SUFFIXES,
@@ -163,17 +164,13 @@ class RunsController(QObject):
         self.refresh_runs(placed[-1] if placed else None)
 
     def ask_project_to_open(self) -> Path | None:
-        path, _ = QFileDialog.getOpenFileName(
-            self.parent_widget, "Open project", _start_folder(), _PROJECT_FILTER
-        )
-        return Path(path) if path else None
+        return open_file(self.parent_widget, "Open project", _PROJECT_FILTER)
 
     def ask_project_path(self) -> Path | None:
-        where = str(Path(_start_folder()) / f"project{PROJECT_SUFFIX}")
-        path, _ = QFileDialog.getSaveFileName(
-            self.parent_widget, "Save project", where, _PROJECT_FILTER
+        path = save_file(
+            self.parent_widget, "Save project", f"project{PROJECT_SUFFIX}", _PROJECT_FILTER
         )
-        return Path(path).with_suffix(PROJECT_SUFFIX) if path else None
+        return path.with_suffix(PROJECT_SUFFIX) if path else None
 
     # -- past runs ----------------------------------------------------------------------------
     def show_run(self, run_dir: Path) -> None:
@@ -204,11 +201,9 @@ class RunsController(QObject):
 
     def ask_images_to_predict(self, checkpoint: Path) -> None:
         patterns = " ".join(f"*{suffix}" for suffix in IMAGE_SUFFIXES)
-        paths, _ = QFileDialog.getOpenFileNames(
-            self.parent_widget, "Images to classify", _start_folder(), f"Images ({patterns})"
-        )
+        paths = open_files(self.parent_widget, "Images to classify", f"Images ({patterns})")
         if paths:
-            self.predict_files(checkpoint, [Path(p) for p in paths])
+            self.predict_files(checkpoint, paths)
 
     def predict_with_latest(self) -> None:
         checkpoint = self.latest_checkpoint()
@@ -245,14 +240,14 @@ class RunsController(QObject):
         self.export_dialog.show()
 
     def ask_report_path(self, run_dir: Path) -> None:
-        path, _ = QFileDialog.getSaveFileName(
+        path = save_file(
             self.parent_widget,
             "Save the run's report",
-            str(run_dir / "report.html"),
+            run_dir / "report.html",
             "HTML report (*.html);;PNG plot (*.png);;SVG plot (*.svg);;Metrics (*.csv)",
         )
         if path:
-            self.save_report(run_dir, Path(path))
+            self.save_report(run_dir, path)
 
     def save_report(self, run_dir: Path, path: Path) -> None:
         self.jobs.start(
@@ -301,11 +296,6 @@ def _readable_runs(folders: list[Path]) -> list[RunRecord]:
         except CnnstudioError:
             continue  # moved or deleted since: no longer listed
     return records
-
-
-def _start_folder() -> str:
-    """File dialogs open in the home folder, not wherever the program was started."""
-    return str(Path.home())
 
 
 def _read_checkpoint(path: Path) -> dict[str, Any]:

@@ -7,14 +7,12 @@ box of fixed height, with a button for each fix that exists (download, retry, ch
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QDir, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -34,6 +32,7 @@ from cnnstudio.core.data.sources.download import OFFLINE
 from cnnstudio.core.data.sources.locations import resolve_data_dir
 from cnnstudio.core.data.sources.registry import list_sources
 from cnnstudio.core.spec.run_spec import INPUT_PARAMS, RunSpec, default_dataset
+from cnnstudio.gui.file_dialogs import choose_folder
 from cnnstudio.gui.images import ThumbnailGrid
 from cnnstudio.gui.loading import SAMPLES_PER_CLASS
 from cnnstudio.gui.panels.guidance import HelpLine, advanced_switch
@@ -241,12 +240,9 @@ class DatasetPanel(QWidget):
 
     def _find_files(self) -> None:
         source = self.sources[self.source_box.currentData()]
-        path = QFileDialog.getExistingDirectory(
-            self, f"Folder holding the {source.title} files", QDir.homePath()
-        )
-        if not path:
+        chosen = choose_folder(self, f"Folder holding the {source.title} files")
+        if chosen is None:
             return
-        chosen = Path(path)
         for candidate in (chosen, *list(chosen.parents)[:2]):  # the data folder, or inside it
             if source.is_available(candidate):
                 self.data_dir = str(candidate)
@@ -261,11 +257,9 @@ class DatasetPanel(QWidget):
         )
 
     def _browse(self) -> None:
-        path = QFileDialog.getExistingDirectory(
-            self, "Folder of images, one subfolder per class", QDir.homePath()
-        )
+        path = choose_folder(self, "Folder of images, one subfolder per class")
         if path:
-            self.set_folder(path)
+            self.set_folder(str(path))
 
     # -- results from worker threads ----------------------------------------------------------
     def show_busy(self, text: str) -> None:
