@@ -24,7 +24,7 @@ def texts_containing(window, words):
 def choose_folder_in_dialog(monkeypatch, folder: Path):
     """The file dialog is the system's; a person picks `folder` in it."""
     monkeypatch.setattr(
-        "cnnstudio.gui.panels.dataset_panel.QFileDialog.getExistingDirectory",
+        "cnnstudio.gui.file_dialogs.QFileDialog.getExistingDirectory",
         lambda *args, **kwargs: str(folder),
     )
 

@@ -71,7 +71,7 @@ def test_clicking_a_matrix_cell_shows_its_images_during_and_after_training(qtbot
     window, view = small_window, small_window.confusion
     set_up_run(qtbot, window, epochs=3, batch_size=16)
     click(qtbot, window.train_button)
-    qtbot.waitUntil(lambda: len(window.epochs) == 1, timeout=30_000)
+    qtbot.waitUntil(lambda: len(view.matrices) == 1, timeout=30_000)
     click(qtbot, window.pause_button)  # during training: the run holds within a batch
     click_tab(qtbot, window.view_tabs, view)
     qtbot.waitUntil(lambda: not view.dirty)  # drawn by the redraw timer
@@ -79,7 +79,7 @@ def test_clicking_a_matrix_cell_shows_its_images_during_and_after_training(qtbot
     def click_cell_and_check(true, predicted):
         """The cell's images appear beside the matrix, most confident first."""
         click_plot(qtbot, view.graphics, view.plot.vb, predicted, true)
-        count = int(window.epochs[view.shown_epoch - 1].confusion[true, predicted])
+        count = int(view.matrices[view.shown_epoch - 1][true, predicted])
         names = view.class_names
         titles = [label.text() for label in view.findChildren(QLabel)]
         assert any(f"true {names[true]}, predicted {names[predicted]}" in t for t in titles)
@@ -87,7 +87,7 @@ def test_clicking_a_matrix_cell_shows_its_images_during_and_after_training(qtbot
         confidences = [float(text.rstrip("%")) for text in shown_captions(view.cell_grid)]
         assert len(confidences) == count and confidences == sorted(confidences, reverse=True)
 
-    wrong = window.epochs[0].confusion.copy()
+    wrong = view.matrices[0].copy()
     np.fill_diagonal(wrong, 0)
     click_cell_and_check(*np.unravel_index(wrong.argmax(), wrong.shape))  # a busy mistake
     click_cell_and_check(0, 0)
@@ -98,14 +98,14 @@ def test_clicking_a_matrix_cell_shows_its_images_during_and_after_training(qtbot
     qtbot.waitUntil(lambda: not view.dirty)
     assert view.shown_epoch == 3
     click_cell_and_check(1, 1)
-    counts = window.epochs[2].confusion
+    counts = view.matrices[2]
     click_cell_and_check(*np.unravel_index(counts.argmax(), counts.shape))
     # Back to epoch 1 with the keyboard: the panel shows the same cell as it was then.
     view.slider.setFocus()
     qtbot.keyClick(view.slider, Qt.Key.Key_Home)
     true, predicted = view.chosen_cell
     assert view.cell_title.text().startswith("Epoch 1:")
-    assert len(thumbnails(view)) == window.epochs[0].confusion[true, predicted]
+    assert len(thumbnails(view)) == view.matrices[0][true, predicted]
 
 
 def test_curves_keep_legend_off_the_data_fit_the_loss_and_keep_the_learning_rate_small(
