@@ -7,10 +7,12 @@ that fails while training (non-finite loss, out of memory) prints its message an
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import textwrap
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,9 @@ from cnnstudio.core.errors import CnnstudioError
 
 EXIT_FAILED_RUN = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # what shells report for a program ended by Ctrl+C
+
+log = logging.getLogger(__name__)
 
 
 def run(argv: list[str]) -> int:
@@ -37,11 +42,20 @@ def run(argv: list[str]) -> int:
     try:
         return args.handler(args)
     except CnnstudioError as error:
+        log.info("%s: %s", args.command, error, exc_info=error.__cause__ or error.__context__)
         print(f"cnnstudio: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into `head` and the like: not an error
         sys.stdout = None  # nothing left to flush at exit
         return 0
+    except KeyboardInterrupt:  # Ctrl+C outside training, or a second one during it
+        log.info("%s: interrupted", args.command)
+        print(
+            "\ncnnstudio: aborted (files are written whole or not at all; a run keeps every "
+            "finished epoch)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -205,47 +219,39 @@ def _apply_data_choices(args: argparse.Namespace, data: dict[str, Any]) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from cnnstudio.core.runs.checkpoint import read_checkpoint
-    from cnnstudio.core.runs.run_folder import RunFolderWriter
+    from cnnstudio.core.data.sources.registry import get_source
+    from cnnstudio.core.runs.session import RunSession
     from cnnstudio.core.training.control import TrainingControl
-    from cnnstudio.core.training.device import resolve_device
-    from cnnstudio.core.training.engine import Trainer
-    from cnnstudio.core.training.prepare import check_stack, dataset_source, load_dataset
     from cnnstudio.progress import ConsoleProgress
 
     if args.resume and args.init_from:
         raise CnnstudioError("--resume goes on with a run; --init-from starts a new one: pick one")
-    resume = read_checkpoint(_checkpoint_in(args.resume, "last.pt")) if args.resume else None
-    spec = _spec_for_run(args, resume)
-    if resume is not None and resume["training"]["epochs_completed"] >= spec.training["epochs"]:
-        raise CnnstudioError(
-            f"{args.resume}: the run already trained all {spec.training['epochs']} epochs. To "
-            f"train longer, start a new run from its weights: --init-from {args.resume}/best.pt "
-            "--epochs N"
-        )
-    source = dataset_source(spec)
-    check_stack(spec)  # problems that need no images are reported before any is loaded
-    resolve_device(spec.device)
-    start = read_checkpoint(_checkpoint_in(args.init_from, "best.pt")) if args.init_from else None
+    if args.resume and args.out:
+        raise CnnstudioError("--resume goes on in the run's own folder; leave --out out")
+    if args.resume:
+        session = RunSession.resume(args.resume, lambda saved: _spec_from_args(args, base=saved))
+    else:
+        spec = _spec_from_args(args)
+        runs_dir = None if args.out else _default_runs_dir(args)
+        session = RunSession.new(spec, args.out, runs_dir, args.init_from)
+    with session:
+        for line in session.notes:
+            print(line, file=sys.stderr)
+        print(f"Loading {get_source(session.spec.dataset['name']).title}...", file=sys.stderr)
+        data = session.load_data()
+        if data.skipped:
+            print(
+                f"Skipped {len(data.skipped)} unreadable file(s); `cnnstudio inspect` lists them.",
+                file=sys.stderr,
+            )
+        control = TrainingControl()
+        with _ctrl_c_stops(control):
+            result = session.train(data, control, [ConsoleProgress()])
+    _say_how_it_ended(result, session.folder)
+    return EXIT_FAILED_RUN if result.status == "failed" else 0
 
-    out = args.resume or args.out or _default_run_dir(args, source.name)
-    print(f"Loading {source.title}...", file=sys.stderr)
-    data = load_dataset(spec)
-    if data.skipped:
-        print(
-            f"Skipped {len(data.skipped)} unreadable file(s); `cnnstudio inspect` lists them.",
-            file=sys.stderr,
-        )
-    control = TrainingControl()
-    trainer = Trainer(spec, data, control)
-    if resume is not None:
-        trainer.restore(resume["state_dict"], resume["training"])
-        print(f"Resuming {out} after epoch {trainer.epochs_completed}.", file=sys.stderr)
-    if start is not None:
-        trainer.load_weights(start["state_dict"], str(args.init_from))
-    with _ctrl_c_stops(control):
-        # The folder first: an epoch shown on the console is already saved.
-        result = trainer.fit([RunFolderWriter(out, trainer), ConsoleProgress()])
+
+def _say_how_it_ended(result: Any, out: Path) -> None:
     if result.status == "failed":
         print(f"cnnstudio: training failed: {result.reason}", file=sys.stderr)
     elif result.status == "stopped":
@@ -260,38 +266,20 @@ def _train(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     print(f"Run saved in {out}", file=sys.stderr)
-    return EXIT_FAILED_RUN if result.status == "failed" else 0
 
 
-def _spec_for_run(args: argparse.Namespace, resume: dict[str, Any] | None) -> Any:
-    """The spec to train; a resumed run keeps its own, and a changed one is refused."""
-    from cnnstudio.core.spec.run_spec import RunSpec
+def _default_runs_dir(args: argparse.Namespace) -> Path:
+    """Beside the project file, else ./runs."""
+    from cnnstudio.core.spec.project import is_project_file, load_project
 
-    if resume is None:
-        return _spec_from_args(args)
-    saved = RunSpec.from_dict(resume["spec"])
-    changed = saved.differences(_spec_from_args(args, base=saved))
-    if changed:
-        raise CnnstudioError(
-            f"{args.resume} was trained with other settings ({'; '.join(changed)}). Resuming goes "
-            "on exactly as the run was set up; to train with new settings from its weights, "
-            f"start a new run: cnnstudio train --init-from {args.resume}/last.pt ..."
-        )
-    return saved
+    if args.spec is not None and is_project_file(args.spec):
+        return load_project(args.spec).runs_dir
+    return Path("runs")
 
 
 def _checkpoint_in(path: Path, name: str) -> Path:
     """A checkpoint file, or the named one inside a run folder."""
     return path / name if path.is_dir() else path
-
-
-def _default_run_dir(args: argparse.Namespace, dataset: str) -> Path:
-    from cnnstudio.core.spec.project import is_project_file, load_project
-
-    name = f"{datetime.now():%Y%m%d-%H%M%S}-{dataset}"
-    if args.spec is not None and is_project_file(args.spec):
-        return load_project(args.spec).runs_dir / name
-    return Path("runs") / name
 
 
 def _predict(args: argparse.Namespace) -> int:
@@ -340,7 +328,9 @@ def _report(args: argparse.Namespace) -> int:
     from cnnstudio.core.runs.history import read_run
     from cnnstudio.core.runs.report import write_output
 
-    path = write_output(read_run(args.run_dir), args.out)
+    record = read_run(args.run_dir)
+    with _writing(args.out, "the report"):
+        path = write_output(record, args.out)
     print(f"Wrote {path}.", file=sys.stderr)
     return 0
 
@@ -352,10 +342,23 @@ def _save_project(args: argparse.Namespace) -> int:
     args.spec = None  # the flags change the project's own spec
     spec = _spec_from_args(args, base=existing.spec if existing else None)
     project = Project(args.path, spec, existing.runs_folder if existing else "runs")
-    save_project(project)
+    with _writing(args.path, "the project"):
+        save_project(project)
     verb = "Updated" if existing else "Created"
     print(f"{verb} {args.path}; its runs go in {project.runs_dir}.", file=sys.stderr)
     return 0
+
+
+@contextmanager
+def _writing(path: Path, what: str) -> Iterator[None]:
+    """A write that fails (full disk, no permission, no such folder) as one plain message."""
+    try:
+        yield
+    except OSError as error:
+        from cnnstudio.core.runs.folders import why_not_written
+
+        log.info("writing %s failed", path, exc_info=True)
+        raise CnnstudioError(f"{path}: cannot save {what} ({why_not_written(error)})") from None
 
 
 class _ctrl_c_stops:
@@ -373,8 +376,9 @@ class _ctrl_c_stops:
     def _handle(self, signum: int, frame: object) -> None:
         if self.control.stop_requested:
             raise KeyboardInterrupt
-        print("\nStopping after this batch (Ctrl+C again to abort)...", file=sys.stderr)
+        # The flag first: a second press that interrupts this message must find it set.
         self.control.request_stop("interrupted with Ctrl+C")
+        print("\nStopping after this batch (Ctrl+C again to abort)...", file=sys.stderr)
 
 
 def _print_spec(args: argparse.Namespace) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
@@ -39,10 +39,12 @@ class RunController(QObject):
         spec: RunSpec,
         data: ImageData | StreamedImages | None,
         run_dir: Path,
-        resume: dict[str, Any] | None = None,
+        resume: bool = False,
+        more_epochs: int | None = None,
         listen: Callable[[TrainingWorker], None] | None = None,
     ) -> TrainingWorker:
-        """Train `spec` into `run_dir`; with `resume` (a checkpoint's contents), go on from it.
+        """Train `spec` into `run_dir`; with `resume`, go on with the run there; with
+        `more_epochs`, train it that many epochs more (see TrainingWorker).
 
         `listen` connects to the worker's signals before its thread starts, so no early signal
         (the data, when it was already loaded) is sent before anyone listens."""
@@ -55,7 +57,7 @@ class RunController(QObject):
         self.control = TrainingControl()
         thread = QThread()
         # No parent: the worker moves to the thread.
-        worker = TrainingWorker(spec, data, self.control, run_dir, resume)
+        worker = TrainingWorker(spec, data, self.control, run_dir, resume, more_epochs=more_epochs)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         # Direct: quit() is thread-safe, and a queued call could not reach a GUI thread that is

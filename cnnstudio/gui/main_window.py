@@ -5,15 +5,14 @@ controller handles projects and past runs, and the edit history undoes settings 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from cnnstudio.core.errors import CnnstudioError
+from cnnstudio.core.runs.folders import new_run_folder
 from cnnstudio.core.spec.project import PROJECT_SUFFIX, Project, load_project
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.gui.controller import RunController
@@ -210,21 +209,23 @@ class MainWindow(WindowLayout, QMainWindow):
         if self.controller.running or self.train_blocked_reason() is not None:
             return
         spec = RunSpec.from_dict(self.spec.to_dict())
-        name = f"{datetime.now():%Y%m%d-%H%M%S}-{spec.dataset['name']}"
-        self._start_run(spec, self.runs.runs_dir / name)
+        try:  # a name no other run has, even one started in the same second
+            run_dir = new_run_folder(self.runs.runs_dir, spec.dataset["name"])
+        except CnnstudioError as error:
+            QMessageBox.warning(self, "Cannot start the run", str(error))
+            return
+        self._start_run(spec, run_dir)
 
-    def _resume(self, spec: RunSpec, run_dir: Path, checkpoint: dict[str, Any]) -> None:
+    def _resume(self, spec: RunSpec, run_dir: Path, checkpoint: object) -> None:
         self.apply_spec(spec)  # the panels show the settings the run goes on with
         self.view_tabs.setCurrentWidget(self.curves)
-        self._start_run(spec, run_dir, checkpoint)
+        self._start_run(spec, run_dir, resume=True)
 
-    def _start_run(
-        self, spec: RunSpec, run_dir: Path, resume: dict[str, Any] | None = None
-    ) -> None:
+    def _start_run(self, spec: RunSpec, run_dir: Path, resume: bool = False) -> None:
         loaded = self.dataset.current()
         data = loaded.data if loaded else None
         listen = lambda worker: self.presenter.attach(worker, run_dir)  # noqa: E731
-        self.controller.start(spec, data, run_dir, resume, listen)
+        self.controller.start(spec, data, run_dir, resume, listen=listen)
         self.runs.run_started(run_dir)
 
     def _on_pause_clicked(self) -> None:

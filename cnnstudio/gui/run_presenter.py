@@ -139,7 +139,8 @@ class RunPresenter(QObject):
         self.views.curves.add_epoch(event)
         self.views.confusion.add_epoch(event.confusion, event)
         self.views.class_table.show_epoch(event, self.class_names)
-        if self.run_data is not None:
+        # Epochs read back from a run folder (a resumed run's earlier ones) keep no predictions.
+        if self.run_data is not None and len(event.val_predictions):
             self.views.mistakes.show_epoch(
                 event,
                 self.run_data.val_images.numpy(),

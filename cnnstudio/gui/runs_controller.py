@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -32,6 +32,9 @@ from cnnstudio.gui.run_dialogs import (
 )
 from cnnstudio.gui.views.runs import RunsView
 from cnnstudio.gui.widgets import ask
+
+if TYPE_CHECKING:
+    from cnnstudio.core.runs.checkpoint import Checkpoint
 
 
 class RunsController(QObject):
@@ -195,9 +198,9 @@ class RunsController(QObject):
             lambda text: QMessageBox.warning(self.parent_widget, "Cannot resume the run", text),
         )
 
-    def _resume_from(self, run_dir: Path, checkpoint: dict[str, Any]) -> None:
+    def _resume_from(self, run_dir: Path, checkpoint: Checkpoint) -> None:
         if not self.runs.running:
-            self.resume_ready.emit(RunSpec.from_dict(checkpoint["spec"]), run_dir, checkpoint)
+            self.resume_ready.emit(checkpoint.spec, run_dir, checkpoint)
 
     def ask_images_to_predict(self, checkpoint: Path) -> None:
         patterns = " ".join(f"*{suffix}" for suffix in IMAGE_SUFFIXES)
@@ -298,7 +301,7 @@ def _readable_runs(folders: list[Path]) -> list[RunRecord]:
     return records
 
 
-def _read_checkpoint(path: Path) -> dict[str, Any]:
+def _read_checkpoint(path: Path) -> Checkpoint:
     """Runs on a job thread; checkpoints import torch, which the window starts without."""
     from cnnstudio.core.runs.checkpoint import read_checkpoint
 

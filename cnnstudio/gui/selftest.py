@@ -97,9 +97,9 @@ def _checks(folder: Path, started: float) -> None:
 
     run_dir = window.presenter.run_dir
     assert run_dir is not None  # the run just finished
-    state = read_checkpoint(run_dir / "last.pt")["training"]
+    state = read_checkpoint(run_dir / "last.pt").training
     saved = load_model(run_dir / "best.pt")
-    if state["epochs_completed"] != 1 or len(saved.class_names) != 10:
+    if state.epochs_completed != 1 or len(saved.class_names) != 10:
         raise SelfTestFailed("checkpoint: it does not hold the epoch just trained")
     _ok(
         f"checkpoint saved and reloaded: {sum(p.numel() for p in saved.model.parameters()):,} "

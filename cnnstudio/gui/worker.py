@@ -9,34 +9,35 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.data.streaming import StreamedImages
 from cnnstudio.core.errors import CnnstudioError
-from cnnstudio.core.runs.run_folder import RunFolderWriter
+from cnnstudio.core.runs.session import RunSession
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.core.training.callbacks import Callback
 from cnnstudio.core.training.control import TrainingControl
-from cnnstudio.core.training.engine import Trainer
 from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
-from cnnstudio.core.training.prepare import load_dataset
 from cnnstudio.gui.jobs import hand_back_to_gui_thread
 
 BATCH_SIGNAL_INTERVAL = 0.05  # seconds: about 20 updates a second
 
+log = logging.getLogger(__name__)
+
 
 class TrainingWorker(QObject):
-    """Lives on the run's QThread; `run` trains from start to end."""
+    """Lives on the run's QThread; `run` trains from start to end through a `RunSession`, the
+    same sequence as `cnnstudio train`: a new run (optionally from a checkpoint's weights), a
+    resumed one, or one extended by more epochs."""
 
     data_ready = Signal(object)  # ImageData (or StreamedImages) the run trains on
     fit_started = Signal(object)  # FitStarted
     batches_ended = Signal(object)  # list[BatchEnded], oldest first
     epoch_ended = Signal(object)  # EpochEnded
     fit_ended = Signal(object)  # FitEnded
-    failed = Signal(str)  # a message for a dialog
+    failed = Signal(str)  # a message for a dialog (one per run)
     finished = Signal()
 
     def __init__(
@@ -45,26 +46,32 @@ class TrainingWorker(QObject):
         data: ImageData | StreamedImages | None,
         control: TrainingControl,
         run_dir: Path,
-        resume: dict[str, Any] | None = None,
+        resume: bool = False,
+        *,
+        more_epochs: int | None = None,
+        init_from: Path | None = None,
     ) -> None:
+        """Train `spec` into `run_dir` (new or empty); with `resume`, go on with the run already
+        in `run_dir` (its own spec; `spec` is ignored); with `more_epochs`, train that many
+        epochs beyond those it has; with `init_from`, a new run starts from that checkpoint."""
         super().__init__()
         self.spec, self.data, self.control = spec, data, control
-        self.run_dir, self.resume = run_dir, resume
+        self.run_dir, self.resume = run_dir, resume or more_epochs is not None
+        self.more_epochs, self.init_from = more_epochs, init_from
 
     @Slot()
     def run(self) -> None:
         try:
-            data = self.data if self.data is not None else load_dataset(self.spec)
-            self.data_ready.emit(data)
-            trainer = Trainer(self.spec, data, self.control)
-            if self.resume is not None:
-                trainer.restore(self.resume["state_dict"], self.resume["training"])
-            # The folder first: an epoch the window shows is already saved.
-            trainer.fit([RunFolderWriter(self.run_dir, trainer), _SignalBridge(self, trainer)])
-        except CnnstudioError as error:  # found before training: data, stack, device
+            with self._open_session() as session:
+                data = self.data if self.data is not None else session.load_data()
+                self.data_ready.emit(data)
+                bridge = _SignalBridge(self, session.earlier_epochs())
+                session.train(data, self.control, [bridge])
+        except CnnstudioError as error:  # found before training (data, stack, device), or disk
+            log.info("run failed: %s", error)
             self.failed.emit(str(error))
         except Exception as error:
-            logging.getLogger(__name__).exception("unexpected error")
+            log.exception("unexpected error")
             self.failed.emit(
                 f"Training stopped on an unexpected error: {type(error).__name__}: {error}"
             )
@@ -72,16 +79,23 @@ class TrainingWorker(QObject):
             hand_back_to_gui_thread(self)
             self.finished.emit()
 
+    def _open_session(self) -> RunSession:
+        if self.more_epochs is not None:
+            return RunSession.extend(self.run_dir, self.more_epochs)
+        if self.resume:
+            return RunSession.resume(self.run_dir)
+        return RunSession.new(self.spec, self.run_dir, init_from=self.init_from)
+
 
 class _SignalBridge(Callback):
-    def __init__(self, worker: TrainingWorker, trainer: Trainer) -> None:
-        self.worker, self.trainer = worker, trainer
+    def __init__(self, worker: TrainingWorker, earlier: list[EpochEnded]) -> None:
+        self.worker, self.earlier = worker, earlier
         self.pending: list[BatchEnded] = []
         self.last_sent = 0.0
 
     def on_fit_start(self, event: FitStarted) -> None:
         self.worker.fit_started.emit(event)
-        for earlier in self.trainer.history:  # a resumed run shows the epochs it already has
+        for earlier in self.earlier:  # a resumed run shows the epochs it already has
             self.worker.epoch_ended.emit(earlier)
 
     def on_batch_end(self, event: BatchEnded) -> None:
@@ -96,7 +110,8 @@ class _SignalBridge(Callback):
 
     def on_error(self, event: FitFailed) -> None:
         self._flush(time.monotonic())
-        self.worker.failed.emit(event.message)
+        if event.kind != "exception":  # an exception goes on to `run`, which reports it once
+            self.worker.failed.emit(event.message)
 
     def on_fit_end(self, event: FitEnded) -> None:
         self._flush(time.monotonic())

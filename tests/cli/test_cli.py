@@ -75,7 +75,7 @@ def test_train_writes_a_complete_run_folder(tmp_path, capsys):
     assert json.loads((out / "summary.json").read_text())["status"] == "completed"
     saved = load_model(out / "best.pt")
     assert saved.spec.to_dict() == spec and len(saved.class_names) == 10
-    assert read_checkpoint(out / "last.pt")["training"]["epochs_completed"] == 3
+    assert read_checkpoint(out / "last.pt").training.epochs_completed == 3
     environment = json.loads((out / "environment.json").read_text())
     assert environment["torch"] == torch.__version__ and environment["device"] == "cpu"
     assert "Imbalance: the largest class is 1.00x" in (out / "dataset_check.txt").read_text()

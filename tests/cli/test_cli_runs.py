@@ -36,7 +36,7 @@ def test_a_killed_run_loses_at_most_its_current_epoch_and_resumes(tmp_path, caps
     finally:
         process.wait()
     assert process.returncode == -signal.SIGKILL
-    done = read_checkpoint(out / "last.pt")["training"]["epochs_completed"]
+    done = read_checkpoint(out / "last.pt").training.epochs_completed
     assert 1 <= done < 3
     assert len(metric_rows(out)) == done  # files agree with the checkpoint
     assert not (out / "summary.json").exists()
@@ -70,7 +70,8 @@ def test_a_new_run_can_start_from_a_checkpoints_weights(finished_run, tmp_path, 
     argv = ["train", "--init-from", str(finished_run), "--out", str(fork), "--epochs", "1"]
     spec = str(finished_run / "spec.json")
     assert run([*argv, spec]) == 0
-    assert read_checkpoint(fork / "last.pt")["training"]["epochs_completed"] == 1
+    assert read_checkpoint(fork / "last.pt").training.epochs_completed == 1
+    argv[argv.index(str(fork))] = str(tmp_path / "fork2")
     assert run([*argv, spec, "--preset", "lenet5"]) == 2
     assert "its weights do not fit this layer stack" in capsys.readouterr().err
 

@@ -82,10 +82,11 @@ def test_a_cuda_run_resumes_from_its_checkpoint_with_its_random_states(tmp_path,
     first = Trainer(spec, small_data)
     first.fit([RunFolderWriter(tmp_path, first), StopAfterEpoch(first, 1)])
     checkpoint = read_checkpoint(tmp_path / "last.pt")
-    assert torch.equal(checkpoint["training"]["rng"]["cuda"], first.training_state()["rng"]["cuda"])
+    assert torch.equal(checkpoint.training.rng["cuda"], first.training_state().rng["cuda"])
     resumed = Trainer(spec, small_data)
-    resumed.restore(checkpoint["state_dict"], checkpoint["training"])
+    resumed.restore(checkpoint.state_dict, checkpoint.training)
     assert torch.equal(resumed.augment_generator.get_state(), first.augment_generator.get_state())
     assert resumed.fit([RunFolderWriter(tmp_path, resumed)]).status == "completed"
-    assert [e.epoch for e in resumed.history] == [1, 2]
+    assert [e.epoch for e in resumed.history] == [2]
+    assert [s.epoch for s in resumed.training_state().scores] == [1, 2]
     assert load_model(tmp_path / "best.pt").sample_images.device.type == "cpu"

@@ -59,7 +59,7 @@ def test_a_stopped_run_resumes_from_its_last_epoch(qtbot, window):
     window.stop_button.click()
     qtbot.waitUntil(lambda: not window.controller.running, timeout=30_000)
     (run_dir,) = window.runs.runs_dir.iterdir()
-    assert read_checkpoint(run_dir / "last.pt")["training"]["epochs_completed"] == 1
+    assert read_checkpoint(run_dir / "last.pt").training.epochs_completed == 1
     runs = window.runs_view
     qtbot.waitUntil(lambda: runs.table.rowCount() == 1, timeout=10_000)
     assert runs.table.item(0, 5).text() == "stopped" and runs.buttons["resume"].isEnabled()

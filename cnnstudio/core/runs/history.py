@@ -1,9 +1,13 @@
-"""Reading run folders back: one run's metrics and matrices, and the list of past runs."""
+"""Reading run folders back: one run's metrics and matrices, and the list of past runs.
+
+The run folder is the one record of a run's epochs (checkpoints keep only what going on needs):
+Runs > Show, resuming in the window and `cnnstudio report` all read it here."""
 
 from __future__ import annotations
 
 import csv
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +15,12 @@ from typing import Any
 import numpy as np
 
 from cnnstudio.core.errors import CnnstudioError
+from cnnstudio.core.runs.lock import is_locked
 from cnnstudio.core.spec.run_spec import RunSpec
+from cnnstudio.core.training.events import EpochEnded
+from cnnstudio.core.training.metrics import class_metrics
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -34,13 +43,53 @@ class RunRecord:
 
     @property
     def status(self) -> str:
-        """completed, stopped or failed; "interrupted" if it never wrote how it ended."""
-        return self.summary.get("status", "interrupted")
+        """completed, stopped or failed; "running" while a training holds the folder;
+        "interrupted" if it never wrote how it ended."""
+        if "status" in self.summary:
+            return self.summary["status"]
+        return "running" if is_locked(self.folder) else "interrupted"
+
+    def epoch_events(self) -> list[EpochEnded]:
+        """The run's epochs as the events training announced, rebuilt from the folder's files
+        (for showing a past run, and the earlier epochs of a resumed one). Per-image
+        predictions are not kept for past epochs: theirs are empty."""
+        events, best = [], None
+        classes = len(self.class_names)
+        for row in self.epochs:
+            epoch = int(row["epoch"])
+            matrix = self.matrices.get(epoch, np.zeros((classes, classes), dtype=np.int64))
+            is_best = best is None or row["val_accuracy"] > best["val_accuracy"]
+            best = row if is_best else best
+            events.append(
+                EpochEnded(
+                    epoch=epoch,
+                    epochs=self.spec.training["epochs"],
+                    train_loss=row["train_loss"],
+                    train_accuracy=row["train_accuracy"],
+                    val_loss=row["val_loss"],
+                    val_accuracy=row["val_accuracy"],
+                    val_top5_accuracy=row["val_top5_accuracy"],
+                    lr=row["lr"],
+                    seconds=row["seconds"],
+                    confusion=matrix,
+                    per_class=class_metrics(matrix),
+                    val_predictions=np.zeros(0, dtype=np.int64),
+                    val_confidence=np.zeros(0, dtype=np.float32),
+                    best_epoch=int(best["epoch"]),
+                    is_best=is_best,
+                )
+            )
+        return events
+
+    @property
+    def extendable(self) -> bool:
+        """A run with a checkpoint can always train more epochs ("Train N more")."""
+        return self.status != "running" and (self.folder / "last.pt").exists()
 
     @property
     def resumable(self) -> bool:
         return (
-            self.status != "completed"
+            self.status not in ("completed", "running")
             and (self.folder / "last.pt").exists()
             and len(self.epochs) < self.spec.training["epochs"]
         )
@@ -51,21 +100,20 @@ def read_run(folder: str | Path) -> RunRecord:
     folder = Path(folder)
     try:
         spec = RunSpec.from_dict(json.loads((folder / "spec.json").read_text(encoding="utf-8")))
-        epochs = _read_metrics(folder / "metrics.csv")
-        matrices_file = folder / "confusion_matrices.json"
-        document = json.loads(matrices_file.read_text()) if matrices_file.exists() else {}
+        epochs = read_metric_rows(folder)
+        matrices = {int(k): np.array(v, dtype=np.int64) for k, v in read_matrices(folder).items()}
+        class_names = _class_names(folder)
     except FileNotFoundError as error:
         raise CnnstudioError(
             f"{folder}: not a run folder (no {Path(error.filename).name})"
         ) from None
-    except (OSError, ValueError, KeyError, CnnstudioError) as error:
+    except (OSError, ValueError, KeyError, TypeError, CnnstudioError) as error:
         raise CnnstudioError(f"{folder}: the run's files are damaged ({error})") from None
-    matrices = {int(k): np.array(v, dtype=np.int64) for k, v in document.get("epochs", {}).items()}
     return RunRecord(
         folder,
         spec,
         epochs,
-        list(document.get("class_names", [])),
+        class_names,
         matrices,
         _optional_json(folder / "summary.json"),
         _optional_json(folder / "environment.json"),
@@ -82,24 +130,53 @@ def list_runs(runs_dir: str | Path) -> list[RunRecord]:
         if (folder / "spec.json").exists():
             try:
                 records.append(read_run(folder))
-            except CnnstudioError:
-                continue  # shown nowhere rather than breaking the whole list
+            except CnnstudioError:  # shown nowhere rather than breaking the whole list
+                log.warning("skipped a damaged run folder", exc_info=True)
     return sorted(records, key=lambda r: r.folder.stat().st_mtime, reverse=True)
 
 
-def _read_metrics(path: Path) -> list[dict[str, float]]:
-    if not path.exists():
+def read_metric_rows(folder: Path) -> list[dict[str, float]]:
+    """metrics.csv's rows as numbers; none if there is no file yet. Damage is a CnnstudioError."""
+    path = folder / "metrics.csv"
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            return [
+                {key: int(value) if key == "epoch" else float(value) for key, value in row.items()}
+                for row in csv.DictReader(handle)
+            ]
+    except FileNotFoundError:
         return []  # no epoch finished yet
-    with open(path, newline="", encoding="utf-8") as handle:
-        return [
-            {key: int(value) if key == "epoch" else float(value) for key, value in row.items()}
-            for row in csv.DictReader(handle)
-        ]
+    except (OSError, ValueError, TypeError) as error:
+        raise CnnstudioError(f"{path}: damaged ({error})") from None
+
+
+def read_matrices(folder: Path) -> dict[str, list[list[int]]]:
+    """confusion_matrices.json's matrices by epoch ("1", "2", ...); none if there is no file."""
+    path = folder / "confusion_matrices.json"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as error:
+        raise CnnstudioError(f"{path}: damaged ({error})") from None
+    epochs = document.get("epochs") if isinstance(document, dict) else None
+    if not isinstance(epochs, dict):
+        raise CnnstudioError(f"{path}: damaged (no matrices by epoch)")
+    return epochs
+
+
+def _class_names(folder: Path) -> list[str]:
+    path = folder / "confusion_matrices.json"
+    document = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return [str(name) for name in document.get("class_names", [])]
 
 
 def _optional_json(path: Path) -> dict[str, Any]:
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
     except (OSError, ValueError):
+        log.warning("unreadable %s", path, exc_info=True)
         return {}
     return value if isinstance(value, dict) else {}

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from cnnstudio.core.training.control import TrainingControl
 from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
+from cnnstudio.core.training.state import EpochScore
 
 
 class Callback:
@@ -66,7 +67,7 @@ class EarlyStopping(Callback):
         self.best_loss = float("inf")
         self.epochs_without_improvement = 0
 
-    def replay(self, history: list[EpochEnded]) -> None:
+    def replay(self, history: list[EpochScore] | list[EpochEnded]) -> None:
         """Take in the epochs a resumed run already trained, without stopping it."""
         for event in history:
             self._observe(event)
@@ -79,7 +80,7 @@ class EarlyStopping(Callback):
                 f"(best {self.best_loss:.4f})"
             )
 
-    def _observe(self, event: EpochEnded) -> None:
+    def _observe(self, event: EpochScore | EpochEnded) -> None:
         if event.val_loss < self.best_loss - self.min_delta:
             self.best_loss = event.val_loss
             self.epochs_without_improvement = 0

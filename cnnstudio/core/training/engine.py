@@ -12,7 +12,6 @@ import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
@@ -41,11 +40,10 @@ from cnnstudio.core.training.events import (
     FitEnded,
     FitFailed,
     FitStarted,
-    epoch_from_state,
-    epoch_to_state,
 )
 from cnnstudio.core.training.metrics import class_metrics, confusion_matrix, top_k_correct
 from cnnstudio.core.training.optim import LearningRateSchedule, build_optimizer
+from cnnstudio.core.training.state import EpochScore, TrainingState
 
 EVAL_BATCH_SIZE = 512
 
@@ -114,10 +112,11 @@ class Trainer:
         self.criterion = nn.CrossEntropyLoss(label_smoothing=settings["label_smoothing"])
         self.epochs_completed = 0
         self.step = 0
-        self.history: list[EpochEnded] = []
+        self.history: list[EpochEnded] = []  # the epochs this trainer trained
+        self.earlier: list[EpochScore] = []  # the epochs before a restore, in brief
         self.sample_images, self.sample_labels = self.data.held_out_sample()
 
-    def training_state(self) -> dict[str, Any]:
+    def training_state(self) -> TrainingState:
         """Everything besides the weights that training needs to go on exactly where it is."""
         rng = {
             "torch": torch.get_rng_state(),
@@ -126,15 +125,18 @@ class Trainer:
         }
         if self.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state(self.device)
-        return {
-            "epochs_completed": self.epochs_completed,
-            "step": self.step,
-            "optimizer": self.optimizer.state_dict(),
-            "schedule": self.schedule.state_dict(),
-            "scaler": self.scaler.state_dict(),
-            "history": [epoch_to_state(event) for event in self.history],
-            "rng": rng,
-        }
+        scores = [
+            EpochScore(e.epoch, float(e.val_loss), float(e.val_accuracy)) for e in self.history
+        ]
+        return TrainingState(
+            epochs_completed=self.epochs_completed,
+            step=self.step,
+            optimizer=self.optimizer.state_dict(),
+            schedule=self.schedule.state_dict(),
+            scaler=self.scaler.state_dict(),
+            rng=rng,
+            scores=[*self.earlier, *scores],
+        )
 
     def load_weights(self, weights: dict[str, torch.Tensor], origin: str) -> None:
         """Start from trained weights (a new run forked from a checkpoint of the same stack)."""
@@ -147,16 +149,16 @@ class Trainer:
                 f"({str(error).splitlines()[-1].strip()})"
             ) from None
 
-    def restore(self, weights: dict[str, torch.Tensor], state: dict[str, Any]) -> None:
+    def restore(self, weights: dict[str, torch.Tensor], state: TrainingState) -> None:
         """Continue from a checkpoint of this same spec: the next `fit` trains the epochs left."""
         self.model.load_state_dict(weights)
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.schedule.load_state_dict(state["schedule"])
-        self.scaler.load_state_dict(state["scaler"])
-        self.epochs_completed = state["epochs_completed"]
-        self.step = state["step"]
-        self.history = [epoch_from_state(item) for item in state["history"]]
-        rng = state["rng"]
+        self.optimizer.load_state_dict(state.optimizer)
+        self.schedule.load_state_dict(state.schedule)
+        self.scaler.load_state_dict(state.scaler)
+        self.epochs_completed = state.epochs_completed
+        self.step = state.step
+        self.earlier, self.history = list(state.scores), []
+        rng = state.rng
         torch.set_rng_state(rng["torch"])
         self.shuffle_generator.set_state(rng["shuffle"])
         self.augment_generator.set_state(rng["augment"])
@@ -168,8 +170,9 @@ class Trainer:
         return float(self.optimizer.param_groups[0]["lr"])
 
     @property
-    def best_epoch(self) -> EpochEnded | None:
-        return max(self.history, key=lambda e: (e.val_accuracy, -e.epoch), default=None)
+    def best_epoch(self) -> EpochScore | EpochEnded | None:
+        epochs = [*self.earlier, *self.history]
+        return max(epochs, key=lambda e: (e.val_accuracy, -e.epoch), default=None)
 
     def fit(self, callbacks: Iterable[Callback] = ()) -> FitEnded:
         """Train the remaining epochs. Returns how the run ended; re-raises unexpected errors."""
@@ -177,7 +180,7 @@ class Trainer:
         patience = self.spec.training["early_stopping_patience"]
         if patience is not None:
             early_stopping = EarlyStopping(patience, self.control)
-            early_stopping.replay(self.history)  # a resumed run remembers its best loss
+            early_stopping.replay([*self.earlier, *self.history])  # resumed: its best loss
             listeners.callbacks.append(early_stopping)
         started = time.perf_counter()
         listeners.on_fit_start(self._fit_started())

@@ -4,15 +4,11 @@ tensors, so any listener (console, files, the window's thread) can keep them saf
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
 
 import numpy as np
 
-from cnnstudio.core.training.metrics import ClassMetrics, class_metrics
-
-if TYPE_CHECKING:
-    pass
+from cnnstudio.core.training.metrics import ClassMetrics
 
 
 @dataclass(frozen=True)
@@ -74,25 +70,3 @@ class FitEnded:
     best_epoch: int | None
     best_val_accuracy: float | None
     seconds: float
-
-
-_ARRAYS = ("confusion", "val_predictions", "val_confidence")
-
-
-def epoch_to_state(event: EpochEnded) -> dict[str, Any]:
-    """The event as plain values and tensors, for a checkpoint (per-class metrics are derived)."""
-    import torch
-
-    state: dict[str, Any] = {
-        f.name: getattr(event, f.name) for f in fields(event) if f.name != "per_class"
-    }
-    for name in _ARRAYS:
-        state[name] = torch.from_numpy(np.ascontiguousarray(state[name]))
-    return state
-
-
-def epoch_from_state(state: dict[str, Any]) -> EpochEnded:
-    values = dict(state)
-    for name in _ARRAYS:
-        values[name] = values[name].numpy()
-    return EpochEnded(**values, per_class=class_metrics(values["confusion"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -39,6 +40,10 @@ def build_optimizer(
     raise ValueError(f"unknown optimizer {name!r}")
 
 
+# Scheduler state that depends on the run's length (recomputed, not loaded, when it grows).
+_LENGTH_KEYS = ("T_max", "total_steps", "_schedule_phases")
+
+
 class LearningRateSchedule:
     """One interface over torch's schedulers: some step every batch, some every epoch."""
 
@@ -71,9 +76,31 @@ class LearningRateSchedule:
     def state_dict(self) -> dict[str, Any]:
         return self.scheduler.state_dict() if self.scheduler is not None else {}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        if self.scheduler is not None:
-            self.scheduler.load_state_dict(state)
+    def load_state_dict(self, state: dict[str, Any]) -> bool:
+        """Go on from a saved state. This schedule keeps its own length: a run extended to more
+        epochs goes on at its step on the schedule recomputed for the new length. Returns True
+        when the length changed (and with it the learning rate from here on)."""
+        if self.scheduler is None:
+            return False
+        own = self.scheduler.state_dict()
+        length = {key: own[key] for key in _LENGTH_KEYS if key in own}
+        changed = any(state.get(key) != value for key, value in length.items())
+        self.scheduler.load_state_dict({**state, **length})
+        if changed:
+            self._set_rates_for_current_step()
+        return changed
+
+    def _set_rates_for_current_step(self) -> None:
+        """The rates the recomputed schedule gives at the step reached (cosine, one-cycle)."""
+        with warnings.catch_warnings():  # get_lr outside step() warns; here it is meant
+            warnings.simplefilter("ignore", UserWarning)
+            if isinstance(self.scheduler, lr_scheduler.CosineAnnealingLR):
+                rates = self.scheduler._get_closed_form_lr()
+            else:
+                rates = self.scheduler.get_lr()
+        for group, rate in zip(self.scheduler.optimizer.param_groups, rates, strict=True):
+            group["lr"] = rate
+        self.scheduler._last_lr = list(rates)
 
     def after_batch(self) -> None:
         if self.per_batch:

@@ -1,0 +1,102 @@
+"""Where a run's folder goes: a new, uniquely named one by default, never one already in use.
+
+A default name is the start time to the second plus the dataset (``20260131-142501-shapes``);
+runs started in the same second get ``-2``, ``-3``... The folder is created with an exclusive
+mkdir, so two runs (two windows, two shells) can never be handed the same one. A folder the user
+names must be new or empty: a used one is refused, never overwritten.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from cnnstudio.core.errors import CnnstudioError
+
+log = logging.getLogger(__name__)
+
+
+def _timestamp() -> str:
+    return f"{datetime.now():%Y%m%d-%H%M%S}"
+
+
+def new_run_folder(runs_dir: str | Path, dataset: str) -> Path:
+    """Create and return a new, empty run folder in `runs_dir` with a name no other run has."""
+    runs_dir = Path(runs_dir)
+    _make_dirs(runs_dir)
+    stem = f"{_timestamp()}-{dataset}"
+    for number in range(1, 10_000):
+        folder = runs_dir / (stem if number == 1 else f"{stem}-{number}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise _not_writable(runs_dir, error) from None
+        check_writable(folder)
+        return folder
+    raise CnnstudioError(f"{runs_dir}: too many runs started at {stem}; try again in a second")
+
+
+def claim_folder(folder: str | Path) -> Path:
+    """The folder the user named for a new run: created if missing, refused if it holds files."""
+    folder = Path(folder)
+    _make_dirs(folder)
+    try:
+        used = any(folder.iterdir())
+    except OSError as error:
+        raise _not_writable(folder, error) from None
+    if used:
+        if (folder / "spec.json").exists():
+            raise CnnstudioError(
+                f"{folder} already holds a run; nothing in it was changed. To go on training "
+                f"it: cnnstudio train --resume {folder}; for a new run, pick a new folder "
+                "with --out (or leave --out out for a fresh one)."
+            )
+        raise CnnstudioError(
+            f"{folder} is not empty; a run never writes over other files. Pick a new or empty "
+            "folder with --out (or leave --out out for a fresh one)."
+        )
+    check_writable(folder)
+    return folder
+
+
+def check_writable(folder: Path) -> None:
+    """Raise CnnstudioError, in plain words, unless files can be created in `folder`."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise _not_writable(folder, error) from None
+
+
+def _make_dirs(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file, not a folder
+        raise CnnstudioError(f"{folder}: is a file, not a folder; pick a folder") from None
+    except OSError as error:
+        raise _not_writable(folder, error) from None
+
+
+def why_not_written(error: OSError) -> str:
+    """An OSError from writing a file, in plain words."""
+    reasons = {
+        errno.ENOTDIR: "part of the path is a file, not a folder",
+        errno.EACCES: "no permission to write there",
+        errno.EPERM: "no permission to write there",
+        errno.EROFS: "the disk is read-only",
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is full",
+        errno.ENOENT: "no such folder",
+    }
+    return reasons.get(error.errno, error.strerror or str(error))
+
+
+def _not_writable(folder: Path, error: OSError) -> CnnstudioError:
+    log.info("cannot write in %s", folder, exc_info=error)
+    reason = why_not_written(error)
+    return CnnstudioError(f"{folder}: cannot save a run there ({reason}); pick another folder")
