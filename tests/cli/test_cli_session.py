@@ -210,3 +210,55 @@ def test_a_second_ctrl_c_exits_quietly_with_the_files_intact(tmp_path):
     done = read_checkpoint(out / "last.pt").training.epochs_completed
     assert len(metric_rows(out)) >= done >= 1
     assert not (out / LOCK_NAME).exists()
+
+
+def test_a_projects_runs_stay_inside_its_folder_unless_given_an_absolute_path(tmp_path, capsys):
+    home = tmp_path / "lessons" / "digits"
+    home.mkdir(parents=True)
+    project = home / "digits.cnnstudio"
+    assert run(["project", str(project)]) == 0
+    document = json.loads(project.read_text())
+    document["spec"]["dataset"]["options"].update(train_size=100, val_size=20)
+    document["spec"]["training"]["epochs"] = 1
+    document["runs_folder"] = "../../escaped"
+    project.write_text(json.dumps(document))
+    capsys.readouterr()
+    assert run(["train", str(project)]) == 2
+    assert "runs_folder '../../escaped' leads outside the project's folder" in (
+        capsys.readouterr().err
+    )
+    assert not (tmp_path / "escaped").exists()
+
+    document["runs_folder"] = str(tmp_path / "chosen")
+    project.write_text(json.dumps(document))
+    assert run(["train", str(project)]) == 0
+    (run_dir,) = (tmp_path / "chosen").iterdir()
+    assert len(metric_rows(run_dir)) == 1
+
+
+def test_project_and_report_to_unwritable_places_or_a_full_disk_are_plain_messages(
+    finished_run, tmp_path, capsys, monkeypatch
+):
+    (tmp_path / "file").write_text("x")
+    project, report = tmp_path / "file" / "p.cnnstudio", tmp_path / "file" / "r.html"
+    capsys.readouterr()
+    assert run(["project", str(project)]) == 2
+    assert capsys.readouterr().err == (
+        f"cnnstudio: error: {project}: cannot save the project (part of the path is a file, "
+        "not a folder)\n"
+    )
+    assert run(["report", str(finished_run), "--out", str(report)]) == 2
+    assert capsys.readouterr().err == (
+        f"cnnstudio: error: {report}: cannot save the report (part of the path is a file, "
+        "not a folder)\n"
+    )
+
+    def disk_full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    assert run(["report", str(finished_run), "--out", str(tmp_path / "r.html")]) == 2
+    assert capsys.readouterr().err.endswith("cannot save the report (the disk is full)\n")
+    assert run(["project", str(tmp_path / "p.cnnstudio")]) == 2
+    assert capsys.readouterr().err.endswith("cannot save the project (the disk is full)\n")
+    assert not (tmp_path / "r.html").exists() and not (tmp_path / "p.cnnstudio").exists()

@@ -1,6 +1,7 @@
 """Run folders are never shared or overwritten: unique names, refused used folders, locks."""
 
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -11,7 +12,7 @@ import pytest
 from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.runs import folders
 from cnnstudio.core.runs.folders import claim_folder, new_run_folder
-from cnnstudio.core.runs.history import read_run
+from cnnstudio.core.runs.history import list_runs, read_run
 from cnnstudio.core.runs.lock import LOCK_NAME, RunLock, is_locked
 
 
@@ -101,3 +102,12 @@ def test_a_run_folder_being_trained_shows_as_running(tmp_path):
     with RunLock(tmp_path):
         assert read_run(tmp_path).status == "running"
     assert read_run(tmp_path).status == "interrupted"
+
+
+def test_a_damaged_run_folder_is_left_out_of_the_list_and_logged(tmp_path, caplog):
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "spec.json").write_text("{not json")
+    with caplog.at_level(logging.WARNING, logger="cnnstudio.core.runs.history"):
+        assert list_runs(tmp_path) == []
+    assert "skipped a damaged run folder" in caplog.text
+    assert "bad: the run's files are damaged" in caplog.text

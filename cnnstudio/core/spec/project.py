@@ -1,13 +1,15 @@
 """Project files: a run spec and the settings around it, saved by the window and the CLI.
 
 A project is JSON (``.cnnstudio``): the spec as the window last edited it, and where its runs go
-(a folder next to the project file). Opening validates the whole file first, so a damaged or
-foreign file gives one clear error and nothing is half-opened.
+(a folder inside the project file's folder, unless the user gives an absolute path). Opening
+validates the whole file first, so a damaged or foreign file gives one clear error and nothing is
+half-opened.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,14 +27,32 @@ PROJECT_SUFFIX = ".cnnstudio"
 class Project:
     path: Path
     spec: RunSpec
-    runs_folder: str = "runs"  # relative to the project file's folder
+    runs_folder: str = "runs"  # inside the project file's folder, or an absolute path
 
     @property
     def runs_dir(self) -> Path:
         return self.path.parent / self.runs_folder
 
 
+def check_runs_folder(path: Path, value: Any) -> str:
+    """`value` if it is an absolute folder (the user's choice) or one inside the project's
+    folder; a relative path that leads out of it ("../..") is refused."""
+    if not isinstance(value, str) or not value.strip():
+        raise SpecError(f"{path}: runs_folder: expected a folder name")
+    if Path(value).is_absolute():
+        return value
+    home = os.path.normpath(path.parent.absolute())
+    where = os.path.normpath(os.path.join(home, value))
+    if os.path.commonpath([home, where]) != home:
+        raise SpecError(
+            f"{path}: runs_folder {value!r} leads outside the project's folder; give a folder "
+            "inside it, or an absolute path if the runs belong elsewhere"
+        )
+    return value
+
+
 def save_project(project: Project) -> None:
+    check_runs_folder(project.path, project.runs_folder)
     document = {
         "format": PROJECT_FORMAT,
         "version": PROJECT_VERSION,
@@ -55,9 +75,7 @@ def load_project(path: str | Path) -> Project:
     unknown = set(document) - {"format", "version", "runs_folder", "spec"}
     if unknown:
         raise SpecError(f"{path}: unknown field {sorted(unknown)[0]!r}")
-    runs_folder = document.get("runs_folder", "runs")
-    if not isinstance(runs_folder, str) or not runs_folder or Path(runs_folder).is_absolute():
-        raise SpecError(f"{path}: runs_folder: expected a folder name next to the project")
+    runs_folder = check_runs_folder(path, document.get("runs_folder", "runs"))
     try:
         spec = RunSpec.from_dict(document.get("spec"))
     except SpecError as error:
