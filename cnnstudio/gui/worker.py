@@ -32,6 +32,7 @@ class TrainingWorker(QObject):
     same sequence as `cnnstudio train`: a new run (optionally from a checkpoint's weights), a
     resumed one, or one extended by more epochs."""
 
+    noted = Signal(str)  # a line for the user: resuming, extending, a stale lock taken over
     data_ready = Signal(object)  # ImageData (or StreamedImages) the run trains on
     fit_started = Signal(object)  # FitStarted
     batches_ended = Signal(object)  # list[BatchEnded], oldest first
@@ -63,6 +64,9 @@ class TrainingWorker(QObject):
     def run(self) -> None:
         try:
             with self._open_session() as session:
+                for line in session.notes:
+                    log.info(line)
+                    self.noted.emit(line)
                 data = self.data if self.data is not None else session.load_data()
                 self.data_ready.emit(data)
                 bridge = _SignalBridge(self, session.earlier_epochs())
