@@ -11,20 +11,20 @@ def test_runs_started_in_the_same_second_each_get_a_folder(qtbot, window, monkey
     monkeypatch.setattr(folders, "_timestamp", lambda: "20260101-120000")
     set_epochs(window, 1)
     train_and_wait(qtbot, window)
-    first = window.run_dir
+    first = window.presenter.run_dir
     train_and_wait(qtbot, window)
-    assert sorted(p.name for p in window.runs_dir.iterdir()) == [
+    assert sorted(p.name for p in window.runs.runs_dir.iterdir()) == [
         "20260101-120000-shapes",
         "20260101-120000-shapes-2",
     ]
-    assert window.run_dir != first
-    assert all(len(metric_rows(folder)) == 1 for folder in window.runs_dir.iterdir())
+    assert window.presenter.run_dir != first
+    assert all(len(metric_rows(folder)) == 1 for folder in window.runs.runs_dir.iterdir())
 
 
 def test_a_finished_run_trains_more_epochs_in_its_folder(qtbot, window):
     set_epochs(window, 1)
     train_and_wait(qtbot, window)
-    run_dir = window.run_dir
+    run_dir = window.presenter.run_dir
     worker = window.controller.start(window.spec, None, run_dir, more_epochs=2)
     shown = []
     worker.epoch_ended.connect(lambda event: shown.append(event.epoch))
@@ -32,4 +32,4 @@ def test_a_finished_run_trains_more_epochs_in_its_folder(qtbot, window):
     assert shown == [1, 2, 3]  # the earlier epoch, read back from the folder, then the new ones
     assert [row["epoch"] for row in metric_rows(run_dir)] == ["1", "2", "3"]
     assert read_checkpoint(run_dir / "last.pt").spec.training["epochs"] == 3
-    assert list(window.runs_dir.iterdir()) == [run_dir]
+    assert list(window.runs.runs_dir.iterdir()) == [run_dir]

@@ -93,7 +93,9 @@ def why_not_written(error: OSError) -> str:
         errno.EDQUOT: "the disk quota is full",
         errno.ENOENT: "no such folder",
     }
-    return reasons.get(error.errno, error.strerror or str(error))
+    if error.errno in reasons:
+        return reasons[error.errno]
+    return error.strerror or str(error)
 
 
 def _not_writable(folder: Path, error: OSError) -> CnnstudioError:

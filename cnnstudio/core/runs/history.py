@@ -53,13 +53,14 @@ class RunRecord:
         """The run's epochs as the events training announced, rebuilt from the folder's files
         (for showing a past run, and the earlier epochs of a resumed one). Per-image
         predictions are not kept for past epochs: theirs are empty."""
-        events, best = [], None
+        events, best_epoch, best_accuracy = [], 0, -1.0
         classes = len(self.class_names)
         for row in self.epochs:
             epoch = int(row["epoch"])
             matrix = self.matrices.get(epoch, np.zeros((classes, classes), dtype=np.int64))
-            is_best = best is None or row["val_accuracy"] > best["val_accuracy"]
-            best = row if is_best else best
+            is_best = row["val_accuracy"] > best_accuracy
+            if is_best:
+                best_epoch, best_accuracy = epoch, row["val_accuracy"]
             events.append(
                 EpochEnded(
                     epoch=epoch,
@@ -75,7 +76,7 @@ class RunRecord:
                     per_class=class_metrics(matrix),
                     val_predictions=np.zeros(0, dtype=np.int64),
                     val_confidence=np.zeros(0, dtype=np.float32),
-                    best_epoch=int(best["epoch"]),
+                    best_epoch=best_epoch,
                     is_best=is_best,
                 )
             )

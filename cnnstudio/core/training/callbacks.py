@@ -4,7 +4,7 @@ window's Qt bridge are all callbacks; the engine never knows who listens.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from cnnstudio.core.training.control import TrainingControl
 from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
@@ -67,7 +67,7 @@ class EarlyStopping(Callback):
         self.best_loss = float("inf")
         self.epochs_without_improvement = 0
 
-    def replay(self, history: list[EpochScore] | list[EpochEnded]) -> None:
+    def replay(self, history: Sequence[EpochScore | EpochEnded]) -> None:
         """Take in the epochs a resumed run already trained, without stopping it."""
         for event in history:
             self._observe(event)

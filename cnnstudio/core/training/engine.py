@@ -171,7 +171,7 @@ class Trainer:
 
     @property
     def best_epoch(self) -> EpochScore | EpochEnded | None:
-        epochs = [*self.earlier, *self.history]
+        epochs: list[EpochScore | EpochEnded] = [*self.earlier, *self.history]
         return max(epochs, key=lambda e: (e.val_accuracy, -e.epoch), default=None)
 
     def fit(self, callbacks: Iterable[Callback] = ()) -> FitEnded:
