@@ -86,6 +86,7 @@ def why_not_written(error: OSError) -> str:
     """An OSError from writing a file, in plain words."""
     reasons = {
         errno.ENOTDIR: "part of the path is a file, not a folder",
+        errno.EEXIST: "part of the path is a file, not a folder",  # mkdir met a file
         errno.EACCES: "no permission to write there",
         errno.EPERM: "no permission to write there",
         errno.EROFS: "the disk is read-only",
