@@ -147,14 +147,18 @@ class WindowLayout(QMainWindow):
         file_menu.addSeparator()
         self._add(file_menu, "predict", "&Predict images...", None, self.runs.predict_with_latest)
         file_menu.addSeparator()
-        self._add(file_menu, "quit", "&Quit", keys.Quit, self.close)
+        self._add(file_menu, "quit", "&Quit", "Ctrl+Q", self.close)  # Quit is unbound on Windows
 
         edit_menu = self.menuBar().addMenu("&Edit")
         for key, action in (
             ("undo", undo_stack.createUndoAction(self, "&Undo")),
             ("redo", undo_stack.createRedoAction(self, "&Redo")),
         ):
-            action.setShortcut(keys.Undo if key == "undo" else keys.Redo)
+            action.setShortcuts(
+                [QKeySequence(keys.Undo)]
+                if key == "undo"
+                else [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]
+            )
             edit_menu.addAction(action)
             self.menu_actions[key] = action
 

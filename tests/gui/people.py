@@ -2,17 +2,22 @@
 the keyboard, on the real widgets."""
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QAbstractButton, QApplication, QFileDialog, QLineEdit
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QMessageBox,
+)
 
 TRIES = 500  # x 20 ms: a dialog that never comes fails the test instead of hanging it
 
 
-def when_dialog_opens(act, tries=TRIES):
-    """Call `act(dialog)` once a modal dialog is open (the code under test blocks in exec())."""
+def when_dialog_opens(kind, act, tries=TRIES):
+    """Call `act(dialog)` once a modal dialog of type `kind` is open (the code under test
+    blocks in its exec())."""
 
     def attempt(left):
         dialog = QApplication.activeModalWidget()
-        if dialog is not None:
+        if isinstance(dialog, kind):
             act(dialog)
         elif left:
             QTimer.singleShot(20, lambda: attempt(left - 1))
@@ -21,25 +26,11 @@ def when_dialog_opens(act, tries=TRIES):
 
 
 def click_button(qtbot, text):
-    """The next question is answered by clicking its button labelled `text`."""
+    """The next question (a message box) is answered by clicking its button labelled `text`."""
 
     def act(dialog):
         buttons = dialog.findChildren(QAbstractButton)
         (button,) = [b for b in buttons if b.text().replace("&", "") == text]
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
-    when_dialog_opens(act)
-
-
-def type_file_name(qtbot, path):
-    """The next file dialog gets `path` typed into its name box, then Enter."""
-
-    def act(dialog):
-        assert isinstance(dialog, QFileDialog), dialog
-        edit = dialog.findChild(QLineEdit, "fileNameEdit")
-        edit.setFocus()
-        edit.selectAll()
-        qtbot.keyClicks(edit, str(path))
-        qtbot.keyClick(edit, Qt.Key.Key_Return)
-
-    when_dialog_opens(act)
+    when_dialog_opens(QMessageBox, act)

@@ -1,0 +1,72 @@
+"""Past runs in the window: Show draws them from their folder, saving a project keeps the runs
+just trained in sight, and Report and Open folder say what they did (issue 10, defects 6, 9, 16)."""
+
+from PySide6.QtCore import Qt
+
+from tests.gui.people import click_button
+from tests.gui.test_main_window import set_epochs
+
+
+def train(qtbot, window, epochs):
+    set_epochs(window, epochs)
+    qtbot.mouseClick(window.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=120_000)
+    return window.presenter.run_dir
+
+
+def click_run(qtbot, window, row=0):
+    """Open the Runs tab and click the run's first cell."""
+    window.view_tabs.setCurrentWidget(window.runs_view)
+    table = window.runs_view.table
+    qtbot.waitUntil(lambda: table.rowCount() > row, timeout=10_000)
+    cell = table.visualRect(table.model().index(row, 0)).center()
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+
+
+def test_show_draws_every_curve_from_the_folder_and_clears_mistakes(qtbot, window, tmp_path):
+    run_dir = train(qtbot, window, 2)
+    window.view_tabs.setCurrentWidget(window.mistakes)
+    assert window.mistakes.grid.grid.count() > 0  # the live run's mistakes
+    click_run(qtbot, window)
+    qtbot.mouseClick(window.runs_view.buttons["open"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.progress_label.text().startswith("Showing"), timeout=10_000)
+    assert window.view_tabs.currentWidget() is window.curves
+    series = window.curves.series
+    assert series["loss:smoothed"].count == 2 and series["accuracy:smoothed"].count == 2
+    assert series["loss:val"].count == 2 and series["lr:lr"].count == 2
+    qtbot.waitUntil(lambda: window.curves.plots["loss"].viewRange()[0][1] >= 2)  # x to epoch 2
+    assert len(window.confusion.matrices) == 2
+    assert window.mistakes.grid.grid.count() == 0  # not the previous run's images
+    assert "past run" in window.mistakes.summary.text()
+
+    report = tmp_path / "lesson report.html"
+    click_run(qtbot, window)
+    window.runs.save_report(run_dir, report)  # what Report... does once a file is chosen
+    qtbot.waitUntil(lambda: "Report saved" in window.runs_view.notice.text(), timeout=20_000)
+    assert report.exists() and str(report) in window.runs_view.notice.toolTip()
+
+    qtbot.mouseClick(window.runs_view.buttons["folder"], Qt.MouseButton.LeftButton)
+    assert str(run_dir) in window.runs_view.notice.toolTip()  # opened, or where it is
+    assert str(run_dir) in window.statusBar().currentMessage()
+
+
+def test_saving_a_project_offers_to_move_the_runs_just_trained(qtbot, window, tmp_path):
+    run_dir = train(qtbot, window, 1)
+    project = tmp_path / "lesson" / "lesson.cnnstudio"
+    project.parent.mkdir()
+    click_button(qtbot, "Move into the project")  # the question after saving
+    assert window.save_project(project)
+    moved = tmp_path / "lesson" / "runs" / run_dir.name
+    qtbot.waitUntil(lambda: moved.is_dir() and not run_dir.exists(), timeout=20_000)
+    qtbot.waitUntil(lambda: [r.folder for r in window.runs_view.records] == [moved])
+    click_run(qtbot, window)
+    assert window.runs_view.selected()[0].folder == moved
+
+
+def test_runs_kept_where_they_are_stay_listed_after_saving(qtbot, window, tmp_path):
+    run_dir = train(qtbot, window, 1)
+    click_button(qtbot, "Keep them where they are")
+    assert window.save_project(tmp_path / "lesson.cnnstudio")
+    qtbot.waitUntil(lambda: window.project is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: window.runs_view.runs_dir == tmp_path / "runs", timeout=10_000)
+    assert [r.folder for r in window.runs_view.records] == [run_dir] and run_dir.exists()
