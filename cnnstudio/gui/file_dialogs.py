@@ -17,7 +17,7 @@ LAST_FOLDER_SETTING = "dialogs/last_folder"
 
 def start_folder() -> Path:
     """The folder last chosen in a dialog, if it still exists; else the home folder."""
-    last = QSettings().value(LAST_FOLDER_SETTING, "")
+    last = str(QSettings().value(LAST_FOLDER_SETTING, "") or "")
     return Path(last) if last and Path(last).is_dir() else Path.home()
 
 

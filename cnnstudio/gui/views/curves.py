@@ -120,7 +120,7 @@ class CurvesView(QWidget):
     def _build_buttons(self) -> QHBoxLayout:
         self.show_lr = QCheckBox("Learning rate")
         self.show_lr.setToolTip("Show the learning rate of each batch in a small plot")
-        self.show_lr.setChecked(QSettings().value(SHOW_LR_SETTING, False, type=bool))
+        self.show_lr.setChecked(bool(QSettings().value(SHOW_LR_SETTING, False, type=bool)))
         self.show_lr.toggled.connect(self._on_show_lr_toggled)
         self._place_lr_plot(self.show_lr.isChecked())
         save_plots = QPushButton("Save plots...")
@@ -149,7 +149,7 @@ class CurvesView(QWidget):
     def clear(self) -> None:
         for series in self.series.values():
             series.count = 0
-        self.smoothed: dict[str, float | None] = {"loss": None, "accuracy": None}
+        self.smoothed = {"loss": None, "accuracy": None}
         self.epochs = []
         self.bounds = dict(EMPTY_BOUNDS)
         self.shown_bounds = {}
