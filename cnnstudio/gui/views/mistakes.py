@@ -24,6 +24,7 @@ class MistakesView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.summary = QLabel("Mistakes appear after the first epoch.")
+        self.summary.setWordWrap(True)  # unwrapped, the long line widened the window
         self.grid = ThumbnailGrid(columns=8, size=64)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
