@@ -102,7 +102,7 @@ def test_files_deleted_during_a_streamed_run_stop_it_with_a_plain_message(tmp_pa
     assert len(recorder.of(EpochEnded)) == 1  # no epoch scored on fewer images than it says
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["status"] == "failed" and "could not be read" in summary["reason"]
-    assert read_checkpoint(tmp_path / "run" / "last.pt")["training"]["epochs_completed"] == 1
+    assert read_checkpoint(tmp_path / "run" / "last.pt").training.epochs_completed == 1
 
 
 def test_a_file_damaged_past_its_header_stops_a_streamed_run_naming_it(tmp_path):

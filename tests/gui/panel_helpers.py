@@ -1,7 +1,7 @@
 """Acting on the settings panels as a person does: clicks at coordinates, keystrokes into focus."""
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QCheckBox, QStyle
+from PySide6.QtWidgets import QApplication, QCheckBox, QScrollArea, QStyle
 
 
 def click(qtbot, widget):
@@ -24,6 +24,12 @@ def click_row(qtbot, table, row, column=0):
 def focus_editor(qtbot, editor):
     """Click into the editor's text, as a person does before typing; returns the focused box."""
     target = editor.lineEdit() if hasattr(editor, "lineEdit") and editor.lineEdit() else editor
+    scroll = editor.parentWidget()
+    while scroll is not None and not isinstance(scroll, QScrollArea):
+        scroll = scroll.parentWidget()
+    if scroll is not None:  # a person scrolls the field into view first
+        scroll.ensureWidgetVisible(editor)
+    QApplication.processEvents()  # let a layout changed by the last action settle
     qtbot.mouseClick(target, Qt.MouseButton.LeftButton, pos=target.rect().center())
     qtbot.waitUntil(lambda: QApplication.focusWidget() is editor)
     return editor
