@@ -5,7 +5,9 @@ import sys
 
 CHECK = """
 import importlib, pkgutil, sys
-import cnnstudio.core, cnnstudio.cli, cnnstudio.progress
+import cnnstudio.core, cnnstudio.cli, cnnstudio.progress, cnnstudio.commands
+for info in pkgutil.walk_packages(cnnstudio.commands.__path__, "cnnstudio.commands."):
+    importlib.import_module(info.name)
 for info in pkgutil.walk_packages(cnnstudio.core.__path__, "cnnstudio.core."):
     importlib.import_module(info.name)
 import cnnstudio.__main__

@@ -1,0 +1,98 @@
+"""Commands that list and check: presets, datasets, layers, devices, inspect, download, selftest."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+
+from cnnstudio.commands.training import spec_from_args
+
+
+def selftest(args: argparse.Namespace) -> int:
+    from cnnstudio.gui.selftest import run_selftest  # the window is part of what is checked
+
+    return run_selftest()
+
+
+def list_presets(args: argparse.Namespace) -> int:
+    from cnnstudio.core.data.sources.registry import DEFAULT_DATASET, get_source
+    from cnnstudio.core.model.presets import PRESETS
+    from cnnstudio.core.model.shapes import analyse_stack
+
+    source = get_source(DEFAULT_DATASET)
+    shape = source.native_shape({})
+    classes = len(source.class_names({}))
+    print(f"Sizes are for {'x'.join(map(str, shape))} input and {classes} classes.\n")
+    for preset in PRESETS.values():
+        report = analyse_stack(preset.layers, shape, classes)
+        print(
+            f"{preset.name:<16}{preset.title}  ({report.total_params:,} parameters, "
+            f"{report.total_macs / 1e6:.1f} M multiply-adds per image)"
+        )
+        _print_wrapped(preset.description)
+    return 0
+
+
+def list_datasets(args: argparse.Namespace) -> int:
+    from cnnstudio.core.data.sources.locations import resolve_data_dir
+    from cnnstudio.core.data.sources.registry import list_sources
+    from cnnstudio.core.params import check_params
+
+    print(f"Data directory: {resolve_data_dir(args.data_dir)}\n")
+    for source in list_sources():
+        if source.needs_path:
+            about = "any size; train with --dataset folder --data-dir YOUR_FOLDER"
+        else:
+            options = check_params(source.options, {}, "options")
+            shape = "x".join(map(str, source.native_shape(options)))
+            ready = source.is_available(args.data_dir)
+            state = "ready" if ready else f"not here: cnnstudio download {source.name}"
+            about = f"{shape}, {len(source.class_names(options))} classes, {state}"
+        print(f"{source.name:<16}{source.title}  ({about})")
+        _print_wrapped(source.description)
+    return 0
+
+
+def inspect(args: argparse.Namespace) -> int:
+    from cnnstudio.core.data.inspect import inspect_data
+    from cnnstudio.core.training.prepare import dataset_source, load_dataset
+
+    spec = spec_from_args(args)
+    print(f"{dataset_source(spec).title}:")
+    for line in inspect_data(load_dataset(spec)).describe():
+        print(line)
+    return 0
+
+
+def download(args: argparse.Namespace) -> int:
+    from cnnstudio.core.data.sources.download import download_dataset
+    from cnnstudio.core.data.sources.registry import get_source
+
+    source = get_source(args.dataset)
+    print(f"Downloading {source.title}...", file=sys.stderr)
+    where = download_dataset(args.dataset, args.data_dir)
+    print(f"{source.title} is ready in {where}.", file=sys.stderr)
+    return 0
+
+
+def list_layers(args: argparse.Namespace) -> int:
+    from cnnstudio.core.model.layers import LAYER_TYPES
+
+    for layer in LAYER_TYPES.values():
+        settings = ", ".join(f"{p.name}={p.default}" for p in layer.params)
+        print(f"{layer.name:<16}{layer.title}" + (f"  ({settings})" if settings else ""))
+        _print_wrapped(layer.description)
+    return 0
+
+
+def list_devices(args: argparse.Namespace) -> int:
+    from cnnstudio.core.training.device import available_devices
+
+    for device in available_devices():
+        print(f"{device.name:<8}{device.description}")
+    return 0
+
+
+def _print_wrapped(text: str) -> None:
+    print(textwrap.fill(text, width=96, initial_indent=" " * 16, subsequent_indent=" " * 16))
