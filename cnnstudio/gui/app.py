@@ -6,6 +6,7 @@ import sys
 from importlib.resources import files
 
 import pyqtgraph as pg
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -24,6 +25,11 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(QIcon(str(files("cnnstudio.resources") / "cnnstudio.svg")))
     pg.setConfigOptions(antialias=True)
+    if not hasattr(app, "garbage_collector"):
+        # Python's cycle collector runs on whichever thread allocates: on a job thread it destroyed
+        # a closed window's widgets there, and Qt's locks and the GIL deadlocked (seen in the GUI
+        # tests). Collect on the GUI thread only, from a timer.
+        app.garbage_collector = GarbageCollector(interval=1.0)  # type: ignore[attr-defined]
     return app
 
 

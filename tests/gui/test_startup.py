@@ -59,3 +59,15 @@ def test_without_a_console_output_goes_to_the_log_folder(tmp_path):
     folder = tmp_path / "cnnstudio" / "log"
     assert (folder / "output.log").read_text() == "printed\nwarned"
     assert "cnnstudio 0." in (folder / "cnnstudio.log").read_text()
+
+
+def test_garbage_is_collected_on_the_gui_thread_only(qtbot):
+    """Cycles holding Qt widgets are never freed on a job thread (it deadlocks with Qt locks)."""
+    import gc
+
+    from cnnstudio.gui.app import create_application
+
+    app = create_application([])
+    assert not gc.isenabled()  # no collection wherever memory happens to be allocated
+    timer = app.garbage_collector.timer
+    assert timer.isActive() and timer.thread() is app.thread()
