@@ -77,7 +77,8 @@ class MainWindow(WindowLayout, QMainWindow):
         self.runs.spec_opened.connect(self._open_spec)
         self.runs.run_loaded.connect(self.presenter.show_record)
         self.runs.resume_ready.connect(self._resume)
-        self.runs.message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        self.runs.message.connect(self._say)
+        self.presenter.noted.connect(self._say)
         self.history.applied.connect(lambda spec: self.apply_spec(RunSpec.from_dict(spec)))
         self.history.modified_changed.connect(self._show_title)
         self.devices.found.connect(self._on_devices_found)
@@ -216,17 +217,23 @@ class MainWindow(WindowLayout, QMainWindow):
             return
         self._start_run(spec, run_dir)
 
-    def _resume(self, spec: RunSpec, run_dir: Path, checkpoint: object) -> None:
+    def _resume(self, spec: RunSpec, run_dir: Path, more_epochs: int | None) -> None:
+        """Go on with a past run (resumed, or `more_epochs` added) in its own folder."""
         self.apply_spec(spec)  # the panels show the settings the run goes on with
         self.view_tabs.setCurrentWidget(self.curves)
-        self._start_run(spec, run_dir, resume=True)
+        self._start_run(spec, run_dir, resume=True, more_epochs=more_epochs)
 
-    def _start_run(self, spec: RunSpec, run_dir: Path, resume: bool = False) -> None:
+    def _start_run(
+        self, spec: RunSpec, run_dir: Path, resume: bool = False, more_epochs: int | None = None
+    ) -> None:
         loaded = self.dataset.current()
         data = loaded.data if loaded else None
         listen = lambda worker: self.presenter.attach(worker, run_dir)  # noqa: E731
-        self.controller.start(spec, data, run_dir, resume, listen=listen)
+        self.controller.start(spec, data, run_dir, resume, more_epochs, listen=listen)
         self.runs.run_started(run_dir)
+
+    def _say(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10_000)
 
     def _on_pause_clicked(self) -> None:
         if not self.controller.running:

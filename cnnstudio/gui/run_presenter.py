@@ -59,6 +59,7 @@ class RunViews:
 class RunPresenter(QObject):
     run_ended = Signal(object)  # Path of the run's folder, once it has said how it ended
     failed = Signal(str)  # a message for one dialog
+    noted = Signal(str)  # a line from the run (resuming, extending): for the status bar
 
     def __init__(self, views: RunViews, devices: DeviceList, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -85,6 +86,7 @@ class RunPresenter(QObject):
         self.views.progress.setValue(0)
         self.views.progress_label.setText("Starting...")
         self.views.mistakes.clear("Mistakes appear after the first epoch.")
+        worker.noted.connect(self._on_noted)
         worker.data_ready.connect(self._on_run_data_ready)
         worker.fit_started.connect(self._on_fit_started)
         worker.batches_ended.connect(self._on_batches_ended)
@@ -106,6 +108,11 @@ class RunPresenter(QObject):
         """`name` as a spec or a run writes it: "auto", "cpu", "cuda:0", "mps"."""
         text = f"Device: {self.devices.describe(name)}"
         self.views.device_label.setText(text + (", mixed precision" if mixed_precision else ""))
+
+    def _on_noted(self, text: str) -> None:
+        """Shown on the progress line until the first batch, and in the status bar."""
+        self.views.progress_label.setText(text)
+        self.noted.emit(text)
 
     def _on_run_data_ready(self, data: object) -> None:
         self.run_data = data if isinstance(data, ImageData) else None

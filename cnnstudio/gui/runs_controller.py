@@ -1,5 +1,5 @@
-"""Projects and past runs: open, save and start projects; list, show, resume, predict with,
-export and report runs. Reading and writing happen on worker threads; the window learns what
+"""Projects and past runs: open, save and start projects; list, show, resume, extend, predict
+with, export and report runs. Reading and writing happen on worker threads; the window learns what
 happened from signals and lays out the results."""
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ class RunsController(QObject):
     project_changed = Signal()  # opened, saved or new: the title and the runs list follow
     spec_opened = Signal(object)  # RunSpec the panels should show (a project opened or new)
     run_loaded = Signal(object)  # RunRecord of a past run to show in the views
-    resume_ready = Signal(object, object, object)  # RunSpec, run folder, checkpoint contents
+    # RunSpec, run folder, how many more epochs (None: resume up to the run's own total)
+    resume_ready = Signal(object, object, object)
     message = Signal(str)  # a line for the status bar
 
     def __init__(
@@ -61,6 +62,7 @@ class RunsController(QObject):
         self.kept_runs: list[Path] = []  # left outside the project's folder, listed with it
         runs_view.open_requested.connect(self.show_run)
         runs_view.resume_requested.connect(self.resume_run)
+        runs_view.extend_requested.connect(self.resume_run)
         runs_view.predict_requested.connect(self.ask_images_to_predict)
         runs_view.export_requested.connect(self.open_export_dialog)
         runs_view.report_requested.connect(self.ask_report_path)
@@ -187,20 +189,21 @@ class RunsController(QObject):
             lambda text: QMessageBox.warning(self.parent_widget, "Cannot show the run", text),
         )
 
-    def resume_run(self, run_dir: Path) -> None:
-        """Go on training a stopped or interrupted run from its last checkpoint."""
+    def resume_run(self, run_dir: Path, more_epochs: int | None = None) -> None:
+        """Go on training a stopped or interrupted run from its last checkpoint; with
+        `more_epochs`, train a run (finished or not) that many epochs beyond those it has."""
         if self.runs.running:
             self.message.emit("One run at a time: wait for this one, or stop it.")
             return
         self.jobs.start(
             lambda: _read_checkpoint(run_dir / "last.pt"),
-            lambda checkpoint: self._resume_from(run_dir, checkpoint),
+            lambda checkpoint: self._resume_from(run_dir, checkpoint, more_epochs),
             lambda text: QMessageBox.warning(self.parent_widget, "Cannot resume the run", text),
         )
 
-    def _resume_from(self, run_dir: Path, checkpoint: Checkpoint) -> None:
+    def _resume_from(self, run_dir: Path, checkpoint: Checkpoint, more_epochs: int | None) -> None:
         if not self.runs.running:
-            self.resume_ready.emit(checkpoint.spec, run_dir, checkpoint)
+            self.resume_ready.emit(checkpoint.spec, run_dir, more_epochs)
 
     def ask_images_to_predict(self, checkpoint: Path) -> None:
         patterns = " ".join(f"*{suffix}" for suffix in IMAGE_SUFFIXES)

@@ -70,3 +70,26 @@ def test_runs_kept_where_they_are_stay_listed_after_saving(qtbot, window, tmp_pa
     qtbot.waitUntil(lambda: window.project is not None, timeout=10_000)
     qtbot.waitUntil(lambda: window.runs_view.runs_dir == tmp_path / "runs", timeout=10_000)
     assert [r.folder for r in window.runs_view.records] == [run_dir] and run_dir.exists()
+
+
+def test_train_n_more_epochs_continues_the_same_run_folder(qtbot, window):
+    run_dir = train(qtbot, window, 1)
+    view = window.runs_view
+    qtbot.waitUntil(lambda: [r.folder for r in view.records] == [run_dir], timeout=10_000)
+    click_run(qtbot, window)
+    assert view.buttons["extend"].isEnabled()
+    view.more_epochs.setFocus()
+    qtbot.keyClick(view.more_epochs, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(view.more_epochs, "1")
+    assert view.buttons["extend"].text() == "Train 1 more epoch"
+    said = []
+    window.statusBar().messageChanged.connect(said.append)
+    qtbot.mouseClick(view.buttons["extend"], Qt.MouseButton.LeftButton)
+    finished = "Finished after 2 epoch(s)"
+    qtbot.waitUntil(lambda: finished in window.progress_label.text(), timeout=120_000)
+    qtbot.waitUntil(lambda: not window.controller.running)
+    assert any(line.startswith("Extending the run from 1 to 2 epochs") for line in said)
+    rows = (run_dir / "metrics.csv").read_text().splitlines()[1:]
+    assert len(rows) == 2
+    assert list(run_dir.parent.iterdir()) == [run_dir]  # the same folder, no new run
+    qtbot.waitUntil(lambda: len(view.records) == 1 and len(view.records[0].epochs) == 2)

@@ -13,7 +13,9 @@ from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
+    QHBoxLayout,
     QPushButton,
+    QSpinBox,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -30,6 +32,7 @@ COLUMNS = ("run", "dataset", "layers", "optimizer", "epochs", "status", "best va
 class RunsView(QWidget):
     open_requested = Signal(object)  # Path: show this run's curves and matrices
     resume_requested = Signal(object)  # Path
+    extend_requested = Signal(object, int)  # Path, how many more epochs to train it
     predict_requested = Signal(object)  # Path of the checkpoint to predict with
     export_requested = Signal(object)  # Path of the run
     report_requested = Signal(object)  # Path of the run
@@ -77,6 +80,7 @@ class RunsView(QWidget):
         self.buttons["export"].clicked.connect(lambda: self._emit(self.export_requested))
         self.buttons["report"].clicked.connect(lambda: self._emit(self.report_requested))
         self.buttons["folder"].clicked.connect(lambda: self._emit(self.folder_requested))
+        extend_row = self._extend_row()
 
         self.plot = pg.PlotWidget(background="w", title="Validation accuracy of the selected runs")
         self.plot.setLabel("bottom", "epoch")
@@ -88,12 +92,40 @@ class RunsView(QWidget):
         top_column.addWidget(self.folder_label)
         top_column.addWidget(self.table)
         top_column.addLayout(row)
+        top_column.addLayout(extend_row)
         top_column.addWidget(self.notice)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(top)
         splitter.addWidget(self.plot)
         QVBoxLayout(self).addWidget(splitter)
         self._on_selection()
+
+    def _extend_row(self) -> QHBoxLayout:
+        """A spin box for N and "Train N more epochs": continues the run in its own folder."""
+        self.more_epochs = QSpinBox()
+        self.more_epochs.setRange(1, 1000)
+        self.more_epochs.setToolTip("How many epochs to add to the selected run")
+        button = QPushButton()
+        button.setToolTip(
+            "Go on training the selected run, finished or not, in its own folder with its own "
+            "settings and optimizer state"
+        )
+        self.buttons["extend"] = button
+        self.more_epochs.valueChanged.connect(
+            lambda n: button.setText(f"Train {n} more epoch{'s' if n > 1 else ''}")
+        )
+        self.more_epochs.setValue(5)
+        button.clicked.connect(self._emit_extend)
+        extend_row = QHBoxLayout()
+        extend_row.addWidget(self.more_epochs)
+        extend_row.addWidget(button)
+        extend_row.addStretch(1)
+        return extend_row
+
+    def _emit_extend(self) -> None:
+        chosen = self.selected()
+        if len(chosen) == 1:
+            self.extend_requested.emit(chosen[0].folder, self.more_epochs.value())
 
     def show_records(self, runs_dir: Path, records: list[RunRecord]) -> None:
         """List `records`, the runs in `runs_dir`, keeping the selection where it can."""
@@ -139,6 +171,8 @@ class RunsView(QWidget):
         has_model = one is not None and (one.folder / "best.pt").exists()
         self.buttons["open"].setEnabled(one is not None and (one.folder / "last.pt").exists())
         self.buttons["resume"].setEnabled(one is not None and one.resumable)
+        self.buttons["extend"].setEnabled(one is not None and one.extendable)
+        self.more_epochs.setEnabled(one is not None and one.extendable)
         for key in ("predict", "export"):
             self.buttons[key].setEnabled(has_model)
         self.buttons["report"].setEnabled(one is not None)
