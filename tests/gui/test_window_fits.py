@@ -78,3 +78,21 @@ def test_long_run_paths_and_reasons_neither_widen_the_window_nor_move_the_views(
     qtbot.wait(50)
     assert window.size() == size and tabs_top(window) == top
     assert window.splitter.sizes() == splitter
+
+
+def test_showing_a_past_run_and_its_mistakes_keeps_the_window_on_a_1024x768_screen(qtbot, window):
+    from tests.gui.test_views import click_tab
+    from tests.gui.test_window_runs import click_run, train
+
+    assert window.screen().name() == "small" and inside_its_screen(window)
+    width = window.width()
+    train(qtbot, window, 1)
+    click_run(qtbot, window)
+    show = window.runs_view.buttons["open"]
+    qtbot.mouseClick(show, Qt.MouseButton.LeftButton, pos=show.rect().center())
+    qtbot.waitUntil(lambda: window.progress_label.text().startswith("Showing"), timeout=10_000)
+    click_tab(qtbot, window.view_tabs, window.mistakes)
+    qtbot.waitUntil(lambda: "past run" in window.mistakes.summary.text())
+    qtbot.wait(50)  # let a relayout happen if anything asked for one
+    assert inside_its_screen(window), window.frameGeometry()
+    assert window.width() <= width

@@ -1,7 +1,11 @@
 """Past runs in the window: Show draws them from their folder, saving a project keeps the runs
-just trained in sight, and Report and Open folder say what they did (issue 10, defects 6, 9, 16)."""
+just trained in sight, Report and Open folder say what they did, and Predict images classifies every
+readable file (issue 10, defects 6, 8, 9, 16)."""
 
+import numpy as np
+from PIL import Image
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QLabel
 
 from tests.gui.people import click_button
 from tests.gui.test_main_window import set_epochs
@@ -93,3 +97,61 @@ def test_train_n_more_epochs_continues_the_same_run_folder(qtbot, window):
     assert len(rows) == 2
     assert list(run_dir.parent.iterdir()) == [run_dir]  # the same folder, no new run
     qtbot.waitUntil(lambda: len(view.records) == 1 and len(view.records[0].epochs) == 2)
+
+
+def click_menu_item(qtbot, window, menu_title, action):
+    """Open a menu of the menu bar with the mouse and click one of its items."""
+    bar = window.menuBar()
+    (top,) = [a for a in bar.actions() if a.text().replace("&", "") == menu_title]
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.actionGeometry(top).center())
+    menu = top.menu()
+    qtbot.waitUntil(menu.isVisible)
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
+
+
+def write_sample_pngs(window, folder, count):
+    """The first training images of the built-in dataset, saved as PNG files with Pillow."""
+    folder.mkdir()
+    paths = []
+    for index, (_name, images) in enumerate(window.loaded.samples[:count]):
+        image = images[0].transpose(1, 2, 0)  # CHW as the network sees it -> HWC
+        path = folder / f"good {index}.png"
+        Image.fromarray(image.squeeze(2) if image.shape[2] == 1 else image).save(path)
+        paths.append(path)
+    return paths
+
+
+def test_predict_classifies_every_readable_file_and_lists_the_others_with_why(
+    qtbot, window, tmp_path, monkeypatch
+):
+    train(qtbot, window, 1)
+    good = write_sample_pngs(window, tmp_path / "photos", 3)
+    broken = tmp_path / "photos" / "broken.png"
+    broken.write_bytes(np.random.default_rng(0).bytes(300))
+    missing = tmp_path / "photos" / "gone.png"
+    chosen = [good[0], broken, good[1], missing, good[2]]  # the bad ones before good ones
+    monkeypatch.setattr(  # the file chooser answers as a person choosing these files would
+        "cnnstudio.gui.file_dialogs.QFileDialog.getOpenFileNames",
+        lambda *args: ([str(p) for p in chosen], "Images"),
+    )
+    click_menu_item(qtbot, window, "File", window.menu_actions["predict"])
+    qtbot.waitUntil(
+        lambda: hasattr(window.runs, "prediction_dialog") or bool(window.warnings), timeout=30_000
+    )
+    assert window.warnings == []  # not "Cannot classify the images" for the whole lot
+    dialog = window.runs.prediction_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    classes = set(window.loaded.data.class_names)
+    assert [row.split(": ")[0] for row in dialog.rows] == [p.name for p in good]
+    for row in dialog.rows:  # each good file with its likeliest classes
+        assert row.split(": ", 1)[1].split(" ")[0] in classes
+    assert dialog.skipped_rows[0].startswith("broken.png: not an image")
+    assert dialog.skipped_rows[1] == "gone.png: no such file"
+    shown = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "Classified 3 of 5 files" in shown and "Not classified (2)" in shown
+    assert "broken.png: not an image" in shown and "gone.png: no such file" in shown
+
+    (box,) = dialog.findChildren(QDialogButtonBox)
+    close = box.button(QDialogButtonBox.StandardButton.Close)
+    qtbot.mouseClick(close, Qt.MouseButton.LeftButton, pos=close.rect().center())
+    assert not dialog.isVisible()
