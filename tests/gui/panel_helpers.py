@@ -29,6 +29,7 @@ def focus_editor(qtbot, editor):
         scroll = scroll.parentWidget()
     if scroll is not None:  # a person scrolls the field into view first
         scroll.ensureWidgetVisible(editor)
+    editor.window().activateWindow()  # a click raises the window; offscreen it must be asked
     QApplication.processEvents()  # let a layout changed by the last action settle
     qtbot.mouseClick(target, Qt.MouseButton.LeftButton, pos=target.rect().center())
     qtbot.waitUntil(lambda: QApplication.focusWidget() is editor)

@@ -69,7 +69,8 @@ def test_train_is_enabled_only_once_the_dataset_is_loaded(qtbot, isolated):
 
 
 def test_time_left_is_estimated_from_measured_batches_only(qtbot, window):
-    set_epochs(window, 2, batch_size=8)
+    # Long enough to outlast a few redraw ticks (5 Hz): a 2-epoch run could end between two.
+    set_epochs(window, 50, batch_size=8)
     seen = []  # the progress line as shown, looked at every few milliseconds
     qtbot.mouseClick(window.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
