@@ -43,13 +43,14 @@ def main() -> int:
 
     def shoot_mid_run() -> None:
         last = window.curves.series["loss:batch"]
-        if len(window.epochs) < 3 or last.count == 0 or last.x[last.count - 1] < 3.5:
+        if len(window.presenter.epochs) < 3 or last.count == 0 or last.x[last.count - 1] < 3.5:
             QTimer.singleShot(100, shoot_mid_run)
             return
         window.curves.refresh()
         app.processEvents()
         window.grab().save(str(OUT))
         print(f"wrote {OUT}")
+        window.controller.shutdown()  # stop the run first: closing during a run asks
         window.close()
 
     QTimer.singleShot(0, start_when_loaded)
