@@ -35,7 +35,6 @@ class DatasetPresenter(QObject):
     ) -> None:
         super().__init__(dialog_parent)
         self.jobs, self.dataset_panel, self.model_panel = jobs, dataset_panel, model_panel
-        self.dialog_parent = dialog_parent
         self.spec = RunSpec()
         self.loaded: LoadedDataset | None = None
         self.loaded_key: str | None = None
