@@ -29,15 +29,19 @@ def finished_run(tmp_path):
     return out
 
 
+def folder_contents(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
 def test_out_at_an_existing_run_is_refused_and_the_run_kept(finished_run, tmp_path, capsys):
-    before = {p.name: p.read_bytes() for p in finished_run.iterdir()}
+    before = folder_contents(finished_run)
     capsys.readouterr()
     spec = tmp_path / "spec.json"
     assert run(["train", str(spec), "--out", str(finished_run), "--epochs", "1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"cnnstudio: error: {finished_run} already holds a run")
     assert f"cnnstudio train --resume {finished_run}" in err and "pick a new folder" in err
-    assert {p.name: p.read_bytes() for p in finished_run.iterdir()} == before
+    assert folder_contents(finished_run) == before
     assert len(metric_rows(finished_run)) == 2
 
 

@@ -25,6 +25,7 @@ from cnnstudio.core.data.sources.torchvision_sets import TorchvisionSource
 from cnnstudio.core.export.script_template import SCRIPT_TEMPLATE
 from cnnstudio.core.files import plain_write_errors, write_atomic
 from cnnstudio.core.model.build import OWN_MODULES, module_call
+from cnnstudio.core.model.layers import member_names
 from cnnstudio.core.model.shapes import analyse_stack
 from cnnstudio.core.runs.checkpoint import SavedModel
 
@@ -237,13 +238,10 @@ def _folder_code(options: dict[str, Any]) -> str:
 def _model_code(saved: SavedModel) -> str:
     report = analyse_stack(saved.spec.layers, saved.input_shape, len(saved.class_names))
     report.raise_if_invalid()
-    counts: dict[str, int] = {}
     members, steps, own = [], [], []
-    for row in report.rows:
+    names = member_names(saved.spec.layers)
+    for row, member in zip(report.rows, names, strict=True):
         class_name, args = module_call(row)
-        base = row.layer.layer_type.member
-        counts[base] = counts.get(base, 0) + 1
-        member = f"{base}{counts[base]}"
         if class_name in OWN_MODULES:
             if class_name not in own:
                 own.append(class_name)

@@ -31,12 +31,16 @@ class LayerOutput:
         macs: multiply-adds per image.
         resolved: concrete values for the layer's "auto" settings and anything else its module
             needs (e.g. the input channels), by argument name.
+        window: how many input positions along a side one output value reads (a 5x5 convolution:
+            5), and `stride` the step between them: together they give the receptive field.
     """
 
     shape: Shape
     params: int = 0
     macs: int = 0
     resolved: dict[str, int] = field(default_factory=dict)
+    window: int = 1
+    stride: int = 1
 
 
 # A shape rule: (the layer's settings, the input shape, the class count if this is the last
@@ -53,6 +57,9 @@ class LayerType:
         title: for people (``"Conv2d"``).
         category: groups the window's "Add layer" menu.
         description: what it does, in a sentence or two.
+        explanation: what it did to an image, for the Inside view: a template filled with its
+            settings, resolved values and `channels`, `size_in`, `size_out`, `features`,
+            `percent` (see insight/layers.py).
         params: its settings.
         rule: its shape rule.
         module: the class it becomes: a `torch.nn` name or one of build.OWN_MODULES.
@@ -72,6 +79,7 @@ class LayerType:
     arguments: tuple[str, ...] = ()
     member: str = ""
     kept_maps: int = 1
+    explanation: str = ""
 
     def __post_init__(self) -> None:
         if not self.member:

@@ -11,7 +11,7 @@ larger values only ever meant an allocation of hundreds of gigabytes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,12 +94,26 @@ def _dropout_rate(default: float, help_text: str) -> tuple[Param, ...]:
 
 
 def _activation(
-    name: str, title: str, description: str, *params: Param, member: str = ""
+    name: str,
+    title: str,
+    description: str,
+    explanation: str,
+    *params: Param,
+    member: str = "",
 ) -> LayerType:
     """An element-wise torch.nn activation whose class is named as its title."""
     arguments = tuple(p.name for p in params)
     return LayerType(
-        name, title, "activation", description, rules.same_shape, title, params, arguments, member
+        name,
+        title,
+        "activation",
+        description,
+        rules.same_shape,
+        title,
+        params,
+        arguments,
+        member,
+        explanation=explanation,
     )
 
 
@@ -142,6 +156,8 @@ _CATALOGUE = (
         ),
         ("in_channels", "out_channels", "kernel_size", "stride", "padding"),
         member="conv",
+        explanation="{kernel_size}x{kernel_size} convolution: {out_channels} filters slide over "
+        "the image; each map lights up where its filter's pattern appears.",
     ),
     LayerType(
         "batchnorm2d",
@@ -153,17 +169,22 @@ _CATALOGUE = (
         "BatchNorm2d",
         arguments=("num_features",),
         member="bn",
+        explanation="Batch norm: each of the {channels} maps is rescaled to a steady mean and "
+        "spread; the patterns stay where they were.",
     ),
     _activation(
         "relu",
         "ReLU",
         "Keeps positive values and sets negative ones to zero, letting "
         "the network learn non-linear patterns.",
+        "ReLU: negative values become zero, so only the places where a pattern was found stay lit.",
     ),
     _activation(
         "leaky_relu",
         "LeakyReLU",
         "Like ReLU, but lets a small fraction of negative values through so no unit goes silent.",
+        "Leaky ReLU: negative values shrink to {negative_slope} of their size; positive ones pass "
+        "unchanged.",
         Param(
             "negative_slope",
             "float",
@@ -174,10 +195,30 @@ _CATALOGUE = (
         ),
         member="lrelu",
     ),
-    _activation("gelu", "GELU", "A smooth version of ReLU used in many modern networks."),
-    _activation("silu", "SiLU", "A smooth activation (x times sigmoid of x), also called Swish."),
-    _activation("tanh", "Tanh", "Squashes values into the range -1 to 1, as in the classic LeNet."),
-    _activation("sigmoid", "Sigmoid", "Squashes values into the range 0 to 1."),
+    _activation(
+        "gelu",
+        "GELU",
+        "A smooth version of ReLU used in many modern networks.",
+        "GELU: a smooth ReLU; negative values are squashed towards zero.",
+    ),
+    _activation(
+        "silu",
+        "SiLU",
+        "A smooth activation (x times sigmoid of x), also called Swish.",
+        "SiLU: a smooth ReLU; negative values are squashed towards zero.",
+    ),
+    _activation(
+        "tanh",
+        "Tanh",
+        "Squashes values into the range -1 to 1, as in the classic LeNet.",
+        "Tanh: every value is squashed into the range -1 to 1.",
+    ),
+    _activation(
+        "sigmoid",
+        "Sigmoid",
+        "Squashes values into the range 0 to 1.",
+        "Sigmoid: every value is squashed into the range 0 to 1.",
+    ),
     LayerType(
         "maxpool2d",
         "MaxPool2d",
@@ -189,6 +230,8 @@ _CATALOGUE = (
         _pool_params(),
         ("kernel_size", "stride", "padding"),
         member="pool",
+        explanation="{kernel_size}x{kernel_size} max pooling: each map keeps the strongest value "
+        "of every window, {size_in} -> {size_out} pixels, so a pattern may shift a little.",
     ),
     LayerType(
         "avgpool2d",
@@ -200,6 +243,8 @@ _CATALOGUE = (
         _pool_params(),
         ("kernel_size", "stride", "padding"),
         member="avgpool",
+        explanation="{kernel_size}x{kernel_size} average pooling: each map is smoothed and "
+        "shrunk, {size_in} -> {size_out} pixels.",
     ),
     LayerType(
         "global_avg_pool",
@@ -210,6 +255,8 @@ _CATALOGUE = (
         rules.global_pool,
         "GlobalAvgPool",
         member="gap",
+        explanation="Global average pooling: each of the {channels} maps becomes one number, how "
+        "strongly its pattern appears anywhere in the image.",
     ),
     LayerType(
         "dropout",
@@ -221,6 +268,8 @@ _CATALOGUE = (
         "Dropout",
         _dropout_rate(0.5, "Fraction of values dropped in training."),
         ("p",),
+        explanation="Dropout: while training, {percent}% of the values are switched off at "
+        "random; when predicting (as here) every value is kept.",
     ),
     LayerType(
         "dropout2d",
@@ -232,6 +281,8 @@ _CATALOGUE = (
         "Dropout2d",
         _dropout_rate(0.25, "Fraction of feature maps dropped in training."),
         ("p",),
+        explanation="Dropout2d: while training, {percent}% of the maps are switched off at "
+        "random; when predicting (as here) every map is kept.",
     ),
     LayerType(
         "flatten",
@@ -240,6 +291,8 @@ _CATALOGUE = (
         "Unrolls the feature maps into one long vector so fully connected layers can use them.",
         rules.flatten,
         "Flatten",
+        explanation="Flatten: the maps are unrolled into one list of {features} numbers; nothing "
+        "is computed.",
     ),
     LayerType(
         "linear",
@@ -270,6 +323,8 @@ _CATALOGUE = (
         ),
         ("in_features", "out_features"),
         member="fc",
+        explanation="Fully connected: each of the {out_features} outputs is a learned weighted "
+        "sum of all {in_features} inputs.",
     ),
     LayerType(
         "residual",
@@ -287,7 +342,20 @@ _CATALOGUE = (
         ("in_channels", "out_channels", "stride"),
         member="block",
         kept_maps=8,  # conv, norm and activation twice, the shortcut and the sum
+        explanation="Residual block: two 3x3 convolutions make {out_channels} maps that are "
+        "added to the block's input, so the block only learns a correction to it.",
     ),
 )
 
 LAYER_TYPES: dict[str, LayerType] = {layer.name: layer for layer in _CATALOGUE}
+
+
+def member_names(layers: Sequence[LayerSpec]) -> list[str]:
+    """Each layer's name as the exported script calls it: conv1, relu1, pool1, conv2, ..."""
+    counts: dict[str, int] = {}
+    names = []
+    for layer in layers:
+        stem = layer.layer_type.member
+        counts[stem] = counts.get(stem, 0) + 1
+        names.append(f"{stem}{counts[stem]}")
+    return names

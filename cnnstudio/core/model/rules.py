@@ -40,6 +40,8 @@ def conv(p: Mapping[str, Any], shape: Shape, _classes: int | None) -> LayerOutpu
         params=c_out * c_in * k * k + c_out,
         macs=c_out * out_h * out_w * c_in * k * k,
         resolved={"in_channels": c_in},
+        window=k,
+        stride=s,
     )
 
 
@@ -53,7 +55,9 @@ def pool(p: Mapping[str, Any], shape: Shape, _classes: int | None) -> LayerOutpu
         )
     out_h = _window_output(height, k, stride, pad)
     out_w = _window_output(width, k, stride, pad)
-    return LayerOutput((channels, out_h, out_w), resolved={"stride": stride})
+    return LayerOutput(
+        (channels, out_h, out_w), resolved={"stride": stride}, window=k, stride=stride
+    )
 
 
 def batchnorm(p: Mapping[str, Any], shape: Shape, _classes: int | None) -> LayerOutput:
@@ -110,7 +114,10 @@ def residual(p: Mapping[str, Any], shape: Shape, _classes: int | None) -> LayerO
     if stride != 1 or c_in != c_out:  # a 1x1 projection makes the shortcut match
         params += c_in * c_out + 2 * c_out
         macs += pixels * c_out * c_in
-    return LayerOutput((c_out, out_h, out_w), params, macs, {"in_channels": c_in})
+    # Two 3x3 convolutions, the first with the stride: together one window of 3 + 2 * stride.
+    return LayerOutput(
+        (c_out, out_h, out_w), params, macs, {"in_channels": c_in}, 3 + 2 * stride, stride
+    )
 
 
 def _needs_map(shape: Shape) -> tuple[int, int, int]:

@@ -33,6 +33,8 @@ class LayerReport:
     params: int
     macs: int
     resolved: dict[str, int] = field(default_factory=dict)
+    window: int = 1  # input positions along a side one output reads (see LayerOutput)
+    stride: int = 1
 
     @property
     def values_per_image(self) -> int:
@@ -96,7 +98,19 @@ def analyse_stack(
             return StackReport(
                 input_shape, tuple(rows), StackError(index, layer.title, str(problem))
             )
-        rows.append(LayerReport(index, layer, shape, out.shape, out.params, out.macs, out.resolved))
+        rows.append(
+            LayerReport(
+                index,
+                layer,
+                shape,
+                out.shape,
+                out.params,
+                out.macs,
+                out.resolved,
+                out.window,
+                out.stride,
+            )
+        )
         shape = out.shape
     report = StackReport(input_shape, tuple(rows), _check_ending(layers, shape, num_classes))
     if report.error is None:

@@ -22,6 +22,8 @@ from pathlib import Path
 from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.data.streaming import StreamedImages
 from cnnstudio.core.errors import CnnstudioError
+from cnnstudio.core.insight.recorder import InsideRecorder
+from cnnstudio.core.insight.snapshot import InsideSnapshot
 from cnnstudio.core.runs.checkpoint import Checkpoint, read_checkpoint
 from cnnstudio.core.runs.folders import check_writable, claim_folder, new_run_folder
 from cnnstudio.core.runs.history import read_run
@@ -144,9 +146,11 @@ class RunSession:
         data: ImageData | StreamedImages,
         control: TrainingControl | None = None,
         callbacks: Iterable[Callback] = (),
+        inside_listener: Callable[[InsideSnapshot], None] | None = None,
     ) -> FitEnded:
         """Build the trainer, restore or fork it, and train; the folder is written first, so
-        an epoch any other listener shows is already saved."""
+        an epoch any other listener shows is already saved. Each epoch's look inside the network
+        is saved too, and handed to `inside_listener`."""
         trainer = Trainer(self.spec, data, control)
         if self.resume_from is not None:
             trainer.restore(self.resume_from.state_dict, self.resume_from.training)
@@ -154,7 +158,8 @@ class RunSession:
             trainer.load_weights(self.start_from.state_dict, self.start_origin)
         self.writer = RunFolderWriter(self.folder, trainer)
         try:
-            return trainer.fit([self.writer, *callbacks])
+            recorder = InsideRecorder(trainer, self.folder, inside_listener)
+            return trainer.fit([self.writer, recorder, *callbacks])
         except OSError as error:
             if not self.writer.write_failed:
                 raise

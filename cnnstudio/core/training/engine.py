@@ -75,7 +75,7 @@ class Trainer:
         settings = spec.training
 
         torch.manual_seed(spec.seed)  # weight initialisation and dropout
-        self.model: nn.Module = build_model(
+        self.model: nn.Sequential = build_model(
             spec.layers,
             self.data.input_shape,
             self.data.num_classes,
