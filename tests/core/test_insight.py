@@ -11,7 +11,7 @@ import torch
 
 from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.insight.attribution import grad_cam, occlusion_map, top_classes
-from cnnstudio.core.insight.embedding import pca_2d, penultimate_features
+from cnnstudio.core.insight.embedding import embed, pca_2d, penultimate_features
 from cnnstudio.core.insight.explanation import explain_image
 from cnnstudio.core.insight.layers import (
     cam_layer_problem,
@@ -223,3 +223,12 @@ def test_statistics_and_gradcam_survive_a_network_whose_values_overflowed():
     assert stats[0].activation_histogram[0].sum() < outputs[0].size  # infinities left out
     cams = grad_cam(model, images, 3)
     assert np.isfinite(cams).all() and cams.min() >= 0 and cams.max() <= 1
+
+
+def test_embed_places_images_and_predicts_them_in_one_pass(trained):
+    model, images, _, _ = trained
+    raw = torch.zeros(len(images), 1, SIDE, SIDE, dtype=torch.uint8)  # stands for the pictures
+    points, predictions = embed(model, raw, lambda _batch: images[: len(_batch)], batch_size=64)
+    assert points.shape == (64, 2)
+    np.testing.assert_array_equal(predictions, model(images).argmax(1).numpy())
+    np.testing.assert_allclose(points, pca_2d(penultimate_features(model, [images])), atol=1e-4)

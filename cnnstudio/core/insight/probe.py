@@ -100,7 +100,7 @@ def _weights(layer: nn.Module) -> np.ndarray | None:
 
 def _finite(values: np.ndarray, statistic: Callable[[np.ndarray], Any]) -> float:
     """The statistic of the finite values (a diverging network has infinities); NaN if none."""
-    finite = values[np.isfinite(values)]
+    finite = values[np.isfinite(values)].astype(np.float64)  # a float32 sum could overflow
     return float(statistic(finite)) if finite.size else float("nan")
 
 
