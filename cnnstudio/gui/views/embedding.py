@@ -125,7 +125,7 @@ class EmbeddingView(QWidget):
         """The image whose dot is under a scene position (within a few pixels), if any."""
         if self.data is None or not len(self.data.points):
             return None
-        view_box = self.plot.getPlotItem().getViewBox()  # type: ignore[union-attr]
+        view_box = self.plot.getPlotItem().getViewBox()
         where = view_box.mapSceneToView(scene_position)
         pixel_width, pixel_height = view_box.viewPixelSize()
         offsets = (self.data.points - [where.x(), where.y()]) / [pixel_width, pixel_height]
