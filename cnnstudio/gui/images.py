@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 
 def to_pixmap(image: np.ndarray, size: int = 64) -> QPixmap:
@@ -42,7 +43,13 @@ class ThumbnailGrid(QWidget):
         column.addLayout(row)
         column.addStretch(1)
 
-    def show_images(self, images: Sequence[np.ndarray], captions: Sequence[str] = ()) -> None:
+    def show_images(
+        self,
+        images: Sequence[np.ndarray],
+        captions: Sequence[str] = (),
+        why: Callable[[int], None] | None = None,
+    ) -> None:
+        """Show the images; with `why`, each gets a "why?" button that calls it with its index."""
         while self.grid.count():
             cell = self.grid.takeAt(0).widget()  # type: ignore[union-attr]  # count() > 0
             if cell is not None:
@@ -62,4 +69,22 @@ class ThumbnailGrid(QWidget):
                 text.setWordWrap(True)
                 text.setMaximumWidth(self.thumb_size + 40)
                 column.addWidget(text)
+            if why is not None:
+                column.addWidget(_why_button(partial(why, index)), 0, CENTRED)
             self.grid.addWidget(cell, index // self.columns, index % self.columns)
+
+
+CENTRED = Qt.AlignmentFlag.AlignHCenter
+WHY_HEIGHT = 18  # pixels: a link-sized button, so the grid stays packed
+
+
+def _why_button(clicked: Callable[[], None]) -> QPushButton:
+    """A small flat "why?" under a thumbnail: opens the image in the Inside tab."""
+    button = QPushButton("why?")
+    button.setFlat(True)
+    button.setFixedHeight(WHY_HEIGHT)
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
+    button.setToolTip("Look inside the network: where it looked and what each layer saw")
+    button.setStyleSheet("QPushButton { color: palette(link); padding: 0 4px; }")
+    button.clicked.connect(lambda _checked=False: clicked())
+    return button

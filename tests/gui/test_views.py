@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QLabel, QPushButton
 
+from cnnstudio.gui.images import WHY_HEIGHT, to_pixmap
 from cnnstudio.gui.views.curves import LR_HEIGHT
 
 
@@ -156,7 +157,8 @@ def test_mistake_captions_stay_under_their_images(qtbot, small_window):
         assert 0 <= gap <= 6, f"caption {caption.text()!r} is {gap} px below its image"
     first, last = grid.grid.itemAt(0).widget(), grid.grid.itemAt(grid.grid.count() - 1).widget()
     rows = grid.grid.rowCount()
-    assert last.geometry().bottom() - first.geometry().top() <= rows * (grid.thumb_size + 60)
+    height = grid.thumb_size + 60 + WHY_HEIGHT  # image, caption, "why?"
+    assert last.geometry().bottom() - first.geometry().top() <= rows * height
 
 
 def answer_file_dialog(typed):
@@ -230,3 +232,24 @@ def test_predict_and_export_dialogs_close_with_a_button(qtbot, small_window, tmp
     assert dialog.rows[0].startswith("photo.png: ")
     click(qtbot, close_button(dialog))
     assert not dialog.isVisible()
+
+
+def test_why_under_a_mistake_asks_to_explain_that_image(qtbot, small_window):
+    window = small_window
+    set_up_run(qtbot, window, epochs=1, batch_size=64)
+    click(qtbot, window.train_button)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    click_tab(qtbot, window.view_tabs, window.mistakes)
+    grid = window.mistakes.grid
+    qtbot.waitUntil(lambda: len(thumbnails(grid)) > 1)
+    second = grid.grid.itemAt(1).widget()
+    why = next(b for b in second.findChildren(QPushButton) if b.text() == "why?")
+    qtbot.waitUntil(why.isVisible)
+    with qtbot.waitSignal(window.mistakes.explain_requested) as asked:
+        click(qtbot, why)
+    image, label = asked.args
+    shown = second.findChildren(QLabel)[0].pixmap().toImage()
+    expected = to_pixmap(image, grid.thumb_size).toImage()
+    assert shown == expected  # the image under the button, not another one
+    caption = second.findChildren(QLabel)[1].text()
+    assert caption.startswith(f"{window.presenter.class_names[label]} ->")

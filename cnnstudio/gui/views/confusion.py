@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -37,6 +37,8 @@ def cell_rows(event: EpochEnded, labels: np.ndarray, true: int, predicted: int) 
 
 
 class ConfusionView(QWidget):
+    explain_requested = Signal(object, int)  # a uint8 (C, H, W) image and its true class
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.matrices: list[np.ndarray] = []
@@ -216,8 +218,11 @@ class ConfusionView(QWidget):
         rows = cell_rows(event, self.val_labels, true, predicted)[:MAX_CELL_IMAGES]
         shown = f" (the {len(rows)} most confident)" if len(rows) < count else ""
         self.cell_title.setText(f"{title}: {count} image(s){shown}, with the confidence:")
+        images = [self.val_images[r] for r in rows]
         self.cell_grid.show_images(
-            [self.val_images[r] for r in rows], [f"{event.val_confidence[r]:.0%}" for r in rows]
+            images,
+            [f"{event.val_confidence[r]:.0%}" for r in rows],
+            why=lambda i: self.explain_requested.emit(images[i], true),
         )
 
     def _mark_dirty(self) -> None:

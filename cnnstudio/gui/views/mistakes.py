@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from cnnstudio.core.training.events import EpochEnded
@@ -21,6 +22,8 @@ def confident_mistakes(
 
 
 class MistakesView(QWidget):
+    explain_requested = Signal(object, int)  # a uint8 (C, H, W) image and its true class
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.summary = QLabel("Mistakes appear after the first epoch.")
@@ -74,4 +77,8 @@ class MistakesView(QWidget):
             f"({event.val_confidence[r]:.0%})"
             for r in rows
         ]
-        self.grid.show_images([val_images[r] for r in rows], captions)
+        images = [val_images[r] for r in rows]
+        labels = [int(val_labels[r]) for r in rows]
+        self.grid.show_images(
+            images, captions, why=lambda i: self.explain_requested.emit(images[i], labels[i])
+        )
