@@ -16,6 +16,7 @@ from cnnstudio.commands import (
     EXIT_FAILED_RUN,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
+    explain,
     listings,
     outputs,
     training,
@@ -91,10 +92,27 @@ def _build_parser() -> argparse.ArgumentParser:
     train.set_defaults(handler=training.train)
 
     predict = commands.add_parser("predict", help="classify image files with a trained network")
-    predict.add_argument("checkpoint", type=Path, help="a run's best.pt or last.pt (or its folder)")
-    predict.add_argument("images", nargs="+", type=Path, help="image files")
+    _add_checkpoint_and_images(predict)
     predict.add_argument("--top", type=int, default=3, help="classes to show per image")
     predict.set_defaults(handler=outputs.predict)
+
+    explainer = commands.add_parser(
+        "explain",
+        help="show what a trained network sees in image files: feature maps, filters, Grad-CAM",
+    )
+    _add_checkpoint_and_images(explainer)
+    explainer.add_argument(
+        "--out", type=Path, required=True, help="new or empty folder: one folder per image in it"
+    )
+    explainer.add_argument(
+        "--layer",
+        help="layer Grad-CAM explains, by name (conv2) or number (default: the last "
+        "convolution with maps larger than 1x1)",
+    )
+    explainer.add_argument(
+        "--target", help="class to explain, by name or number (default: the predicted class)"
+    )
+    explainer.set_defaults(handler=explain.explain)
 
     export = commands.add_parser(
         "export", help="export a trained network (TorchScript, ONNX) or a training script"
@@ -152,6 +170,11 @@ def _build_parser() -> argparse.ArgumentParser:
     ):
         commands.add_parser(name, help=text).set_defaults(handler=handler)
     return parser
+
+
+def _add_checkpoint_and_images(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("checkpoint", type=Path, help="a run's best.pt or last.pt (or its folder)")
+    parser.add_argument("images", nargs="+", type=Path, help="image files")
 
 
 def _add_spec_choices(parser: argparse.ArgumentParser) -> None:

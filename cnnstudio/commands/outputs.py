@@ -5,16 +5,20 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cnnstudio.core.errors import CnnstudioError
+
+if TYPE_CHECKING:
+    from cnnstudio.core.data.images import SkippedFile
 
 log = logging.getLogger(__name__)
 
 
-def _checkpoint_in(path: Path, name: str) -> Path:
+def checkpoint_in(path: Path, name: str) -> Path:
     """A checkpoint file, or the named one inside a run folder."""
     return path / name if path.is_dir() else path
 
@@ -25,24 +29,29 @@ def predict(args: argparse.Namespace) -> int:
 
     if args.top < 1:
         raise CnnstudioError("--top: expected 1 or more")
-    saved = load_model(_checkpoint_in(args.checkpoint, "best.pt"))
+    saved = load_model(checkpoint_in(args.checkpoint, "best.pt"))
     result = predict_files(saved, args.images, args.top)
     for prediction in result.predictions:
         ranked = ", ".join(f"{name} {p:.1%}" for name, p in prediction.top)
         print(f"{prediction.path}: {ranked}")
     if not result.predictions:
-        first = result.skipped[0]
-        more = f" (and {len(result.skipped) - 1} more)" if len(result.skipped) > 1 else ""
-        raise CnnstudioError(f"no image could be read: {first.path}: {first.reason}{more}")
+        raise no_image_read(result.skipped)
     for skipped in result.skipped:
         print(f"Skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
     return 0
 
 
+def no_image_read(skipped: Sequence[SkippedFile]) -> CnnstudioError:
+    """The error when none of the image files given could be read: the first one and why."""
+    first = skipped[0]
+    more = f" (and {len(skipped) - 1} more)" if len(skipped) > 1 else ""
+    return CnnstudioError(f"no image could be read: {first.path}: {first.reason}{more}")
+
+
 def export(args: argparse.Namespace) -> int:
     from cnnstudio.core.runs.checkpoint import load_model
 
-    saved = load_model(_checkpoint_in(args.checkpoint, "best.pt"))
+    saved = load_model(checkpoint_in(args.checkpoint, "best.pt"))
     if args.export_format == "script":
         from cnnstudio.core.export.script import export_script
 

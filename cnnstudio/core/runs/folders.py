@@ -44,12 +44,7 @@ def new_run_folder(runs_dir: str | Path, dataset: str) -> Path:
 def claim_folder(folder: str | Path) -> Path:
     """The folder the user named for a new run: created if missing, refused if it holds files."""
     folder = Path(folder)
-    _make_dirs(folder)
-    try:
-        used = any(folder.iterdir())
-    except OSError as error:
-        raise _not_writable(folder, error) from None
-    if used:
+    if not _empty_folder(folder, "a run"):
         if (folder / "spec.json").exists():
             raise CnnstudioError(
                 f"{folder} already holds a run; nothing in it was changed. To go on training "
@@ -60,26 +55,49 @@ def claim_folder(folder: str | Path) -> Path:
             f"{folder} is not empty; a run never writes over other files. Pick a new or empty "
             "folder with --out (or leave --out out for a fresh one)."
         )
-    check_writable(folder)
     return folder
 
 
-def check_writable(folder: Path) -> None:
+def claim_output_folder(folder: str | Path, what: str) -> Path:
+    """A folder the user named with --out for `what` ("the explanations"), as `claim_folder`
+    does for a run: created if missing, refused if it holds files, so nothing is written over."""
+    folder = Path(folder)
+    if not _empty_folder(folder, what):
+        raise CnnstudioError(
+            f"{folder} is not empty; {what} never go over other files. Pick a new or empty "
+            "folder with --out."
+        )
+    return folder
+
+
+def _empty_folder(folder: Path, what: str) -> bool:
+    """Create `folder` if missing; whether it is empty (and then writable: else an error)."""
+    _make_dirs(folder, what)
+    try:
+        used = any(folder.iterdir())
+    except OSError as error:
+        raise _not_writable(folder, error, what) from None
+    if not used:
+        check_writable(folder, what)
+    return not used
+
+
+def check_writable(folder: Path, what: str = "a run") -> None:
     """Raise CnnstudioError, in plain words, unless files can be created in `folder`."""
     try:
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as error:
-        raise _not_writable(folder, error) from None
+        raise _not_writable(folder, error, what) from None
 
 
-def _make_dirs(folder: Path) -> None:
+def _make_dirs(folder: Path, what: str = "a run") -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:  # a file, not a folder
         raise CnnstudioError(f"{folder}: is a file, not a folder; pick a folder") from None
     except OSError as error:
-        raise _not_writable(folder, error) from None
+        raise _not_writable(folder, error, what) from None
 
 
 def why_not_written(error: OSError) -> str:
@@ -99,7 +117,7 @@ def why_not_written(error: OSError) -> str:
     return error.strerror or str(error)
 
 
-def _not_writable(folder: Path, error: OSError) -> CnnstudioError:
+def _not_writable(folder: Path, error: OSError, what: str = "a run") -> CnnstudioError:
     log.info("cannot write in %s", folder, exc_info=error)
     reason = why_not_written(error)
-    return CnnstudioError(f"{folder}: cannot save a run there ({reason}); pick another folder")
+    return CnnstudioError(f"{folder}: cannot save {what} there ({reason}); pick another folder")
