@@ -171,7 +171,16 @@ def heat_overlay(
         raise ValueError(f"opacity {opacity} is outside [0, 1]")
     base = image_picture(image).astype(np.float64)
     blended = (1.0 - opacity) * base + opacity * colourise(heat, colours).astype(np.float64)
-    picture = np.rint(blended).astype(np.uint8)
+    return _input_sized(np.rint(blended).astype(np.uint8))
+
+
+def input_picture(image: np.ndarray) -> np.ndarray:
+    """A network input (C, H, W) as an RGB picture the size of its heat overlays."""
+    return _input_sized(image_picture(image))
+
+
+def _input_sized(picture: np.ndarray) -> np.ndarray:
+    """An input-sized picture enlarged to about 4 tiles a side (a 28x28 image: 7 times)."""
     return enlarge(picture, tile_factor(*picture.shape[:2], side=4 * TILE_SIDE))
 
 

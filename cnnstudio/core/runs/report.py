@@ -19,6 +19,7 @@ import numpy as np
 from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.files import write_atomic
 from cnnstudio.core.runs.history import RunRecord
+from cnnstudio.core.runs.inside_report import INSIDE_STYLE, inside_section
 from cnnstudio.core.training.metrics import class_metrics
 
 if TYPE_CHECKING:
@@ -88,12 +89,13 @@ def plot_bytes(records: Sequence[RunRecord], image_format: str) -> bytes:
 
 
 def report_html(record: RunRecord) -> str:
-    """One self-contained page: outcome, curves, confusion matrix and per-class table."""
+    """One self-contained page: outcome, curves, confusion matrix, per-class table and, when the
+    run kept them, pictures of the network's inside."""
     best = record.best_epoch
     title = f"cnnstudio run {record.name}"
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>{_e(title)}</title>",
-        f"<style>{_STYLE}</style></head><body><h1>{_e(title)}</h1>",
+        f"<style>{_STYLE}{INSIDE_STYLE}</style></head><body><h1>{_e(title)}</h1>",
         f"<p>{_e(_outcome(record))}</p>",
     ]
     if record.epochs:
@@ -108,6 +110,7 @@ def report_html(record: RunRecord) -> str:
             "<h2>Per class</h2>",
             _class_table(matrix, record.class_names),
         ]
+    parts += inside_section(record)
     parts += [
         "<h2>Environment</h2>",
         _key_values(record.environment),
