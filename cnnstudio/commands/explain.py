@@ -10,7 +10,7 @@ from cnnstudio.commands.outputs import checkpoint_in, no_image_read, writing
 
 def explain(args: argparse.Namespace) -> int:
     from cnnstudio.core.runs.checkpoint import load_model
-    from cnnstudio.core.runs.explain import explain_images, plan_explanations
+    from cnnstudio.core.runs.explain import WHAT, explain_images, plan_explanations
     from cnnstudio.core.runs.folders import claim_output_folder
     from cnnstudio.core.runs.predict import read_images
 
@@ -19,8 +19,8 @@ def explain(args: argparse.Namespace) -> int:
     read = read_images(saved, args.images)
     if not read.paths:
         raise no_image_read(read.skipped)
-    claim_output_folder(args.out, "the explanations")
-    with writing(args.out, "the explanations"):
+    claim_output_folder(args.out, WHAT)
+    with writing(args.out, WHAT):
         explained = explain_images(saved, read, args.out, request)
     for done in explained:
         name, probability = done.explanation.top[0]

@@ -45,12 +45,14 @@ from cnnstudio.core.insight.pictures import (
 )
 from cnnstudio.core.insight.probe import filter_weights
 from cnnstudio.core.runs.checkpoint import SavedModel
+from cnnstudio.core.runs.folders import new_folder
 from cnnstudio.core.runs.predict import ReadImages
 
 FILTERS = "filters.png"
 GRADCAM = "gradcam.png"
 GRADCAM_ARRAY = "gradcam.npy"
 OCCLUSION = "occlusion.png"
+WHAT = "the explanations"  # what --out holds, in messages
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,9 @@ def explain_images(
     """Explain each image `read_images` could read into its own new folder in `out`."""
     done = []
     for path, image in zip(read.paths, read.images, strict=True):
-        folder = _new_folder(out, Path(path).stem)
+        folder = new_folder(out, Path(path).stem, WHAT)
+        if folder is None:
+            raise CnnstudioError(f"{out}: too many images named {Path(path).stem}")
         explanation, occlusion_peak = _explain_into(saved, image, request, folder)
         summary = _summary(explanation, saved.class_names, path, occlusion_peak)
         write_atomic(folder / "explain.json", json.dumps(summary, indent=2) + "\n")
@@ -196,15 +200,3 @@ def _layer_entry(view: LayerView, picture: str) -> dict:
         "explanation": view.explanation,
         "picture": picture,
     }
-
-
-def _new_folder(out: Path, stem: str) -> Path:
-    """A new folder in `out` named after the image (two images named alike: -2, -3, ...)."""
-    for number in range(1, 100_000):
-        folder = out / (stem if number == 1 else f"{stem}-{number}")
-        try:
-            folder.mkdir()
-        except FileExistsError:
-            continue
-        return folder
-    raise CnnstudioError(f"{out}: too many images named {stem}")

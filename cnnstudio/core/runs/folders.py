@@ -28,17 +28,26 @@ def new_run_folder(runs_dir: str | Path, dataset: str) -> Path:
     runs_dir = Path(runs_dir)
     _make_dirs(runs_dir)
     stem = f"{_timestamp()}-{dataset}"
+    folder = new_folder(runs_dir, stem)
+    if folder is None:
+        raise CnnstudioError(f"{runs_dir}: too many runs started at {stem}; try again in a second")
+    check_writable(folder)
+    return folder
+
+
+def new_folder(parent: Path, stem: str, what: str = "a run") -> Path | None:
+    """Create a new folder in `parent` named `stem`, or `stem-2`, `stem-3`... if taken (an
+    exclusive mkdir: two callers never get the same one); None after 9,999 names."""
     for number in range(1, 10_000):
-        folder = runs_dir / (stem if number == 1 else f"{stem}-{number}")
+        folder = parent / (stem if number == 1 else f"{stem}-{number}")
         try:
             folder.mkdir()
         except FileExistsError:
             continue
         except OSError as error:
-            raise _not_writable(runs_dir, error) from None
-        check_writable(folder)
+            raise _not_writable(parent, error, what) from None
         return folder
-    raise CnnstudioError(f"{runs_dir}: too many runs started at {stem}; try again in a second")
+    return None
 
 
 def claim_folder(folder: str | Path) -> Path:
