@@ -140,7 +140,7 @@ def vector_picture(values: np.ndarray) -> np.ndarray:
         cells[: len(values)] = scaled(values)
         picture = colourise(cells.reshape(-1, columns))
         picture.reshape(-1, 3)[len(values) :] = BACKGROUND  # the unused end of the last row
-        return enlarge(picture, tile_factor(*picture.shape[:2], side=4 * TILE_SIDE))
+        return _four_tiles_wide(picture)
     bar = max(2, min(24, 512 // max(len(values), 1)))
     reach = float(np.abs(values).max(initial=0.0)) or 1.0
     heights = np.rint(values / reach * BAR_HEIGHT).astype(int)
@@ -171,17 +171,17 @@ def heat_overlay(
         raise ValueError(f"opacity {opacity} is outside [0, 1]")
     base = image_picture(image).astype(np.float64)
     blended = (1.0 - opacity) * base + opacity * colourise(heat, colours).astype(np.float64)
-    return _input_sized(np.rint(blended).astype(np.uint8))
+    return _four_tiles_wide(np.rint(blended).astype(np.uint8))
 
 
 def input_picture(image: np.ndarray) -> np.ndarray:
     """A network input (C, H, W) as an RGB picture the size of its heat overlays."""
-    return _input_sized(image_picture(image))
+    return _four_tiles_wide(image_picture(image))
 
 
-def _input_sized(picture: np.ndarray) -> np.ndarray:
-    """An input-sized picture enlarged to about 4 tiles a side (a 28x28 image: 7 times)."""
-    return enlarge(picture, tile_factor(*picture.shape[:2], side=4 * TILE_SIDE))
+def _four_tiles_wide(picture: np.ndarray) -> np.ndarray:
+    """A picture enlarged by whole pixels to about 4 tiles a side (a 28x28 image: 7 times)."""
+    return enlarge(picture, tile_factor(picture.shape[0], picture.shape[1], side=4 * TILE_SIDE))
 
 
 def png_bytes(picture: np.ndarray) -> bytes:

@@ -62,7 +62,7 @@ log = logging.getLogger(__name__)
 class SavedModel:
     """A trained network ready for prediction and export (in eval mode, on the CPU)."""
 
-    model: nn.Module
+    model: nn.Sequential  # built by build_model: model[i] is layer i of the spec
     spec: RunSpec
     class_names: list[str]
     input_shape: tuple[int, ...]
