@@ -6,6 +6,7 @@ import torch
 
 from cnnstudio.core.data.sources.registry import get_source
 from cnnstudio.core.errors import DeviceError
+from cnnstudio.core.insight.recorder import InsideRecorder
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.core.training.device import resolve_device
 from cnnstudio.core.training.engine import Trainer
@@ -90,3 +91,14 @@ def test_a_cuda_run_resumes_from_its_checkpoint_with_its_random_states(tmp_path,
     assert [e.epoch for e in resumed.history] == [2]
     assert [s.epoch for s in resumed.training_state().scores] == [1, 2]
     assert load_model(tmp_path / "best.pt").sample_images.device.type == "cpu"
+
+
+def test_a_cuda_run_looks_inside_its_network_at_each_epoch(small_data):
+    """The recorder works on the GPU's channels-last, mixed-precision model, in float32."""
+    trainer = Trainer(small_spec(device="cuda"), small_data)
+    snapshots = []
+    trainer.fit([InsideRecorder(trainer, None, snapshots.append)])
+    assert [s.epoch for s in snapshots] == [1, 2]
+    last = snapshots[-1]
+    assert last.cams is not None and float(last.cams.max()) == pytest.approx(1, abs=1e-3)
+    assert abs(last.probabilities.sum(1) - 1).max() < 1e-4
