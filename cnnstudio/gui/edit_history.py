@@ -13,6 +13,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from cnnstudio.gui.panels.wording import label
+
 SPEC_EDIT_ID = 1
 
 
@@ -105,5 +107,15 @@ def changed_fields(old: Any, new: Any, prefix: str = "") -> frozenset[str]:
 
 
 def describe(fields: frozenset[str]) -> str:
-    """The edit's name in the Edit menu ("Undo training.epochs")."""
-    return next(iter(fields)) if len(fields) == 1 else "settings"
+    """The edit's name in the Edit menu, in the window's words: "Undo Epochs", "Undo Filters of
+    layer 2"; several settings at once (a preset) are "settings"."""
+    if len(fields) != 1:
+        return "settings"
+    section, *rest = next(iter(fields)).split(".")
+    if section == "layers":
+        if len(rest) >= 2 and rest[0].isdigit():
+            return f"{label('layer', rest[-1])} of layer {int(rest[0]) + 1}"
+        return "layers"
+    if not rest or rest == ["name"]:
+        return section.replace("_", " ")
+    return label(section, rest[-1])

@@ -57,3 +57,14 @@ def test_learning_rate_reads_and_types_as_people_write_numbers(qtbot, window):
     assert window.spec.optimizer["lr"] == 0.03 and lr.text() == "0.03"
     weight_decay = window.training_panel.optimizer.editors["weight_decay"]
     assert weight_decay.text() == "0"
+
+
+def test_the_edit_menu_names_an_edit_in_the_window_s_words(qtbot, window):
+    """"Undo Filters of layer 1", not the spec's path "layers.0.out_channels"."""
+    _, editors = first_layer_editors(qtbot, window)
+    replace_text(qtbot, editors["out_channels"], "24")
+    undo = window.menu_actions["undo"]
+    qtbot.waitUntil(lambda: undo.text() == "&Undo Filters of layer 1")
+    window.settings_tabs.setCurrentWidget(window.settings_tabs.widget(2))
+    replace_text(qtbot, window.training_panel.training.editors["epochs"], "7")
+    qtbot.waitUntil(lambda: undo.text() == "&Undo Epochs")

@@ -202,9 +202,15 @@ _WORDS: dict[tuple[str, str], Wording] = {
 }
 
 
+def label(group: str, name: str) -> str:
+    """The label people see for setting `name` of form `group`."""
+    found = _WORDS.get((group, name))
+    return found.label if found is not None else name.replace("_", " ").capitalize()
+
+
 def wording(group: str, param: Param) -> Wording:
     """The label, help and advanced flag of `param` in form `group`, falling back to the core's."""
     found = _WORDS.get((group, param.name))
     if found is not None:
         return found
-    return Wording(param.name.replace("_", " ").capitalize(), param.help)
+    return Wording(label(group, param.name), param.help)
