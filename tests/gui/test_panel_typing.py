@@ -60,7 +60,7 @@ def test_learning_rate_reads_and_types_as_people_write_numbers(qtbot, window):
 
 
 def test_the_edit_menu_names_an_edit_in_the_window_s_words(qtbot, window):
-    """"Undo Filters of layer 1", not the spec's path "layers.0.out_channels"."""
+    """ "Undo Filters of layer 1", not the spec's path "layers.0.out_channels"."""
     _, editors = first_layer_editors(qtbot, window)
     replace_text(qtbot, editors["out_channels"], "24")
     undo = window.menu_actions["undo"]
