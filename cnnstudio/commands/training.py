@@ -93,10 +93,22 @@ def train(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         control = TrainingControl()
+        notes: list[Any] = []
         with _ctrl_c_stops(control):
-            result = session.train(data, control, [ConsoleProgress()])
+            result = session.train(data, control, [ConsoleProgress()], coach_listener=notes.append)
     _say_how_it_ended(result, session.folder)
+    _say_coach_notes(notes)
     return EXIT_FAILED_RUN if result.status == "failed" else 0
+
+
+def _say_coach_notes(notes: list[Any]) -> None:
+    """The coach's notes of this session, short: the title and what to try (the report and
+    coach.json also say what each means)."""
+    if not notes:
+        return
+    print(f"Coach ({len(notes)} note{'s' if len(notes) > 1 else ''}):", file=sys.stderr)
+    for note in notes:
+        print(f"  {note.where}: {note.title}.\n    Try {note.advice}", file=sys.stderr)
 
 
 def _say_how_it_ended(result: Any, out: Path) -> None:

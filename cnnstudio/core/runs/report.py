@@ -18,6 +18,7 @@ import numpy as np
 
 from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.files import write_atomic
+from cnnstudio.core.insight.coach_notes import CoachNote, load_notes
 from cnnstudio.core.runs.history import RunRecord
 from cnnstudio.core.runs.inside_report import INSIDE_STYLE, inside_section
 from cnnstudio.core.training.metrics import class_metrics
@@ -101,6 +102,7 @@ def report_html(record: RunRecord) -> str:
     if record.epochs:
         svg = plot_bytes([record], "svg").decode("utf-8")
         parts += ["<h2>Curves</h2>", svg[svg.index("<svg") :]]
+    parts += _coach_section(load_notes(record.folder))
     if best is not None and int(best["epoch"]) in record.matrices:
         matrix = record.matrices[int(best["epoch"])]
         parts += [
@@ -131,6 +133,22 @@ def _outcome(record: RunRecord) -> str:
     if "seconds" in record.summary:
         text += f"; {record.summary['seconds']:.0f} s"
     return text + "."
+
+
+def _coach_section(notes: list[CoachNote] | None) -> list[str]:
+    """What the training coach noticed; nothing for a run from before the coach."""
+    if notes is None:
+        return []
+    if not notes:
+        return ["<h2>Coach</h2>", "<p>The coach found nothing to remark on: a healthy run.</p>"]
+    items = []
+    for note in notes:
+        fix = f"<br>Change for the next run: {_e(note.fix.label)}." if note.fix else ""
+        items.append(
+            f"<li class='{_e(note.severity)}'><b>{_e(note.where)}: {_e(note.title)}.</b> "
+            f"{_e(note.meaning)}<br>Try {_e(note.advice)}{fix}</li>"
+        )
+    return ["<h2>Coach</h2>", f"<ul class='coach'>{''.join(items)}</ul>"]
 
 
 def _confusion_table(matrix: np.ndarray, names: list[str]) -> str:
@@ -184,4 +202,6 @@ th { background: #f3f3f3; }
 table.matrix td { min-width: 2.5em; }
 pre { background: #f6f6f6; padding: 1em; overflow: auto; }
 svg { max-width: 100%; height: auto; }
+ul.coach li { margin-bottom: 0.8em; }
+ul.coach li.problem b { color: #b00020; }
 """

@@ -9,6 +9,7 @@
   last.pt, best.pt          checkpoints after the latest epoch and the best one so far
   summary.json              how the run ended (written when it ends)
   inside/epoch-NNNN.npz     each epoch's look inside the network (insight/snapshot.py)
+  coach.json                the training coach's notes, written as found (insight/coach.py)
   .lock                     while a run trains into the folder (see lock.py)
 
 Every file is written atomically after each epoch, so a run killed at any moment leaves complete

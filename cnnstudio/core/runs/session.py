@@ -20,8 +20,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cnnstudio.core.data.images import ImageData
+from cnnstudio.core.data.inspect import inspect_data
 from cnnstudio.core.data.streaming import StreamedImages
 from cnnstudio.core.errors import CnnstudioError
+from cnnstudio.core.insight.coach import Coach
+from cnnstudio.core.insight.coach_notes import CoachNote
 from cnnstudio.core.insight.recorder import InsideRecorder
 from cnnstudio.core.insight.snapshot import InsideSnapshot
 from cnnstudio.core.runs.checkpoint import Checkpoint, read_checkpoint
@@ -147,10 +150,13 @@ class RunSession:
         control: TrainingControl | None = None,
         callbacks: Iterable[Callback] = (),
         inside_listener: Callable[[InsideSnapshot], None] | None = None,
+        coach_listener: Callable[[CoachNote], None] | None = None,
     ) -> FitEnded:
         """Build the trainer, restore or fork it, and train; the folder is written first, so
         an epoch any other listener shows is already saved. Each epoch's look inside the network
-        is saved too, and handed to `inside_listener`."""
+        is saved too, and handed to `inside_listener`; the coach's notes are saved in coach.json
+        as they are found (a resumed run's earlier notes kept), and handed to `coach_listener`
+        (both on the training thread)."""
         trainer = Trainer(self.spec, data, control)
         if self.resume_from is not None:
             trainer.restore(self.resume_from.state_dict, self.resume_from.training)
@@ -159,11 +165,21 @@ class RunSession:
         self.writer = RunFolderWriter(self.folder, trainer)
         try:
             recorder = InsideRecorder(trainer, self.folder, inside_listener)
-            return trainer.fit([self.writer, recorder, *callbacks])
+            return trainer.fit(
+                [self.writer, recorder, self._coach(trainer, coach_listener), *callbacks]
+            )
         except OSError as error:
             if not self.writer.write_failed:
                 raise
             raise self._not_saved(error) from None
+
+    def _coach(self, trainer: Trainer, listener: Callable[[CoachNote], None] | None) -> Coach:
+        fresh = self.resume_from is None and self.start_from is None
+        # A streamed folder's files are not read again for duplicates: inspect does that.
+        report = inspect_data(trainer.data, read_files=False)
+        coach = Coach(self.spec, self.folder, listener, report, from_scratch=fresh)
+        coach.replay(self.earlier_epochs())
+        return coach
 
     def close(self) -> None:
         """Free the folder; a new folder left empty (the run never started) is removed."""

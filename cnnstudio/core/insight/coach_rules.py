@@ -1,0 +1,390 @@
+"""The coach's rules: each reads what the run has shown so far (`RunWatch`) and returns a note, or
+None while all is well. Every threshold is a constant here, with the reason for its value.
+
+"Guessing level" is the loss of a network that spreads its guesses evenly over K classes: ln(K)
+(2.30 for 10 classes). The default run (the tutorial network on 10,000 built-in shapes, 10 epochs)
+starts at 2.31 and ends at 94% validation accuracy; no rule fires on it
+(tests/core/test_coach.py trains it), and the thresholds below keep a wide margin from it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from cnnstudio.core.insight.coach_notes import CoachFix, CoachNote
+from cnnstudio.core.spec.run_spec import RunSpec
+from cnnstudio.core.training.events import EpochEnded, FitStarted
+
+# First batch: an untrained network sits within max(1.0, half of ln K) of ln K (the default
+# run: 2.309 against 2.303). Further off, its labels or its last layer are wrong.
+FIRST_LOSS_MARGIN = 1.0
+FIRST_LOSS_SHARE = 0.5
+# Still guessing: validation accuracy at most 1.5 times chance with the validation loss above 90%
+# of ln K, once the network has had 50 update steps (a tiny dataset's first epoch can be two
+# steps; the default run's first epoch is 157 and ends at 43%).
+CHANCE_MIN_STEPS = 50
+CHANCE_ACCURACY_FACTOR = 1.5
+CHANCE_LOSS_SHARE = 0.9
+# Which way the rate is wrong: a batch loss above 1.5 ln K means steps overshot (Adam at 0.1
+# jumps to 1000); a loss that never left ln K means steps were too small (Adam at 1e-5).
+JUMP_SHARE = 1.5
+# Diverging: the loss averaged over about the last ten batches climbs above twice its lowest
+# value and above ln K (worse than guessing). Or the training loss rose two epochs in a row and
+# ended 10% above its lowest (a healthy run's training loss falls almost every epoch).
+SMOOTHING = 0.1
+DIVERGE_FACTOR = 2.0
+RISING_EPOCHS = 2
+RISING_SHARE = 0.10
+# Overfitting: validation loss rose in each of the last 3 epochs while training loss fell in each;
+# or training accuracy 20 points above validation accuracy two epochs running (the default run's
+# gap stays under 4 points).
+OVERFIT_EPOCHS = 3
+OVERFIT_GAP = 0.20
+OVERFIT_GAP_EPOCHS = 2
+# Underfitting: after 4 epochs or more, both accuracies below halfway from chance to 100%, less
+# than 10 points apart, and neither gained 2 points over the last 3 epochs.
+UNDERFIT_MIN_EPOCHS = 4
+UNDERFIT_FLAT_EPOCHS = 3
+UNDERFIT_GAIN = 0.02
+# Plateau: no validation loss 1% below the best for 3 epochs (the default run never waits more
+# than one).
+PLATEAU_EPOCHS = 3
+IMPROVEMENT = 0.01
+# Train longer: the run completed, and its last epoch set the best validation loss by 2% or more.
+LONGER_GAIN = 0.02
+# Too few images: each class needs 20 training images, and more for a big model: one image per 500
+# parameters overall (the default run has 6 parameters per image).
+MIN_IMAGES_PER_CLASS = 20
+PARAMS_PER_IMAGE = 500
+
+
+@dataclass
+class RunWatch:
+    """What the coach has seen of the run so far."""
+
+    spec: RunSpec
+    from_scratch: bool = True  # not resumed or started from trained weights
+    classes: int = 2
+    side: int = 32  # input image height
+    param_count: int = 0
+    epochs: list[EpochEnded] = field(default_factory=list)
+    first_loss: float | None = None  # this run's first batch, if it trained one from scratch
+    highest_loss: float = 0.0  # highest batch loss this session
+    smoothed: float | None = None  # batch loss, smoothed over about the last 10 batches
+    lowest_smoothed: float = math.inf
+    epoch: int = 0  # where the last batch was
+    step: int = 0
+    fired: set[str] = field(default_factory=set)  # rules with a note already
+
+    def start(self, event: FitStarted) -> None:
+        self.classes, self.param_count = len(event.class_names), event.param_count
+        self.side = event.input_shape[-1]
+        self.epoch = event.first_epoch - 1
+        self.from_scratch = self.from_scratch and event.first_epoch == 1
+
+    def see_batch(self, epoch: int, step: int, loss: float) -> None:
+        if step == 1 and self.from_scratch:
+            self.first_loss = loss
+        self.epoch, self.step = epoch, step
+        self.highest_loss = max(self.highest_loss, loss)
+        before = loss if self.smoothed is None else self.smoothed
+        self.smoothed = before + SMOOTHING * (loss - before)
+        self.lowest_smoothed = min(self.lowest_smoothed, self.smoothed)
+
+    @property
+    def guess_loss(self) -> float:
+        return math.log(self.classes)
+
+    @property
+    def lr(self) -> float:
+        return float(self.spec.optimizer["lr"])
+
+    def note(
+        self,
+        rule: str,
+        severity: str,
+        title: str,
+        meaning: str,
+        advice: str,
+        fix: CoachFix | None = None,
+        epoch: int | None = None,
+    ) -> CoachNote:
+        where = self.epoch if epoch is None else epoch
+        return CoachNote(rule, severity, title, meaning, advice, where, self.step, fix)
+
+
+def rate_fix(watch: RunWatch, factor: float) -> CoachFix:
+    """Next run: the learning rate times `factor` (within the spec's bounds)."""
+    lr = float(f"{min(watch.lr * factor, 10.0):.3g}")
+    return CoachFix("spec", f"Use a learning rate of {lr:g}", {"optimizer": {"lr": lr}})
+
+
+def variety_fix(watch: RunWatch) -> CoachFix | None:
+    """Next run: random shifts of an eighth of the image, if no augmentation is on yet."""
+    if any(watch.spec.augment.values()):
+        return None
+    shift = max(1, watch.side // 8)
+    return CoachFix(
+        "spec",
+        f"Turn on augmentation (random shifts of up to {shift} pixels)",
+        {"augment": {"crop_padding": shift}},
+    )
+
+
+def smaller_rate_advice(watch: RunWatch) -> str:
+    return (
+        f"a learning rate ten times smaller ({watch.lr / 10:.3g}). Limiting the step size "
+        "(gradient clipping, e.g. 1.0) or batch normalisation layers also keep steps in check."
+    )
+
+
+def first_batch_loss(watch: RunWatch) -> CoachNote | None:
+    if watch.first_loss is None or watch.step != 1:
+        return None
+    guess, loss = watch.guess_loss, watch.first_loss
+    if abs(loss - guess) <= max(FIRST_LOSS_MARGIN, FIRST_LOSS_SHARE * guess):
+        return None
+    return watch.note(
+        "first_batch_loss",
+        "problem",
+        "The network did not start from an even guess",
+        f"Before it has learned anything, a network should spread its guesses evenly over the "
+        f"{watch.classes} classes, which gives a loss of about {guess:.2f} (the natural "
+        f"logarithm of {watch.classes}). The first batch gave {loss:.2f}, so something is off "
+        "before training even starts: usually labels that do not match the images, or a last "
+        "layer that starts far too sure of itself.",
+        "checking that each class folder holds only images of that class, and that the layer "
+        "stack ends with a Linear layer giving one output per class, with nothing after it.",
+    )
+
+
+def loss_diverging(watch: RunWatch) -> CoachNote | None:
+    smoothed = watch.smoothed
+    if smoothed is None or smoothed <= max(
+        DIVERGE_FACTOR * watch.lowest_smoothed, watch.guess_loss
+    ):
+        return None
+    return watch.note(
+        "loss_rising",
+        "problem",
+        "The loss is shooting up",
+        f"The training loss, averaged over the last few batches, climbed to {smoothed:.3g}: "
+        f"more than twice its lowest ({watch.lowest_smoothed:.3g}) and worse than guessing "
+        f"({watch.guess_loss:.2f}). The network is getting worse, not better: the learning rate "
+        f"({watch.lr:g}) is very likely too high, so each step jumps past the good weights.",
+        smaller_rate_advice(watch),
+        rate_fix(watch, 0.1),
+    )
+
+
+def loss_rising(watch: RunWatch) -> CoachNote | None:
+    losses = [e.train_loss for e in watch.epochs[-RISING_EPOCHS - 1 :]]
+    if len(losses) <= RISING_EPOCHS or any(b <= a for a, b in pairwise(losses)):
+        return None
+    lowest = min(e.train_loss for e in watch.epochs)
+    if losses[-1] < lowest * (1 + RISING_SHARE):
+        return None
+    shown = " -> ".join(f"{loss:.3f}" for loss in losses)
+    return watch.note(
+        "loss_rising",
+        "problem",
+        "The training loss is rising",
+        f"The training loss went up {RISING_EPOCHS} epochs in a row ({shown}); it should fall "
+        f"as the network learns. The learning rate ({watch.lr:g}) is probably too high.",
+        smaller_rate_advice(watch),
+        rate_fix(watch, 0.1),
+    )
+
+
+def stuck_at_chance(watch: RunWatch) -> CoachNote | None:
+    last = watch.epochs[-1]
+    if "loss_rising" in watch.fired or watch.step < CHANCE_MIN_STEPS:
+        return None
+    chance = 1 / watch.classes
+    if last.val_accuracy > CHANCE_ACCURACY_FACTOR * chance:
+        return None
+    if last.val_loss < CHANCE_LOSS_SHARE * watch.guess_loss:
+        return None
+    seen = (
+        f"After {watch.step} update steps the validation accuracy is {last.val_accuracy:.0%}, "
+        f"about what picking a class at random gives ({chance:.0%}), and the loss is still near "
+        f"the guessing level ({last.val_loss:.2f} against {watch.guess_loss:.2f}). "
+    )
+    if watch.highest_loss > JUMP_SHARE * watch.guess_loss:
+        why = (
+            f"On the way the loss jumped to {watch.highest_loss:.3g}, far above guessing: the "
+            f"learning rate ({watch.lr:g}) is probably too high, so each step overshoots."
+        )
+        return watch.note(
+            "stuck_at_chance",
+            "problem",
+            "Still guessing after the first epoch",
+            seen + why,
+            smaller_rate_advice(watch),
+            rate_fix(watch, 0.1),
+        )
+    why = (
+        f"The loss has hardly moved from where it started: the learning rate ({watch.lr:g}) is "
+        "probably too low, so each step changes the network too little."
+    )
+    return watch.note(
+        "stuck_at_chance",
+        "problem",
+        "Still guessing after the first epoch",
+        seen + why,
+        f"a learning rate ten times larger ({watch.lr * 10:.3g}).",
+        rate_fix(watch, 10),
+    )
+
+
+def overfitting(watch: RunWatch) -> CoachNote | None:
+    recent = watch.epochs[-OVERFIT_EPOCHS - 1 :]
+    pairs = list(pairwise(recent))
+    rising = len(recent) > OVERFIT_EPOCHS and all(
+        b.val_loss > a.val_loss and b.train_loss < a.train_loss for a, b in pairs
+    )
+    gaps = [e.train_accuracy - e.val_accuracy for e in watch.epochs[-OVERFIT_GAP_EPOCHS:]]
+    wide = len(gaps) == OVERFIT_GAP_EPOCHS and min(gaps) >= OVERFIT_GAP
+    if not (rising or wide):
+        return None
+    last = watch.epochs[-1]
+    if rising:
+        seen = (
+            f"For the last {OVERFIT_EPOCHS} epochs the training loss kept falling while the "
+            f"validation loss rose ({recent[0].val_loss:.3f} -> {last.val_loss:.3f})"
+        )
+    else:
+        seen = (
+            f"Training accuracy is {last.train_accuracy:.0%} but validation accuracy only "
+            f"{last.val_accuracy:.0%}"
+        )
+    return watch.note(
+        "overfitting",
+        "warning",
+        "The network is memorising its training images (overfitting)",
+        seen + ": it gets better at the images it trains on, and no better (or worse) at new ones.",
+        "augmentation (random shifts, flips, rotations) so it never sees quite the same image "
+        "twice, weight decay or a Dropout layer, more training images, or stopping earlier "
+        "(early stopping; best.pt keeps the best epoch anyway).",
+        variety_fix(watch) or _weight_decay_fix(watch),
+    )
+
+
+def _weight_decay_fix(watch: RunWatch) -> CoachFix | None:
+    if watch.spec.optimizer["weight_decay"]:
+        return None
+    return CoachFix("spec", "Add weight decay (0.0005)", {"optimizer": {"weight_decay": 0.0005}})
+
+
+def underfitting(watch: RunWatch) -> CoachNote | None:
+    # Guessing has its own note, and a network that does far better on its training images
+    # than on new ones is overfitting, not underfitting.
+    if {"stuck_at_chance", "overfitting"} & watch.fired or len(watch.epochs) < UNDERFIT_MIN_EPOCHS:
+        return None
+    chance = 1 / watch.classes
+    low = chance + (1 - chance) / 2
+    first, last = watch.epochs[-UNDERFIT_FLAT_EPOCHS - 1], watch.epochs[-1]
+    if max(last.train_accuracy, last.val_accuracy) >= low:
+        return None
+    if last.train_accuracy - last.val_accuracy >= OVERFIT_GAP / 2:
+        return None
+    if (
+        max(last.train_accuracy - first.train_accuracy, last.val_accuracy - first.val_accuracy)
+        >= UNDERFIT_GAIN
+    ):
+        return None
+    return watch.note(
+        "underfitting",
+        "warning",
+        "The network is not learning enough (underfitting)",
+        f"After {last.epoch} epochs both accuracies are low (training {last.train_accuracy:.0%}, "
+        f"validation {last.val_accuracy:.0%}) and have hardly changed over the last "
+        f"{UNDERFIT_FLAT_EPOCHS} epochs: the model seems too simple for these images, or it "
+        "learns too slowly.",
+        "a bigger model (more filters or layers, e.g. the Small VGG preset), more epochs, or a "
+        f"higher learning rate ({watch.lr * 3:.3g}).",
+        rate_fix(watch, 3),
+    )
+
+
+def plateau(watch: RunWatch) -> CoachNote | None:
+    if "overfitting" in watch.fired:  # that note explains the stall better
+        return None
+    best = min(watch.epochs, key=lambda e: e.val_loss)
+    since = [e for e in watch.epochs if e.epoch > best.epoch]
+    if len(since) < PLATEAU_EPOCHS or any(
+        e.val_loss < best.val_loss * (1 - IMPROVEMENT) for e in since
+    ):
+        return None
+    return watch.note(
+        "plateau",
+        "warning",
+        "Progress has stalled (plateau)",
+        f"The validation loss has not improved for {len(since)} epochs (best {best.val_loss:.3f} "
+        f"at epoch {best.epoch}): more epochs at this learning rate add little.",
+        "a lower learning rate (the plateau schedule lowers it by itself when progress stalls), "
+        "or stopping here: best.pt keeps the best epoch.",
+        _plateau_fix(watch),
+    )
+
+
+def _plateau_fix(watch: RunWatch) -> CoachFix | None:
+    if watch.spec.schedule["name"] == "none":
+        return CoachFix(
+            "spec",
+            "Lower the learning rate when progress stalls (plateau schedule)",
+            {"schedule": {"name": "plateau"}},
+        )
+    if watch.spec.training["early_stopping_patience"] is None:
+        return CoachFix(
+            "spec",
+            f"Stop when progress stalls for {PLATEAU_EPOCHS} epochs",
+            {"training": {"early_stopping_patience": PLATEAU_EPOCHS}},
+        )
+    return None
+
+
+def train_longer(watch: RunWatch) -> CoachNote | None:
+    if len(watch.epochs) < 2:
+        return None
+    last = watch.epochs[-1]
+    before = min(e.val_loss for e in watch.epochs[:-1])
+    if last.val_loss > before * (1 - LONGER_GAIN):
+        return None
+    more = max(3, last.epochs // 2)
+    return watch.note(
+        "train_longer",
+        "info",
+        "Still improving when the run ended",
+        f"The last epoch gave the best validation loss so far ({last.val_loss:.3f}, down from "
+        f"{before:.3f}): the network was still learning.",
+        f"training {more} more epochs: it will probably get better.",
+        CoachFix("extend", f"Train {more} more epochs", epochs=more),
+    )
+
+
+def non_finite(watch: RunWatch, message: str) -> CoachNote:
+    """The engine's own stop for a NaN or infinite loss (its `message`), as a note."""
+    watch.step += 1  # the batch that failed: it announced no batch end
+    return watch.note(
+        "non_finite_loss",
+        "problem",
+        "The loss became NaN: training stopped",
+        f"{message.split('; ')[0]}. The numbers inside the network grew too large to compute "
+        'with (NaN means "not a number"): the steps were far too big.',
+        smaller_rate_advice(watch),
+        rate_fix(watch, 0.1),
+    )
+
+
+BATCH_RULES = (("first_batch_loss", first_batch_loss), ("loss_rising", loss_diverging))
+# Order matters: a rule may stay quiet because one before it has already spoken.
+EPOCH_RULES = (
+    ("loss_rising", loss_rising),
+    ("stuck_at_chance", stuck_at_chance),
+    ("overfitting", overfitting),
+    ("underfitting", underfitting),
+    ("plateau", plateau),
+)

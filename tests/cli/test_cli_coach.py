@@ -1,0 +1,54 @@
+"""The coach on the command line (issue 12): `cnnstudio train` ends with its notes, the run folder
+keeps them, and the HTML report has a Coach section."""
+
+import json
+
+from cnnstudio.cli import run
+from tests.cli.test_cli import write_small_spec
+
+
+def guessing_spec(path):
+    """A run whose learning rate is far too low: the network is still guessing after 64 steps."""
+    write_small_spec(path, optimizer={"name": "adam", "lr": 1e-5})
+    data = json.loads(path.read_text())
+    data["dataset"]["options"].update(train_size=1000, val_size=200)
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_train_ends_with_the_coachs_notes_and_the_report_lists_them(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert run(["train", str(guessing_spec(tmp_path / "spec.json")), "--out", str(out)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    saved = err.index(f"Run saved in {out}")
+    assert err[saved + 1 :] == [
+        "Coach (1 note):",
+        "  Epoch 2: Still guessing after the first epoch.",
+        "    Try a learning rate ten times larger (0.0001).",
+    ]
+    notes = json.loads((out / "coach.json").read_text())["notes"]
+    assert [note["rule"] for note in notes] == ["stuck_at_chance"]
+
+    assert run(["report", str(out), "--out", str(tmp_path / "report.html")]) == 0
+    page = (tmp_path / "report.html").read_text()
+    coach = page[page.index("<h2>Coach</h2>") :]
+    assert "Epoch 2: Still guessing after the first epoch.</b> After 64 update steps" in coach
+    assert "Change for the next run: Use a learning rate of 0.0001." in coach
+
+
+def test_a_healthy_run_prints_no_notes_and_its_report_says_so(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert run(["train", str(write_small_spec(tmp_path / "spec.json")), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert err.rstrip().endswith(f"Run saved in {out}")
+    assert "Coach" not in err
+    assert run(["report", str(out), "--out", str(tmp_path / "report.html")]) == 0
+    assert "The coach found nothing to remark on" in (tmp_path / "report.html").read_text()
+
+
+def test_a_run_from_before_the_coach_has_no_coach_section(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert run(["train", str(write_small_spec(tmp_path / "spec.json")), "--out", str(out)]) == 0
+    (out / "coach.json").unlink()
+    assert run(["report", str(out), "--out", str(tmp_path / "report.html")]) == 0
+    assert "<h2>Coach</h2>" not in (tmp_path / "report.html").read_text()
