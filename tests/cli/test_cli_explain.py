@@ -2,7 +2,9 @@
 file is there and readable, explain.json says what the pictures show, and the top class is the one
 `cnnstudio predict` names."""
 
+import errno
 import json
+import os
 
 import numpy as np
 import pytest
@@ -208,3 +210,25 @@ def test_unreadable_images_are_listed_and_skipped(preset_runs, shape_files, tmp_
     captured = capsys.readouterr()
     assert captured.err.startswith(f"Skipped {broken}: ") and captured.err.count("\n") == 1
     assert len(captured.out.splitlines()) == 1 and [p.name for p in out.iterdir()] == ["square"]
+
+
+def test_an_unwritable_out_or_a_full_disk_is_one_plain_line(
+    preset_runs, shape_files, tmp_path, capsys, monkeypatch
+):
+    (tmp_path / "file").write_text("x")
+    argv = ["explain", str(preset_runs["tutorial"]), str(shape_files[2]), "--out"]
+    assert run([*argv, str(tmp_path / "file" / "out")]) == 2
+    assert capsys.readouterr().err == (
+        f"cnnstudio: error: {tmp_path / 'file' / 'out'}: cannot save the explanations there "
+        "(part of the path is a file, not a folder); pick another folder\n"
+    )
+
+    def disk_full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    assert run([*argv, str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == (
+        f"cnnstudio: error: {tmp_path / 'out'}: cannot save the explanations (the disk is full)\n"
+    )
+    assert not list((tmp_path / "out").rglob("*.png"))  # no half-written picture
