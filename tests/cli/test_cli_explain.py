@@ -232,3 +232,29 @@ def test_an_unwritable_out_or_a_full_disk_is_one_plain_line(
         f"cnnstudio: error: {tmp_path / 'out'}: cannot save the explanations (the disk is full)\n"
     )
     assert not list((tmp_path / "out").rglob("*.png"))  # no half-written picture
+
+
+def test_a_network_without_maps_gets_no_grad_cam_and_its_json_says_so(shape_files, tmp_path, capsys):
+    spec = write_tiny_spec(tmp_path / "flat.json")
+    document = json.loads(spec.read_text())
+    document["layers"] = [{"type": "flatten"}, {"type": "linear", "out_features": 16},
+                          {"type": "relu"}, {"type": "linear"}]  # fmt: skip
+    spec.write_text(json.dumps(document))
+    assert run(["train", str(spec), *TINY_RUN, "--out", str(tmp_path / "run")]) == 0
+    out = tmp_path / "out"
+    checkpoint = str(tmp_path / "run")
+    assert run(["explain", checkpoint, str(shape_files[2]), "--out", str(out)]) == 0
+    summary = json.loads((out / "square" / "explain.json").read_text())
+    assert summary["gradcam_layer"] is None and summary["gradcam"] is None
+    assert summary["filters"] is None and summary["occlusion"] == "occlusion.png"
+    assert sorted(p.name for p in (out / "square").iterdir()) == [
+        "explain.json",
+        *("maps-01-flatten1.png", "maps-02-fc1.png", "maps-03-relu1.png", "maps-04-fc2.png"),
+        "occlusion.png",
+    ]
+    capsys.readouterr()
+    assert run(["explain", checkpoint, str(shape_files[2]), "--out", str(tmp_path / "o2"),
+                "--layer", "flatten1"]) == 2  # fmt: skip
+    assert "1 flatten1 has a flat output; Grad-CAM needs a layer with feature maps" in (
+        capsys.readouterr().err
+    )
