@@ -234,7 +234,9 @@ def test_an_unwritable_out_or_a_full_disk_is_one_plain_line(
     assert not list((tmp_path / "out").rglob("*.png"))  # no half-written picture
 
 
-def test_a_network_without_maps_gets_no_grad_cam_and_its_json_says_so(shape_files, tmp_path, capsys):
+def test_a_network_without_maps_gets_no_grad_cam_and_explain_json_says_so(
+    shape_files, tmp_path, capsys
+):
     spec = write_tiny_spec(tmp_path / "flat.json")
     document = json.loads(spec.read_text())
     document["layers"] = [{"type": "flatten"}, {"type": "linear", "out_features": 16},
