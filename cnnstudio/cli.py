@@ -102,15 +102,22 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     _add_checkpoint_and_images(explainer)
     explainer.add_argument(
-        "--out", type=Path, required=True, help="new or empty folder: one folder per image in it"
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="new or empty folder: one folder per image in it",
     )
     explainer.add_argument(
         "--layer",
+        metavar="NAME",
         help="layer Grad-CAM explains, by name (conv2) or number (default: the last "
         "convolution with maps larger than 1x1)",
     )
     explainer.add_argument(
-        "--target", help="class to explain, by name or number (default: the predicted class)"
+        "--target",
+        metavar="CLASS",
+        help="class to explain, by name or 0-based number (default: the predicted class)",
     )
     explainer.set_defaults(handler=explain.explain)
 
