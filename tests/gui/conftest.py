@@ -38,7 +38,8 @@ def window(qtbot, isolated, monkeypatch):
     )
     main = MainWindow()
     main.warnings = warnings
-    qtbot.addWidget(main)
+    # Not qtbot.addWidget: pytest-qt would close the window before this fixture's teardown, and
+    # closing during a run asks a modal question nobody answers once a test has failed mid-run.
     main.show()
     options = main.dataset_panel.options_form.editors
     options["train_size"].setValue(400)
@@ -52,5 +53,6 @@ def window(qtbot, isolated, monkeypatch):
     left_running = main.controller.running
     main.controller.shutdown()
     main.close()
+    main.deleteLater()
     assert not left_running, "training thread left running"
     assert not main.jobs.busy(), "background job left running"
