@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -97,18 +98,28 @@ def train(args: argparse.Namespace) -> int:
         with _ctrl_c_stops(control):
             result = session.train(data, control, [ConsoleProgress()], coach_listener=notes.append)
     _say_how_it_ended(result, session.folder)
-    _say_coach_notes(notes)
+    _say_coach_notes(notes, session.folder)
     return EXIT_FAILED_RUN if result.status == "failed" else 0
 
 
-def _say_coach_notes(notes: list[Any]) -> None:
+def _say_coach_notes(notes: list[Any], out: Path) -> None:
     """The coach's notes of this session, short: the title and what to try (the report and
     coach.json also say what each means)."""
     if not notes:
         return
-    print(f"Coach ({len(notes)} note{'s' if len(notes) > 1 else ''}):", file=sys.stderr)
+    count = f"{len(notes)} note{'s' if len(notes) > 1 else ''}"
+    print(
+        f"Coach ({count}; what each means: cnnstudio report {out} --out report.html):",
+        file=sys.stderr,
+    )
     for note in notes:
-        print(f"  {note.where}: {note.title}.\n    Try {note.advice}", file=sys.stderr)
+        print(f"  {note.where}: {note.title}.", file=sys.stderr)
+        print(
+            textwrap.fill(
+                f"Try {note.advice}", 100, initial_indent="    ", subsequent_indent="    "
+            ),
+            file=sys.stderr,
+        )
 
 
 def _say_how_it_ended(result: Any, out: Path) -> None:

@@ -43,12 +43,12 @@ def test_the_default_run_gets_no_note(tmp_path):
 
 
 def test_a_last_layer_that_starts_far_too_sure_is_noticed_at_the_first_batch(small_data):
-    def first_notes(scale):
+    def first_notes(scale, from_scratch=True):
         trainer = Trainer(small_spec(training={"epochs": 1}), small_data)
         with torch.no_grad():
             trainer.model[-1].weight.mul_(scale)
         heard = []
-        trainer.fit([Coach(trainer.spec, listener=heard.append)])
+        trainer.fit([Coach(trainer.spec, listener=heard.append, from_scratch=from_scratch)])
         return heard
 
     broken = first_notes(50.0)
@@ -56,6 +56,8 @@ def test_a_last_layer_that_starts_far_too_sure_is_noticed_at_the_first_batch(sma
     assert (broken[0].epoch, broken[0].step) == (1, 1)
     assert "2.30" in broken[0].meaning  # ln(10), the even guess
     assert "first_batch_loss" not in rules(first_notes(1.0))
+    # A run from trained weights (a fork) is not expected to start at an even guess.
+    assert "first_batch_loss" not in rules(first_notes(50.0, from_scratch=False))
 
 
 def test_a_rate_too_low_leaves_the_network_guessing_and_the_fix_raises_it(tmp_path):
