@@ -90,8 +90,8 @@ def plot_bytes(records: Sequence[RunRecord], image_format: str) -> bytes:
 
 
 def report_html(record: RunRecord) -> str:
-    """One self-contained page: outcome, curves, confusion matrix, per-class table and, when the
-    run kept them, pictures of the network's inside."""
+    """One self-contained page: outcome, curves, the coach's notes, confusion matrix, per-class
+    table and, when the run kept them, pictures of the network's inside."""
     best = record.best_epoch
     title = f"cnnstudio run {record.name}"
     parts = [
