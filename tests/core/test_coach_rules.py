@@ -18,7 +18,7 @@ from cnnstudio.core.insight.coach_notes import (
     save_notes,
 )
 from cnnstudio.core.spec.run_spec import RunSpec
-from cnnstudio.core.training.events import EpochEnded, FitStarted
+from cnnstudio.core.training.events import EpochEnded, FitEnded, FitStarted
 from cnnstudio.core.training.metrics import class_metrics
 
 CLASSES = 10
@@ -56,6 +56,7 @@ def notes_after(rows, spec=None, run_dir=None, earlier=()):
     for epoch, row in enumerate(rows, first):
         coach.watch.step = epoch * 100  # as the batches before each epoch's end would
         coach.on_epoch_end(epoch_event(epoch, *row))
+    coach.on_fit_end(FitEnded("completed", "", len(earlier) + len(rows), None, None, 1.0))
     return coach.notes
 
 
@@ -68,6 +69,17 @@ def test_low_flat_accuracies_are_underfitting():
     assert notes[0].fix.change == {"optimizer": {"lr": 0.003}}
     climbing = [(1.9 - i / 10, 0.30 + i / 20, 1.9 - i / 10, 0.29 + i / 20) for i in range(6)]
     assert "underfitting" not in [n.rule for n in notes_after(climbing)]
+
+
+def test_train_longer_takes_two_better_epochs_in_a_row_not_one_lucky_one():
+    start = [(1.0, 0.6, 1.0, 0.6), (0.8, 0.7, 0.8, 0.7)]
+    lucky = [*start, (0.7, 0.75, 0.85, 0.72), (0.6, 0.8, 0.75, 0.74)]
+    assert notes_after(lucky) == []
+    trend = [*start, (0.7, 0.75, 0.78, 0.72), (0.6, 0.8, 0.7, 0.74)]
+    notes = notes_after(trend)
+    assert [n.rule for n in notes] == ["train_longer"]
+    assert "(0.800 -> 0.780 -> 0.700)" in notes[0].meaning
+    assert (notes[0].fix.kind, notes[0].fix.epochs) == ("extend", 10)  # half the run's 20
 
 
 def test_a_training_loss_rising_two_epochs_running_says_the_rate_is_too_high():
