@@ -165,6 +165,10 @@ def _build_parser() -> argparse.ArgumentParser:
     datasets.add_argument("--data-dir", type=Path, help="where datasets are kept")
     datasets.set_defaults(handler=listings.list_datasets)
 
+    glossary = commands.add_parser("glossary", help="explain a word the window uses")
+    glossary.add_argument("term", nargs="*", help="e.g. epoch, lr, dropout (none: list all)")
+    glossary.set_defaults(handler=listings.glossary)
+
     for name, handler, text in (
         (
             "selftest",

@@ -5,7 +5,7 @@ import sys
 
 CHECK = """
 import importlib, pkgutil, sys
-import cnnstudio.core, cnnstudio.cli, cnnstudio.progress, cnnstudio.commands
+import cnnstudio.core, cnnstudio.cli, cnnstudio.progress, cnnstudio.glossary, cnnstudio.commands
 for info in pkgutil.walk_packages(cnnstudio.commands.__path__, "cnnstudio.commands."):
     importlib.import_module(info.name)
 for info in pkgutil.walk_packages(cnnstudio.core.__path__, "cnnstudio.core."):

@@ -40,7 +40,9 @@ def test_the_window_module_leaves_torch_and_heavy_libraries_unloaded():
     assert not loaded & {"torch", *HEAVY}
 
 
-@pytest.mark.parametrize("command", ["--version", "layers", "spec", "presets", "datasets"])
+@pytest.mark.parametrize(
+    "command", ["--version", "layers", "spec", "presets", "datasets", "glossary lr"]
+)
 def test_quick_commands_leave_torch_and_heavy_libraries_unloaded(command):
     """They need no tensors: torch (~1.5 s to import) stays out too."""
     code = (

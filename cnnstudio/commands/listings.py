@@ -1,4 +1,5 @@
-"""Commands that list and check: presets, datasets, layers, devices, inspect, download, selftest."""
+"""Commands that list and check: presets, datasets, layers, devices, inspect, download, selftest,
+and the glossary."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sys
 import textwrap
 
 from cnnstudio.commands.training import spec_from_args
+from cnnstudio.core.errors import CnnstudioError
 
 
 def selftest(args: argparse.Namespace) -> int:
@@ -91,6 +93,26 @@ def list_devices(args: argparse.Namespace) -> int:
 
     for device in available_devices():
         print(f"{device.name:<8}{device.description}")
+    return 0
+
+
+def glossary(args: argparse.Namespace) -> int:
+    """One term's paragraph, or every term when none is named."""
+    from cnnstudio.glossary import entries, lookup, search
+
+    name = " ".join(args.term)
+    if not name:
+        for entry in entries():
+            print(f"{entry.term:<24}{', '.join(entry.aliases)}"[:96].rstrip())
+        print("\ncnnstudio glossary TERM explains one (e.g. cnnstudio glossary lr).")
+        return 0
+    entry = lookup(name)
+    if entry is None:
+        near = ", ".join(found.term for found in search(name)[:5])
+        hint = f"entries that mention it: {near}" if near else "cnnstudio glossary lists them all"
+        raise CnnstudioError(f'the glossary has no entry "{name}"; {hint}')
+    print(entry.term)
+    print(textwrap.fill(entry.text, width=96))
     return 0
 
 

@@ -1,6 +1,6 @@
 """An editor built from `Param` descriptions: the same schema that validates the spec lays out the
 form, so every setting has its range and default; labels and plain explanations come from
-`panels.wording`.
+`panels.wording`, and each tooltip adds the glossary's paragraph on the setting's term.
 
 The form is built once and then only updated: `set_values` writes just the editors whose value
 differs, with their signals blocked, so a person typing into one editor keeps focus, cursor and
@@ -25,11 +25,14 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.core.params import AUTO, Param
+from cnnstudio.glossary import lookup
+from cnnstudio.gui.glossary_links import explain, term_tip
 from cnnstudio.gui.panels.number_box import NumberBox
 from cnnstudio.gui.panels.wording import wording
 
 _INT_LIMIT = 1_000_000
 _FLOAT_LIMIT = 1e6
+TOOLTIP_ROLE = 3  # Qt.ItemDataRole.ToolTipRole
 _SpinBox = QSpinBox | QDoubleSpinBox  # the editors of numbers (NumberBox is a QDoubleSpinBox)
 
 
@@ -56,6 +59,7 @@ class ParamForm(QWidget):
         self.editors: dict[str, QWidget] = {}
         self.labels: dict[str, QLabel] = {}
         self.help: dict[str, str] = {}
+        self.terms: dict[str, str] = {}  # each setting's glossary term
         self.advanced: set[str] = set()
         self.layout_ = layout = QFormLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -66,10 +70,9 @@ class ParamForm(QWidget):
             label = QLabel(words.label)
             label.setBuddy(editor)
             label.setWordWrap(True)
-            for widget in (label, editor):
-                widget.setToolTip(words.help)
             self.editors[param.name], self.labels[param.name] = editor, label
-            self.help[param.name] = words.help
+            self.help[param.name], self.terms[param.name] = words.help, words.term
+            explain((label, editor), words.help, words.term)
             if words.advanced:
                 self.advanced.add(param.name)
             layout.addRow(label, editor)
@@ -100,10 +103,11 @@ class ParamForm(QWidget):
 
     def set_applies(self, name: str, applies: bool, why: str = "") -> None:
         """Grey out a setting that has no effect with the other choices, saying why in its tip."""
-        tip = self.help[name] if applies else f"{self.help[name]} Not used now: {why}"
-        for widget in (self.editors[name], self.labels[name]):
+        text = self.help[name] if applies else f"{self.help[name]} Not used now: {why}"
+        widgets = (self.editors[name], self.labels[name])
+        explain(widgets, text, self.terms[name])
+        for widget in widgets:
             widget.setEnabled(applies)
-            widget.setToolTip(tip)
 
 
 def _special(param: Param) -> str | None:
@@ -122,6 +126,8 @@ def _editor_for(param: Param) -> QWidget:
         combo = QComboBox()
         for choice in param.choices:
             combo.addItem(str(choice), choice)
+            if lookup(str(choice)) is not None:  # adam, sgd, ...: what the word means
+                combo.setItemData(combo.count() - 1, term_tip(str(choice)), TOOLTIP_ROLE)
         return combo
     if param.kind == "str":
         return QLineEdit()

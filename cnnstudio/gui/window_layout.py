@@ -34,6 +34,8 @@ from PySide6.QtWidgets import (
 
 from cnnstudio import __version__
 from cnnstudio.core.spec.run_spec import RunSpec
+from cnnstudio.gui.glossary_dialog import open_glossary
+from cnnstudio.gui.glossary_links import GlossaryKey, term_tip
 from cnnstudio.gui.panels.dataset_panel import DatasetPanel
 from cnnstudio.gui.panels.model_panel import ModelPanel
 from cnnstudio.gui.panels.training_panel import TrainingPanel
@@ -88,6 +90,11 @@ class WindowLayout(QMainWindow):
             (self.runs_view, "Runs"),
         ):
             self.view_tabs.addTab(view, title)
+        for view, tip in (
+            (self.confusion, term_tip("confusion matrix")),
+            (self.class_table, term_tip("F1", "Precision, recall and F1 of each class.")),
+        ):
+            self.view_tabs.setTabToolTip(self.view_tabs.indexOf(view), tip)
 
         self.train_button = QPushButton("Train")
         self.pause_button = QPushButton("Pause")
@@ -136,7 +143,8 @@ class WindowLayout(QMainWindow):
             self.splitter.setSizes([SETTINGS_WIDTH, max(self.width() - SETTINGS_WIDTH, 300)])
 
     def build_menus(self, undo_stack: QUndoStack) -> None:
-        """File, Edit (undo, redo), Run (with shortcuts), View (the tabs) and Help."""
+        """File, Edit (undo, redo), Run (with shortcuts), View (the tabs) and Help (guide,
+        glossary)."""
         keys = QKeySequence.StandardKey
         self.menu_actions: dict[str, QAction] = {}
         file_menu = self.menuBar().addMenu("&File")
@@ -177,6 +185,8 @@ class WindowLayout(QMainWindow):
 
         help_menu = self.menuBar().addMenu("&Help")
         self._add(help_menu, "guide", "&Guide", keys.HelpContents, self.show_guide)
+        self._add(help_menu, "glossary", "G&lossary", None, lambda: open_glossary(self))
+        GlossaryKey(self, lambda term: open_glossary(self, term))  # F1 on a marked word
         self._add(help_menu, "about", "&About cnnstudio", None, self.show_about)
 
     def _add(self, menu, key: str, text: str, shortcut, slot) -> QAction:

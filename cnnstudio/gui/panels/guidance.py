@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QSizePolicy, QWidget
 
 ADVANCED_KEY = "panels/advanced"
+HELP_LINE = "help_line"  # a widget's one-sentence help, where its tooltip holds more
 
 
 class AdvancedSwitch(QObject):
@@ -47,7 +48,8 @@ def advanced_switch() -> AdvancedSwitch:
 
 
 class HelpLine(QLabel):
-    """Shows the tooltip of the focused widget inside `area`; two lines high so nothing moves."""
+    """Shows the help of the focused widget inside `area` (its `HELP_LINE` property, else its
+    tooltip); two lines high so nothing moves."""
 
     def __init__(self, area: QWidget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,4 +62,4 @@ class HelpLine(QLabel):
 
     def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         if new is not None and self.area.isAncestorOf(new):
-            self.setText(new.toolTip())
+            self.setText(new.property(HELP_LINE) or new.toolTip())

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.core.model.layers import LAYER_TYPES, LayerSpec, layer_from_dict
 from cnnstudio.core.model.presets import PRESETS
 from cnnstudio.core.model.shapes import StackReport, analyse_stack, format_shape
+from cnnstudio.gui.glossary_links import mark, term_tip
 from cnnstudio.gui.panels.guidance import HelpLine, advanced_switch
 from cnnstudio.gui.panels.model_fixes import fixes_for
 from cnnstudio.gui.panels.problem_box import ProblemBox
@@ -41,6 +42,7 @@ from cnnstudio.gui.param_form import ParamForm
 
 COLUMNS = ("#", "output", "parameters", "mult-adds", "layer")  # the long text last
 PROBLEM = QColor(255, 205, 205)
+LAYER_HINT = "F1 on the selected layer, or Help > Glossary: more words explained."
 
 
 class ModelPanel(QWidget):
@@ -124,6 +126,9 @@ class ModelPanel(QWidget):
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move within it
         table.horizontalHeader().setStretchLastSection(True)
+        for column, term in (("parameters", "parameters"), ("mult-adds", "multiply-adds")):
+            header = table.horizontalHeaderItem(COLUMNS.index(column))
+            header.setToolTip(term_tip(term))
         table.itemSelectionChanged.connect(self._show_settings)
         return table
 
@@ -207,7 +212,7 @@ class ModelPanel(QWidget):
             )
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
-                item.setToolTip(LAYER_TYPES[layer.type].description)
+                item.setToolTip(_layer_tip(layer))
                 if index == bad:
                     item.setBackground(QBrush(PROBLEM))
                     item.setToolTip(self.report.error.reason)  # type: ignore[union-attr]
@@ -244,11 +249,13 @@ class ModelPanel(QWidget):
         if index is None or index >= len(self.layers):
             self.settings_box.setTitle("Layer settings (select a layer)")
             self.settings_pages.setCurrentIndex(0)
+            mark(self.table, "")
             return
         layer = self.layers[index]
         layer_type = LAYER_TYPES[layer.type]
         self.settings_box.setTitle(f"Layer {index + 1}: {layer_type.title}")
-        self.settings_box.setToolTip(layer_type.description)
+        self.settings_box.setToolTip(_layer_tip(layer))
+        mark(self.table, layer_type.title)  # F1 on the table explains the selected layer
         form = self.settings_forms[layer.type]
         form.set_values(layer.params)
         self.settings_pages.setCurrentWidget(form)
@@ -362,6 +369,12 @@ class ModelPanel(QWidget):
 
 def _matching_preset(layers: list[LayerSpec]) -> str | None:
     return next((p.name for p in PRESETS.values() if list(p.layers) == layers), None)
+
+
+def _layer_tip(layer: LayerSpec) -> str:
+    """What the layer does, then the glossary's paragraph on its kind (its title is a term)."""
+    layer_type = LAYER_TYPES[layer.type]
+    return term_tip(layer_type.title, layer_type.description, LAYER_HINT)
 
 
 def _describe(layer: LayerSpec) -> str:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.core.params import Param
 from cnnstudio.core.spec.run_spec import OPTIMIZER_PARAMS, SCHEDULE_PARAMS, TRAINING_PARAMS, RunSpec
 from cnnstudio.core.training.device import DeviceInfo, cpu_device
+from cnnstudio.gui.glossary_links import explain
 from cnnstudio.gui.panels.guidance import HelpLine, advanced_switch
 from cnnstudio.gui.panels.wording import wording
 from cnnstudio.gui.param_form import ParamForm
@@ -87,8 +88,7 @@ class TrainingPanel(QWidget):
             words = wording("run", Param(name, "int", 0))
             label = QLabel(words.label)
             label.setBuddy(editor)
-            label.setToolTip(words.help)
-            editor.setToolTip(words.help)
+            explain((label, editor), words.help, words.term)
             form.addRow(label, editor)
         return run
 

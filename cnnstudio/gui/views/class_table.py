@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QTableWidget, QTableWidgetItem, QWidget
 
 from cnnstudio.core.training.events import EpochEnded
 from cnnstudio.core.training.metrics import ClassMetrics
+from cnnstudio.gui.glossary_links import term_tip
 
 COLUMNS = ("class", "precision", "recall", "F1", "support")
 
@@ -18,6 +19,9 @@ class ClassTable(QTableWidget):
         self.setSortingEnabled(False)
         self.setTabKeyNavigation(False)  # Tab leaves the table instead of cycling its cells
         self.horizontalHeader().setStretchLastSection(True)
+        for column, term in enumerate(COLUMNS):
+            if column:  # "class" needs no explaining here
+                self.horizontalHeaderItem(column).setToolTip(term_tip(term))
 
     def show_epoch(self, event: EpochEnded, class_names: list[str]) -> None:
         self.show_metrics(event.per_class, class_names)

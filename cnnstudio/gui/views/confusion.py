@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.core.training.events import EpochEnded
+from cnnstudio.gui.glossary_links import term_tip
 from cnnstudio.gui.images import ThumbnailGrid
 
 MAX_LABELLED = 20  # counts are written in the cells up to this many classes
@@ -59,6 +60,8 @@ class ConfusionView(QWidget):
         self.plot.hideButtons()
         self.plot.setLabel("left", "true class")
         self.plot.setLabel("bottom", "predicted class")
+        for side in ("left", "bottom"):
+            self.plot.getAxis(side).setToolTip(term_tip("confusion matrix"))
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         self.colour_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False)
@@ -68,6 +71,7 @@ class ConfusionView(QWidget):
         self.graphics.scene().sigMouseClicked.connect(self._on_scene_clicked)
 
         self.normalised = QCheckBox("Row-normalised (recall)")
+        self.normalised.setToolTip(term_tip("recall", "Show each row as shares of its class"))
         self.normalised.toggled.connect(self._mark_dirty)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setMinimum(1)

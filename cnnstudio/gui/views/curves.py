@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.core.files import write_atomic
 from cnnstudio.core.training.events import BatchEnded, EpochEnded
 from cnnstudio.gui.file_dialogs import save_file
+from cnnstudio.gui.glossary_links import term_tip
 
 SMOOTHING = 0.9  # exponential moving average weight for the smoothed batch curves
 TRAIN, VAL = (70, 130, 230), (235, 120, 40)
@@ -94,9 +95,11 @@ class CurvesView(QWidget):
             (("loss", "Loss"), ("accuracy", "Accuracy"), ("lr", "Learning rate")), start=1
         ):
             plot = self.layout_widget.addPlot(row=row, col=0, title=title)
+            plot.titleLabel.setToolTip(term_tip(title))
             # No grid lines: they were half of each redraw's cost (17 ms -> 8 ms per update).
             plot.enableAutoRange(False)
             plot.setLabel("bottom", "epoch")
+            plot.getAxis("bottom").setToolTip(term_tip("epoch"))
             plot.getAxis("left").setWidth(AXIS_WIDTH)
             plots[name] = plot
         plots["accuracy"].setYRange(0, 1, padding=0.02)
@@ -119,7 +122,9 @@ class CurvesView(QWidget):
 
     def _build_buttons(self) -> QHBoxLayout:
         self.show_lr = QCheckBox("Learning rate")
-        self.show_lr.setToolTip("Show the learning rate of each batch in a small plot")
+        self.show_lr.setToolTip(
+            term_tip("learning rate", "Show the learning rate of each batch in a small plot")
+        )
         self.show_lr.setChecked(bool(QSettings().value(SHOW_LR_SETTING, False, type=bool)))
         self.show_lr.toggled.connect(self._on_show_lr_toggled)
         self._place_lr_plot(self.show_lr.isChecked())
