@@ -2,13 +2,11 @@
 keeps them, and the HTML report has a Coach section."""
 
 import json
-import signal
-import subprocess
-import sys
 
 from cnnstudio.cli import run
 from cnnstudio.core.insight.coach_notes import load_notes
 from tests.cli.test_cli import write_small_spec
+from tests.cli.test_cli_runs import kill_after_the_first_epoch
 
 
 def guessing_spec(path):
@@ -59,22 +57,7 @@ def test_a_run_from_before_the_coach_has_no_coach_section(tmp_path, capsys):
 
 
 def test_a_killed_run_keeps_its_notes_and_resuming_does_not_repeat_them(tmp_path, capsys):
-    spec = write_small_spec(tmp_path / "spec.json", optimizer={"name": "adam", "lr": 0.1})
-    data = json.loads(spec.read_text())
-    data["dataset"]["options"].update(train_size=3000, val_size=200)
-    data["training"]["epochs"] = 3
-    spec.write_text(json.dumps(data))
-    out = tmp_path / "run"
-    command = [sys.executable, "-m", "cnnstudio", "train", str(spec), "--out", str(out)]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
-    try:
-        for line in process.stderr:  # the first epoch is saved: the note came long before
-            if line.startswith("epoch 1/3 ") and "val loss" in line:
-                break
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.wait()
-    assert process.returncode == -signal.SIGKILL
+    out = kill_after_the_first_epoch(tmp_path, optimizer={"name": "adam", "lr": 0.1})
     kept = load_notes(out)
     assert [note.rule for note in kept] == ["loss_rising"]  # the rate of 0.1 blew the loss up
 

@@ -19,9 +19,11 @@ def metric_rows(folder):
         return list(csv.DictReader(handle))
 
 
-def test_a_killed_run_loses_at_most_its_current_epoch_and_resumes(tmp_path, capsys):
+def kill_after_the_first_epoch(tmp_path, **changes):
+    """Train a 3-epoch run of 3,000 shapes in another process, killed once epoch 1 is saved;
+    `changes` are spec sections. Returns the run folder."""
     spec = tmp_path / "spec.json"
-    write_small_spec(spec, training={"epochs": 3, "batch_size": 32})
+    write_small_spec(spec, training={"epochs": 3, "batch_size": 32}, **changes)
     data = json.loads(spec.read_text())
     data["dataset"]["options"].update(train_size=3000, val_size=200)
     spec.write_text(json.dumps(data))
@@ -36,6 +38,11 @@ def test_a_killed_run_loses_at_most_its_current_epoch_and_resumes(tmp_path, caps
     finally:
         process.wait()
     assert process.returncode == -signal.SIGKILL
+    return out
+
+
+def test_a_killed_run_loses_at_most_its_current_epoch_and_resumes(tmp_path, capsys):
+    out = kill_after_the_first_epoch(tmp_path)
     done = read_checkpoint(out / "last.pt").training.epochs_completed
     assert 1 <= done < 3
     assert len(metric_rows(out)) == done  # files agree with the checkpoint

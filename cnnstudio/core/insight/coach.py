@@ -18,13 +18,8 @@ from pathlib import Path
 from cnnstudio.core.data.inspect import DatasetReport
 from cnnstudio.core.insight.coach_data import data_notes
 from cnnstudio.core.insight.coach_notes import CoachNote, load_notes, save_notes
-from cnnstudio.core.insight.coach_rules import (
-    BATCH_RULES,
-    EPOCH_RULES,
-    RunWatch,
-    non_finite,
-    train_longer,
-)
+from cnnstudio.core.insight.coach_rules import BATCH_RULES, EPOCH_RULES, non_finite, train_longer
+from cnnstudio.core.insight.coach_watch import RunWatch
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.core.training.callbacks import Callback
 from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted

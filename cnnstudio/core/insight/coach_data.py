@@ -1,5 +1,5 @@
 """The coach's rules on the dataset, checked before the first batch from the dataset check
-(core/data/inspect.py) and the model's size. Thresholds are in coach_rules.py and inspect.py."""
+(core/data/inspect.py) and the model's size. The imbalance threshold is inspect.py's."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import math
 
 from cnnstudio.core.data.inspect import IMBALANCED_AT, DatasetReport
 from cnnstudio.core.insight.coach_notes import CoachNote
-from cnnstudio.core.insight.coach_rules import (
-    MIN_IMAGES_PER_CLASS,
-    PARAMS_PER_IMAGE,
-    RunWatch,
-    variety_fix,
-)
+from cnnstudio.core.insight.coach_watch import RunWatch, variety_fix
+
+# Too few images: each class needs 20 training images, and more for a big model: one image per 500
+# parameters overall (the default run has 6 parameters per image).
+MIN_IMAGES_PER_CLASS = 20
+PARAMS_PER_IMAGE = 500
 
 
 def data_notes(report: DatasetReport, watch: RunWatch) -> list[CoachNote]:
