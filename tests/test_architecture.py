@@ -87,6 +87,7 @@ def test_core_packages_are_layered():
         "errors",
         "files",
         "params",
+        "threads",
         "data",
         "model",
         "spec",

@@ -8,15 +8,14 @@ tensor ops, so 12,000 images take well under a second. The same seed always give
 from __future__ import annotations
 
 import math
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.data.sources.base import DatasetSource
 from cnnstudio.core.params import Param
+from cnnstudio.core.threads import one_intra_op_thread
 
 if TYPE_CHECKING:
     import torch
@@ -145,7 +144,7 @@ class ShapesSource(DatasetSource):
 
     def load(self, options: Mapping[str, Any], data_dir: Path | None = None) -> ImageData:
         seed = options["seed"]
-        with _one_intra_op_thread():
+        with one_intra_op_thread():
             train_images, train_labels = _split(options["train_size"], seed * 2)
             val_images, val_labels = _split(options["val_size"], seed * 2 + 1)
         return ImageData(train_images, train_labels, val_images, val_labels, list(CLASS_NAMES))
@@ -161,30 +160,6 @@ def _split(count: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     # Chunks keep the intermediate tensors in cache: about 4x faster than one big batch.
     images = torch.cat([draw_shapes(chunk, generator) for chunk in labels.split(512)])
     return images, labels
-
-
-_threads_lock = threading.Lock()
-
-
-@contextmanager
-def _one_intra_op_thread() -> Iterator[None]:
-    """Run torch ops on the calling thread alone, then restore the thread count.
-
-    Drawing is ~2,400 small ops. With two OpenMP threads on a busy 2-core machine (the window's
-    GUI thread, the display server, other programs) each op waits for a descheduled OpenMP
-    worker: the set took 2.5-17 s to draw instead of 0.4-1.3 s on one thread (measured with
-    benchmarks/builtin_draw.py). The images are the same either way. The lock keeps two
-    concurrent loads from restoring each other's setting.
-    """
-    import torch
-
-    with _threads_lock:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(threads)
 
 
 SOURCES = (ShapesSource(),)
