@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
@@ -19,6 +20,7 @@ from cnnstudio.gui.controller import RunController
 from cnnstudio.gui.dataset_presenter import DatasetPresenter
 from cnnstudio.gui.devices import DeviceList
 from cnnstudio.gui.edit_history import EditHistory
+from cnnstudio.gui.inside_presenter import InsidePresenter
 from cnnstudio.gui.jobs import JobRunner
 from cnnstudio.gui.loading import LoadedDataset
 from cnnstudio.gui.run_dialogs import IMAGE_SUFFIXES
@@ -27,6 +29,9 @@ from cnnstudio.gui.runs_controller import RunsController
 from cnnstudio.gui.widgets import ask
 from cnnstudio.gui.window_geometry import restore_geometry, save_geometry
 from cnnstudio.gui.window_layout import WindowLayout, first_launch_spec
+
+if TYPE_CHECKING:
+    from cnnstudio.gui.worker import TrainingWorker
 
 IDLE_LINES = {True: "Loading the dataset...", False: "Ready."}
 
@@ -45,6 +50,7 @@ class MainWindow(WindowLayout, QMainWindow):
         self.devices = DeviceList(self)
         self.presenter = RunPresenter(self.run_views, self.devices, self)
         self.runs = RunsController(self.jobs, self.controller, self.runs_view, self, project)
+        self.inside_presenter = InsidePresenter(self.inside, self.jobs, self)
         saved = project.spec.to_dict() if project else first_launch_spec().to_dict()
         self.history = EditHistory(self.spec.to_dict(), self)
         self.history.reset(self.spec.to_dict(), saved)
@@ -76,6 +82,10 @@ class MainWindow(WindowLayout, QMainWindow):
         self.runs.project_changed.connect(self._on_project_changed)
         self.runs.spec_opened.connect(self._open_spec)
         self.runs.run_loaded.connect(self.presenter.show_record)
+        self.runs.run_loaded.connect(self.inside_presenter.show_record)
+        self.inside_presenter.failed.connect(
+            lambda text: QMessageBox.warning(self, "Cannot look inside", text)
+        )
         self.runs.resume_ready.connect(self._resume)
         self.runs.message.connect(self._say)
         self.presenter.noted.connect(self._say)
@@ -101,9 +111,14 @@ class MainWindow(WindowLayout, QMainWindow):
     def _on_settings_edited(self) -> None:
         self._collect_spec()
         self.history.record(self.spec.to_dict())
+        self._show_stack_inside()
         if not self.controller.running:
             self.presenter.show_device(self.spec.device)
         self._update_train_button()
+
+    def _show_stack_inside(self) -> None:
+        panel = self.model_panel
+        self.inside_presenter.show_stack(panel.layers, panel.input_shape, panel.num_classes)
 
     def _on_devices_found(self) -> None:
         self.training_panel.set_devices(self.devices.devices)
@@ -228,7 +243,11 @@ class MainWindow(WindowLayout, QMainWindow):
     ) -> None:
         loaded = self.dataset.current()
         data = loaded.data if loaded else None
-        listen = lambda worker: self.presenter.attach(worker, run_dir)  # noqa: E731
+
+        def listen(worker: TrainingWorker) -> None:
+            self.presenter.attach(worker, run_dir)
+            self.inside_presenter.attach(worker, run_dir)
+
         self.controller.start(spec, data, run_dir, resume, more_epochs, listen=listen)
         self.runs.run_started(run_dir)
 

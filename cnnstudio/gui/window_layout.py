@@ -43,6 +43,7 @@ from cnnstudio.gui.run_presenter import RunViews
 from cnnstudio.gui.views.class_table import ClassTable
 from cnnstudio.gui.views.confusion import ConfusionView
 from cnnstudio.gui.views.curves import CurvesView
+from cnnstudio.gui.views.inside.view import InsideView
 from cnnstudio.gui.views.mistakes import MistakesView
 from cnnstudio.gui.views.runs import RunsView
 from cnnstudio.gui.widgets import ElidedLabel, scrolling
@@ -80,6 +81,7 @@ class WindowLayout(QMainWindow):
         self.confusion = ConfusionView()
         self.class_table = ClassTable()
         self.mistakes = MistakesView()
+        self.inside = InsideView()
         self.runs_view = RunsView()
         self.view_tabs = QTabWidget()
         for view, title in (
@@ -87,6 +89,7 @@ class WindowLayout(QMainWindow):
             (self.confusion, "Confusion matrix"),
             (self.class_table, "Per class"),
             (self.mistakes, "Mistakes"),
+            (self.inside, "Inside"),
             (self.runs_view, "Runs"),
         ):
             self.view_tabs.addTab(view, title)

@@ -38,6 +38,7 @@ class TrainingWorker(QObject):
     batches_ended = Signal(object)  # list[BatchEnded], oldest first
     epoch_ended = Signal(object)  # EpochEnded
     fit_ended = Signal(object)  # FitEnded
+    inside_recorded = Signal(object)  # InsideSnapshot of an epoch's end (saved in the run folder)
     failed = Signal(str)  # a message for a dialog (one per run)
     finished = Signal()
 
@@ -70,7 +71,9 @@ class TrainingWorker(QObject):
                 data = self.data if self.data is not None else session.load_data()
                 self.data_ready.emit(data)
                 bridge = _SignalBridge(self, session.earlier_epochs())
-                session.train(data, self.control, [bridge])
+                session.train(
+                    data, self.control, [bridge], inside_listener=self.inside_recorded.emit
+                )
         except CnnstudioError as error:  # found before training (data, stack, device), or disk
             log.info("run failed: %s", error)
             self.failed.emit(str(error))
