@@ -99,6 +99,12 @@ class InsidePresenter(QObject):
         worker.fit_started.connect(self._on_fit_started)
         worker.data_ready.connect(self._on_run_data_ready)
         worker.inside_recorded.connect(self._on_snapshot)
+        if (run_dir / "inside").is_dir():  # resumed or extended: its earlier epochs are there
+            self.jobs.start(
+                lambda: inside_work.read_snapshots(run_dir),
+                lambda earlier: self._on_earlier_read(run_dir, earlier),
+                lambda _text: None,  # nothing earlier to replay; the live epochs still come
+            )
 
     def show_record(self, record: RunRecord) -> None:
         """Show a past run: its recorded epochs, read from its folder on a job thread."""
@@ -164,6 +170,18 @@ class InsidePresenter(QObject):
         self.view.notice.setText(self._live_notice())
         if self.view.isVisible():  # a hidden tab costs the training nothing
             self.refresh()
+
+    def _on_earlier_read(self, run_dir: Path, earlier: list[InsideSnapshot]) -> None:
+        if run_dir != self.run_dir or not earlier:
+            return
+        live = {snapshot.epoch for snapshot in self.snapshots}
+        self.snapshots = [s for s in earlier if s.epoch not in live] + self.snapshots
+        self.snapshots.sort(key=lambda snapshot: snapshot.epoch)
+        if self.probe is None and self.look is None:
+            self.probe = 0
+        self.view.set_epochs(len(self.snapshots), len(self.snapshots))
+        self._epoch_label()
+        self.refresh()
 
     def _live_notice(self) -> str:
         return (
@@ -286,6 +304,7 @@ class InsidePresenter(QObject):
         self.look, self.look_key = look, key
         if key[0] == "image":
             self.probe = None
+        if key[0] == "image" and self.snapshots:
             self.view.notice.setText(
                 "An image looked at with the run's newest network; the epoch slider goes back "
                 "to the recorded images."

@@ -126,13 +126,19 @@ def occlusion(checkpoint: Path, image: np.ndarray, target: int) -> np.ndarray:
         return occlusion_map(saved.model, batch, target)
 
 
+def read_snapshots(folder: Path) -> list[InsideSnapshot]:
+    """The epochs a run recorded so far, oldest first."""
+    from cnnstudio.core.insight.snapshot import load_snapshots
+
+    return load_snapshots(folder)
+
+
 def read_past_run(folder: Path) -> PastRun:
     """A run's recorded epochs (run_dir/inside/) and, from its last checkpoint, its layers and
     a few validation images to look at."""
     from cnnstudio.core.insight.layers import describe_layers
-    from cnnstudio.core.insight.snapshot import load_snapshots
 
-    snapshots = load_snapshots(folder)
+    snapshots = read_snapshots(folder)
     with _lock, one_intra_op_thread():
         saved = saved_model(folder / "last.pt")
     layers = describe_layers(saved.spec.layers, saved.input_shape, len(saved.class_names))

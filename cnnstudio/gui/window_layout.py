@@ -89,8 +89,8 @@ class WindowLayout(QMainWindow):
             (self.confusion, "Confusion matrix"),
             (self.class_table, "Per class"),
             (self.mistakes, "Mistakes"),
-            (self.inside, "Inside"),
             (self.runs_view, "Runs"),
+            (self.inside, "Inside"),  # last: the other tabs keep their Ctrl+number
         ):
             self.view_tabs.addTab(view, title)
         for view, tip in (

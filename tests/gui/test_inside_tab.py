@@ -201,3 +201,44 @@ def test_runs_show_replays_a_past_run_from_its_folder(qtbot, small_window):
     )
     assert inside_its_screen(window)
     qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=30_000)
+
+
+def test_an_extended_run_replays_its_earlier_epochs_too(qtbot, small_window):
+    window, inside, presenter = small_window, small_window.inside, small_window.inside_presenter
+    set_up_run(qtbot, window, epochs=1, batch_size=64)
+    click(qtbot, window.train_button)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    run_dir = window.presenter.run_dir
+    click_run(qtbot, window)
+    view = window.runs_view
+    view.more_epochs.setFocus()
+    qtbot.keyClick(view.more_epochs, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(view.more_epochs, "1")
+    click(qtbot, view.buttons["extend"])
+    click_tab(qtbot, window.view_tabs, inside)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    qtbot.waitUntil(lambda: inside.epoch_label.text() == "epoch 2 of 2", timeout=30_000)
+    assert presenter.run_dir == run_dir and [s.epoch for s in presenter.snapshots] == [1, 2]
+    qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=30_000)
+
+
+def test_a_past_run_without_recordings_is_looked_at_with_its_last_network(qtbot, small_window):
+    window, inside, presenter = small_window, small_window.inside, small_window.inside_presenter
+    set_up_run(qtbot, window, epochs=1, batch_size=64)
+    click(qtbot, window.train_button)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    run_dir = window.presenter.run_dir
+    for path in (run_dir / "inside").iterdir():  # as a run trained before they were kept
+        path.unlink()
+    (run_dir / "inside").rmdir()
+
+    click_run(qtbot, window)
+    click(qtbot, window.runs_view.buttons["open"])
+    qtbot.waitUntil(lambda: window.progress_label.text().startswith("Showing"), timeout=10_000)
+    click_tab(qtbot, window.view_tabs, inside)
+    qtbot.waitUntil(lambda: presenter.look is not None, timeout=30_000)
+    assert "kept no pictures of its epochs" in inside.notice.text()
+    assert presenter.snapshots == [] and not inside.epoch_slider.isEnabled()
+    assert inside.grid.shown > 0 and inside.picture.has_image
+    assert inside.image_caption.text().startswith("a validation image, a ")
+    qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=30_000)
