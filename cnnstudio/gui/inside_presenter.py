@@ -99,6 +99,7 @@ class InsidePresenter(QObject):
         worker.fit_started.connect(self._on_fit_started)
         worker.data_ready.connect(self._on_run_data_ready)
         worker.inside_recorded.connect(self._on_snapshot)
+        worker.finished.connect(self._on_run_finished)
         if (run_dir / "inside").is_dir():  # resumed or extended: its earlier epochs are there
             self.jobs.start(
                 lambda: inside_work.read_snapshots(run_dir),
@@ -182,6 +183,12 @@ class InsidePresenter(QObject):
         self.view.set_epochs(len(self.snapshots), len(self.snapshots))
         self._epoch_label()
         self.refresh()
+
+    def _on_run_finished(self) -> None:
+        if not self.snapshots and self.view.notice.text() == FIRST_EPOCH:
+            self.view.notice.setText(
+                "The run ended before its first epoch did: there is nothing to look at yet."
+            )
 
     def _live_notice(self) -> str:
         return (

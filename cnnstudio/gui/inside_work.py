@@ -14,13 +14,15 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from cnnstudio.core.threads import one_intra_op_thread
 
 if TYPE_CHECKING:
+    from torch import nn
+
     from cnnstudio.core.insight.explanation import Explanation
     from cnnstudio.core.insight.layers import LayerView
     from cnnstudio.core.insight.snapshot import InsideSnapshot
@@ -87,15 +89,16 @@ def look_at(
             torch.from_numpy(np.ascontiguousarray(image[None])), saved.input_shape
         )
         views = describe_layers(saved.spec.layers, saved.input_shape, len(saved.class_names))
+        model = cast("nn.Sequential", saved.model)  # built by build_model
         explanation = explain_image(
-            saved.model,
+            model,
             saved.normalise(batch),
             batch[0].numpy().copy(),
             views,
             saved.class_names,
             target=target,
         )
-        filters = {v.index: filter_weights(saved.model, v.index) for v in views if v.has_filters}
+        filters = {v.index: filter_weights(model, v.index) for v in views if v.has_filters}
     return Look(explanation, filters, label, name)
 
 

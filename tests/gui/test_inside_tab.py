@@ -29,6 +29,12 @@ def small_window(window):
     return window
 
 
+def train(qtbot, window, epochs):
+    set_up_run(qtbot, window, epochs=epochs, batch_size=64)
+    click(qtbot, window.train_button)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+
+
 def click_block(qtbot, inside, name):
     """Scroll the layer's block into view and click its middle; returns the layer's index."""
     stack = inside.stack
@@ -124,9 +130,7 @@ def test_the_inside_tab_fills_live_and_answers_clicks(qtbot, small_window):
 
 def test_choosing_a_class_or_a_random_image_and_dropping_a_file(qtbot, small_window, tmp_path):
     window, inside, presenter = small_window, small_window.inside, small_window.inside_presenter
-    set_up_run(qtbot, window, epochs=1, batch_size=64)
-    click(qtbot, window.train_button)
-    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    train(qtbot, window, epochs=1)
     click_tab(qtbot, window.view_tabs, inside)
     qtbot.waitUntil(lambda: inside.grid.shown > 0)
 
@@ -177,9 +181,7 @@ def drop(widget, paths):
 
 def test_runs_show_replays_a_past_run_from_its_folder(qtbot, small_window):
     window, inside, presenter = small_window, small_window.inside, small_window.inside_presenter
-    set_up_run(qtbot, window, epochs=2, batch_size=64)
-    click(qtbot, window.train_button)
-    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    train(qtbot, window, epochs=2)
     run_dir = window.presenter.run_dir
     saved = load_snapshots(run_dir)
     assert [s.epoch for s in saved] == [1, 2]
@@ -205,9 +207,7 @@ def test_runs_show_replays_a_past_run_from_its_folder(qtbot, small_window):
 
 def test_an_extended_run_replays_its_earlier_epochs_too(qtbot, small_window):
     window, inside, presenter = small_window, small_window.inside, small_window.inside_presenter
-    set_up_run(qtbot, window, epochs=1, batch_size=64)
-    click(qtbot, window.train_button)
-    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    train(qtbot, window, epochs=1)
     run_dir = window.presenter.run_dir
     click_run(qtbot, window)
     view = window.runs_view
@@ -224,9 +224,7 @@ def test_an_extended_run_replays_its_earlier_epochs_too(qtbot, small_window):
 
 def test_a_past_run_without_recordings_is_looked_at_with_its_last_network(qtbot, small_window):
     window, inside, presenter = small_window, small_window.inside, small_window.inside_presenter
-    set_up_run(qtbot, window, epochs=1, batch_size=64)
-    click(qtbot, window.train_button)
-    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    train(qtbot, window, epochs=1)
     run_dir = window.presenter.run_dir
     for path in (run_dir / "inside").iterdir():  # as a run trained before they were kept
         path.unlink()
