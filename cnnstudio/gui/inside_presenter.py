@@ -52,9 +52,10 @@ class InsidePresenter(QObject):
         self.snapshots: list[InsideSnapshot] = []
         self.pool: tuple[np.ndarray, np.ndarray] | None = None  # validation images, labels
         self.probe: int | None = None  # the snapshot image shown; None: `look`'s image
-        self.look: Look | None = None  # an on-demand look: the image shown, or a probe's cam
-        self.look_key: tuple[Any, ...] | None = None
-        self.occluded: tuple[tuple[Any, ...], np.ndarray] | None = None
+        self.look: Look | None = None  # the image looked at on demand, when it is shown
+        self.look_key: tuple[Any, ...] = ()  # ("image", request number)
+        # Heat maps computed on demand: ("cam" or "occlusion", *Shown.key, class) -> (H, W)
+        self.heats: dict[tuple[Any, ...], np.ndarray | None] = {}
         self.target: int | None = None  # the class Grad-CAM and occlusion explain
         self.layer = 0
         self.requests = 0  # the newest on-demand request; older answers are dropped
@@ -132,7 +133,7 @@ class InsidePresenter(QObject):
 
     def _start(self, run_dir: Path, notice: str) -> None:
         self.run_dir, self.snapshots, self.pool = run_dir, [], None
-        self.probe, self.look, self.look_key, self.occluded = None, None, None, None
+        self.probe, self.look, self.look_key, self.heats = None, None, (), {}
         self.requests += 1
         self.view.set_epochs(0, 0)
         self.view.notice.setText(notice)
@@ -227,7 +228,7 @@ class InsidePresenter(QObject):
 
     def _on_epoch_chosen(self) -> None:
         if self.probe is None and self.snapshots:  # the slider replays the probe images
-            self.probe, self.look, self.look_key = 0, None, None
+            self.probe, self.look = 0, None
         self._epoch_label()
         self.refresh()
 
@@ -237,7 +238,7 @@ class InsidePresenter(QObject):
             return
         probes = [] if not self.snapshots else list(self.snapshots[-1].labels)
         if wanted in probes:  # recorded every epoch: the slider replays it
-            self.probe, self.look, self.look_key = probes.index(wanted), None, None
+            self.probe, self.look = probes.index(wanted), None
             self._refresh_side_work()
             self.refresh()
         elif self.pool is not None and (self.pool[1] == wanted).any():
@@ -251,7 +252,7 @@ class InsidePresenter(QObject):
             self._look_at_pool(int(self.random.integers(len(self.pool[1]))))
         elif self.snapshots:
             self.probe = int(self.random.integers(len(self.snapshots[-1].labels)))
-            self.look, self.look_key = None, None
+            self.look = None
             self.refresh()
 
     def _look_at_pool(self, row: int) -> None:
@@ -301,16 +302,16 @@ class InsidePresenter(QObject):
         self.view.overlay_label.setText("Looking...")
         self.jobs.start(
             lambda: work(target),
-            lambda look: self._on_look(number, (*key, target), look),
+            lambda look: self._on_look(number, key, target, look),
             lambda text: self._on_work_failed(number, text),
         )
 
-    def _on_look(self, number: int, key: tuple[Any, ...], look: Look) -> None:
+    def _on_look(self, number: int, key: tuple[Any, ...], target: int | None, look: Look) -> None:
         if number != self.requests:
             return
-        self.look, self.look_key = look, key
+        self.heats[("cam", *key, target)] = look.explanation.gradcam
         if key[0] == "image":
-            self.probe = None
+            self.probe, self.look, self.look_key = None, look, key
         if key[0] == "image" and self.snapshots:
             self.view.notice.setText(
                 "An image looked at with the run's newest network; the epoch slider goes back "
@@ -330,8 +331,8 @@ class InsidePresenter(QObject):
         shown, checkpoint = self.shown(), self._checkpoint()
         if shown is None or checkpoint is None:
             return
-        needs_look = self.target is not None or shown.key[0] == "image"
-        if needs_look and self.look_key != (*shown.key, self.target):
+        recorded = shown.key[0] == "probe" and self.target is None
+        if not recorded and ("cam", *shown.key, self.target) not in self.heats:
             image, label, name = shown.image, shown.label, shown.caption
             self._request_look(
                 shown.key, lambda t: inside_work.look_at(checkpoint, image, label, t, name)
@@ -341,8 +342,8 @@ class InsidePresenter(QObject):
 
     def _request_occlusion(self, checkpoint: Path, shown: Shown) -> None:
         target = self.target if self.target is not None else shown.predicted
-        key = (*shown.key, target)
-        if self.occluded is not None and self.occluded[0] == key:
+        key = ("occlusion", *shown.key, target)
+        if key in self.heats:
             return
         self.view.overlay_label.setText("Hiding each part of the image in turn...")
         image = shown.image
@@ -353,16 +354,14 @@ class InsidePresenter(QObject):
         )
 
     def _on_occluded(self, key: tuple[Any, ...], heat: np.ndarray) -> None:
-        self.occluded = (key, heat)
+        self.heats[key] = heat
         self.refresh()
 
     # -- drawing ------------------------------------------------------------------------------
     def shown(self) -> Shown | None:
         """The image shown and what the network made of it; None when there is none yet."""
         if self.probe is None:
-            if self.look is None or self.look_key is None or self.look_key[0] != "image":
-                return None
-            return from_look(self.look, self.look_key[:-1])
+            return None if self.look is None else from_look(self.look, self.look_key)
         if not self.snapshots:
             return None
         return from_snapshot(self.snapshots[self.view.epoch_slider.value() - 1], self.probe)
@@ -400,17 +399,19 @@ class InsidePresenter(QObject):
         target = self.target if self.target is not None else shown.predicted
         name = self.class_names[target]
         if self.view.occlusion_button.isChecked():
-            if self.occluded is None or self.occluded[0] != (*shown.key, target):
+            occluded = self.heats.get(("occlusion", *shown.key, target))
+            if occluded is None:
                 return None, "Hiding each part of the image in turn..."
-            return self.occluded[1], f"Occlusion: hiding the bright parts lowers {name} most."
+            return occluded, f"Occlusion: hiding the bright parts lowers {name} most."
+        key = ("cam", *shown.key, self.target)
         if shown.key[0] == "probe" and self.target is None:
             cam = shown.cam  # recorded with the epoch
-        elif self.look is not None and self.look_key == (*shown.key, self.target):
-            cam = self.look.explanation.gradcam
+        elif key not in self.heats:
+            return None, "Looking..."
         else:
-            cam = None
+            cam = self.heats[key]
         if cam is None:
-            return None, "Looking..." if self.target is not None else "No Grad-CAM here."
+            return None, "No Grad-CAM here: the network has no feature maps."
         layer = self.layers[shown.cam_layer].name if shown.cam_layer is not None else "?"
         return cam, f"Grad-CAM on {layer}: where it looks for {name}."
 
