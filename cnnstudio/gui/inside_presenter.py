@@ -309,7 +309,8 @@ class InsidePresenter(QObject):
     def _on_look(self, number: int, key: tuple[Any, ...], target: int | None, look: Look) -> None:
         if number != self.requests:
             return
-        self.heats[("cam", *key, target)] = look.explanation.gradcam
+        cam_key = ("cam", *key, target)
+        self.heats[cam_key] = look.explanation.gradcam
         if key[0] == "image":
             self.probe, self.look, self.look_key = None, look, key
         if key[0] == "image" and self.snapshots:

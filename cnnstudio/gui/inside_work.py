@@ -14,15 +14,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cnnstudio.core.threads import one_intra_op_thread
 
 if TYPE_CHECKING:
-    from torch import nn
-
     from cnnstudio.core.insight.explanation import Explanation
     from cnnstudio.core.insight.layers import LayerView
     from cnnstudio.core.insight.snapshot import InsideSnapshot
@@ -89,7 +87,7 @@ def look_at(
             torch.from_numpy(np.ascontiguousarray(image[None])), saved.input_shape
         )
         views = describe_layers(saved.spec.layers, saved.input_shape, len(saved.class_names))
-        model = cast("nn.Sequential", saved.model)  # built by build_model
+        model = saved.model
         explanation = explain_image(
             model,
             saved.normalise(batch),

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox
@@ -83,6 +84,8 @@ class MainWindow(WindowLayout, QMainWindow):
         self.runs.spec_opened.connect(self._open_spec)
         self.runs.run_loaded.connect(self.presenter.show_record)
         self.runs.run_loaded.connect(self.inside_presenter.show_record)
+        self.mistakes.explain_requested.connect(self._explain)
+        self.confusion.explain_requested.connect(self._explain)
         self.inside_presenter.failed.connect(
             lambda text: QMessageBox.warning(self, "Cannot look inside", text)
         )
@@ -119,6 +122,11 @@ class MainWindow(WindowLayout, QMainWindow):
     def _show_stack_inside(self) -> None:
         panel = self.model_panel
         self.inside_presenter.show_stack(panel.layers, panel.input_shape, panel.num_classes)
+
+    def _explain(self, image: np.ndarray, label: int) -> None:
+        """A "why?" under a validation image: the Inside tab looks at it."""
+        self.view_tabs.setCurrentWidget(self.inside)
+        self.inside_presenter.show_image(image, label, "a validation image")
 
     def _on_devices_found(self) -> None:
         self.training_panel.set_devices(self.devices.devices)

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from cnnstudio.core.insight.snapshot import load_snapshots
 from cnnstudio.gui.inside_presenter import BEFORE_ANY_RUN
@@ -241,4 +241,27 @@ def test_a_past_run_without_recordings_is_looked_at_with_its_last_network(qtbot,
     assert presenter.snapshots == [] and not inside.epoch_slider.isEnabled()
     assert inside.grid.shown > 0 and inside.picture.has_image
     assert inside.image_caption.text().startswith("a validation image, a ")
+    qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=30_000)
+
+
+def test_why_under_a_mistake_opens_it_in_the_inside_tab(qtbot, small_window):
+    window, inside, presenter = small_window, small_window.inside, small_window.inside_presenter
+    train(qtbot, window, epochs=1)
+    click_tab(qtbot, window.view_tabs, window.mistakes)
+    grid = window.mistakes.grid
+    qtbot.waitUntil(lambda: grid.grid.count() > 1)
+    second = grid.grid.itemAt(1).widget()
+    why = next(b for b in second.findChildren(QPushButton) if b.text() == "why?")
+    qtbot.waitUntil(why.isVisible)
+    with qtbot.waitSignal(window.mistakes.explain_requested) as asked:
+        click(qtbot, why)
+    image, label = asked.args
+    assert window.view_tabs.currentWidget() is inside
+    qtbot.waitUntil(lambda: presenter.look is not None, timeout=30_000)
+    assert np.array_equal(presenter.look.explanation.image, image)
+    assert inside.bars.true_name == presenter.class_names[label]
+    assert inside.image_caption.text() == f"a validation image, a {presenter.class_names[label]}"
+    predicted = presenter.class_names[int(np.argmax(presenter.look.explanation.probabilities))]
+    assert predicted != presenter.class_names[label]  # a mistake: the bars show what it thought
+    assert inside.bars.top[0][0] == predicted
     qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=30_000)
