@@ -12,7 +12,7 @@ from html import escape
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QTableWidget, QWidget
 
 from cnnstudio.glossary import lookup
 from cnnstudio.gui.panels.guidance import HELP_LINE
@@ -51,6 +51,14 @@ def explain(widgets: Iterable[QWidget], text: str, term: str, hint: str = FIELD_
         widget.setToolTip(tip)
         widget.setProperty(HELP_LINE, text)
         mark(widget, term)
+
+
+def explain_headers(table: QTableWidget, terms: dict[str, str]) -> None:
+    """Give the column titles named in `terms` their term's paragraph as tooltip."""
+    for column in range(table.columnCount()):
+        header = table.horizontalHeaderItem(column)
+        if header is not None and header.text() in terms:
+            header.setToolTip(term_tip(terms[header.text()]))
 
 
 def term_at(widget: QWidget | None) -> str | None:

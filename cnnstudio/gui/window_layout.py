@@ -96,6 +96,7 @@ class WindowLayout(QMainWindow):
         for view, tip in (
             (self.confusion, term_tip("confusion matrix")),
             (self.class_table, term_tip("F1", "Precision, recall and F1 of each class.")),
+            (self.mistakes, term_tip("softmax", "The checking images most confidently wrong.")),
         ):
             self.view_tabs.setTabToolTip(self.view_tabs.indexOf(view), tip)
 

@@ -129,8 +129,14 @@ def test_the_views_explain_their_words(window):
         tip = headers.horizontalHeaderItem(column).toolTip()
         assert (lookup(term).text in tip) == (column > 0)
     assert lookup("loss").text in window.curves.plots["loss"].titleLabel.toolTip()
-    confusion_tab = window.view_tabs.indexOf(window.confusion)
-    assert lookup("confusion matrix").text in window.view_tabs.tabToolTip(confusion_tab)
+    for view, term in ((window.confusion, "confusion matrix"), (window.mistakes, "softmax")):
+        assert lookup(term).text in window.view_tabs.tabToolTip(window.view_tabs.indexOf(view))
+    for table, column, term in (
+        (window.runs_view.table, 6, "accuracy"),
+        (window.dataset_panel.class_table, 2, "validation"),
+        (window.model_panel.table, 3, "multiply-adds"),
+    ):
+        assert lookup(term).text in table.horizontalHeaderItem(column).toolTip()
 
 
 def test_the_glossary_fits_a_1024x768_screen(qtbot, window):

@@ -33,6 +33,7 @@ from cnnstudio.core.data.sources.locations import resolve_data_dir
 from cnnstudio.core.data.sources.registry import list_sources
 from cnnstudio.core.spec.run_spec import INPUT_PARAMS, RunSpec, default_dataset
 from cnnstudio.gui.file_dialogs import choose_folder
+from cnnstudio.gui.glossary_links import explain_headers
 from cnnstudio.gui.images import ThumbnailGrid
 from cnnstudio.gui.loading import SAMPLES_PER_CLASS
 from cnnstudio.gui.panels.guidance import HelpLine, advanced_switch
@@ -117,6 +118,7 @@ class DatasetPanel(QWidget):
     def _contents_box(self) -> QGroupBox:
         self.class_table = QTableWidget(0, 3)
         self.class_table.setHorizontalHeaderLabels(["class", "training", "checking"])
+        explain_headers(self.class_table, {"training": "training set", "checking": "validation"})
         self.class_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.class_table.setTabKeyNavigation(False)  # Tab moves on to the next control
         self.class_table.horizontalHeader().setStretchLastSection(True)

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.core.model.layers import LAYER_TYPES, LayerSpec, layer_from_dict
 from cnnstudio.core.model.presets import PRESETS
 from cnnstudio.core.model.shapes import StackReport, analyse_stack, format_shape
-from cnnstudio.gui.glossary_links import mark, term_tip
+from cnnstudio.gui.glossary_links import explain_headers, mark, term_tip
 from cnnstudio.gui.panels.guidance import HelpLine, advanced_switch
 from cnnstudio.gui.panels.model_fixes import fixes_for
 from cnnstudio.gui.panels.problem_box import ProblemBox
@@ -126,9 +126,7 @@ class ModelPanel(QWidget):
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move within it
         table.horizontalHeader().setStretchLastSection(True)
-        for column, term in (("parameters", "parameters"), ("mult-adds", "multiply-adds")):
-            header = table.horizontalHeaderItem(COLUMNS.index(column))
-            header.setToolTip(term_tip(term))
+        explain_headers(table, {"parameters": "parameters", "mult-adds": "multiply-adds"})
         table.itemSelectionChanged.connect(self._show_settings)
         return table
 

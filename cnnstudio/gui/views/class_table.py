@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QTableWidget, QTableWidgetItem, QWidget
 
 from cnnstudio.core.training.events import EpochEnded
 from cnnstudio.core.training.metrics import ClassMetrics
-from cnnstudio.gui.glossary_links import term_tip
+from cnnstudio.gui.glossary_links import explain_headers
 
 COLUMNS = ("class", "precision", "recall", "F1", "support")
 
@@ -19,9 +19,7 @@ class ClassTable(QTableWidget):
         self.setSortingEnabled(False)
         self.setTabKeyNavigation(False)  # Tab leaves the table instead of cycling its cells
         self.horizontalHeader().setStretchLastSection(True)
-        for column, term in enumerate(COLUMNS):
-            if column:  # "class" needs no explaining here
-                self.horizontalHeaderItem(column).setToolTip(term_tip(term))
+        explain_headers(self, {name: name for name in COLUMNS[1:]})  # each but "class"
 
     def show_epoch(self, event: EpochEnded, class_names: list[str]) -> None:
         self.show_metrics(event.per_class, class_names)

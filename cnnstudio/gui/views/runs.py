@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.core.runs.history import RunRecord
+from cnnstudio.gui.glossary_links import explain_headers
 from cnnstudio.gui.widgets import ElidedLabel
 
 COLUMNS = ("run", "dataset", "layers", "optimizer", "epochs", "status", "best val. accuracy")
@@ -46,6 +47,10 @@ class RunsView(QWidget):
         self.notice = ElidedLabel()  # what the last action did (a report written, ...)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        explain_headers(
+            self.table,
+            {"optimizer": "optimizer", "epochs": "epoch", "best val. accuracy": "accuracy"},
+        )
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
