@@ -144,3 +144,19 @@ def test_the_glossary_fits_a_1024x768_screen(qtbot, window):
     assert dialog.screen().geometry().size().toTuple() == (1024, 768)
     assert inside_its_screen(dialog) and inside_its_screen(window)
     assert dialog.text.width() >= 300 and dialog.terms.width() >= 150
+
+
+def test_the_inside_tab_explains_its_words_and_f1_on_grad_cam_opens_it_there(qtbot, window):
+    from cnnstudio.core.insight.layers import describe_layers
+
+    inside = window.inside
+    stack = window.model_panel.layers
+    inside.stack.set_layers(describe_layers(stack, (3, 32, 32), 6), (3, 32, 32))
+    conv = next(i for i, layer in enumerate(stack) if layer.type == "conv2d")
+    assert lookup("convolution").text in inside.stack.tooltip(conv)
+    assert lookup("occlusion").text in inside.occlusion_button.toolTip()
+    window.view_tabs.setCurrentWidget(inside)
+    inside.cam_button.setFocus()  # where Tab leads a keyboard user
+    press(qtbot, window, Qt.Key.Key_F1)
+    dialog = window.findChild(GlossaryDialog)
+    qtbot.waitUntil(lambda: dialog is not None and dialog.shown_term == "Grad-CAM")

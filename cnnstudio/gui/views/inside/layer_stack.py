@@ -11,6 +11,8 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from cnnstudio.gui.glossary_links import term_tip
+
 if TYPE_CHECKING:
     from cnnstudio.core.insight.layers import LayerView
 
@@ -103,7 +105,7 @@ class LayerStack(QWidget):
             f"Output {shape_text(layer.output_shape)}; one value sees "
             f"{layer.receptive_field} x {layer.receptive_field} input pixels; "
             f"{layer.params:,} parameters; {layer.macs:,} multiply-adds per image."
-        )
+        ) + term_tip(layer.title)  # what such a layer is, from the glossary
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         index = self.index_at(event.position().toPoint())

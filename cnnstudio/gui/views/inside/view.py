@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnnstudio.gui.glossary_links import explain
 from cnnstudio.gui.run_dialogs import IMAGE_SUFFIXES
 from cnnstudio.gui.views.inside.layer_stack import LayerStack
 from cnnstudio.gui.views.inside.map_grid import MapGrid, Tile
@@ -96,6 +97,12 @@ class InsideView(QWidget):
             button.setCheckable(True)
             self.overlay_group.addButton(button)
         self.cam_button.setChecked(True)
+        for button, term in (
+            (self.cam_button, "Grad-CAM"),
+            (self.occlusion_button, "occlusion"),
+            (self.filters_box, "kernel"),
+        ):
+            explain((button,), button.toolTip(), term)  # and F1 on it opens the glossary there
         self.overlay_label = ElidedLabel(lines=2)
         self.bars = ProbabilityBars()
 
