@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cnnstudio.core.threads import one_intra_op_thread
+from cnnstudio.gui.views.embedding import EmbeddingPoints
 
 if TYPE_CHECKING:
     from cnnstudio.core.insight.explanation import Explanation
@@ -125,6 +126,34 @@ def occlusion(checkpoint: Path, image: np.ndarray, target: int) -> np.ndarray:
         saved = saved_model(checkpoint)
         batch = saved.normalise(torch.from_numpy(np.ascontiguousarray(image[None])))
         return occlusion_map(saved.model, batch, target)
+
+
+MAP_IMAGES = 4000  # at most this many dots: quick to draw and to point at
+
+
+def embedding(
+    checkpoint: Path,
+    images: np.ndarray,
+    labels: np.ndarray,
+    epoch: int | None,
+) -> EmbeddingPoints:
+    """Every validation image (up to MAP_IMAGES, evenly spread) placed by the network's
+    penultimate features, PCA to 2-D, with its prediction."""
+    import torch
+
+    from cnnstudio.core.data.tensors import convert_images
+    from cnnstudio.core.insight.embedding import embed
+
+    rows = np.linspace(0, len(labels) - 1, min(len(labels), MAP_IMAGES)).round().astype(int)
+    with _lock, one_intra_op_thread():
+        saved = saved_model(checkpoint)
+        batch = convert_images(
+            torch.from_numpy(np.ascontiguousarray(images[rows])), saved.input_shape
+        )
+        points, predictions = embed(saved.model, batch, saved.normalise)
+    return EmbeddingPoints(
+        points, labels[rows], predictions, images[rows], list(saved.class_names), epoch
+    )
 
 
 def read_snapshots(folder: Path) -> list[InsideSnapshot]:

@@ -21,6 +21,7 @@ from cnnstudio.gui.controller import RunController
 from cnnstudio.gui.dataset_presenter import DatasetPresenter
 from cnnstudio.gui.devices import DeviceList
 from cnnstudio.gui.edit_history import EditHistory
+from cnnstudio.gui.embedding_presenter import EmbeddingPresenter
 from cnnstudio.gui.inside_presenter import InsidePresenter
 from cnnstudio.gui.jobs import JobRunner
 from cnnstudio.gui.loading import LoadedDataset
@@ -52,6 +53,9 @@ class MainWindow(WindowLayout, QMainWindow):
         self.presenter = RunPresenter(self.run_views, self.devices, self)
         self.runs = RunsController(self.jobs, self.controller, self.runs_view, self, project)
         self.inside_presenter = InsidePresenter(self.inside, self.jobs, self)
+        self.embedding_presenter = EmbeddingPresenter(
+            self.inside.map, self.inside_presenter, self.jobs, self
+        )
         saved = project.spec.to_dict() if project else first_launch_spec().to_dict()
         self.history = EditHistory(self.spec.to_dict(), self)
         self.history.reset(self.spec.to_dict(), saved)

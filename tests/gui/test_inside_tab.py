@@ -268,3 +268,31 @@ def test_why_under_a_mistake_opens_it_in_the_inside_tab(qtbot, small_window):
     assert predicted != presenter.class_names[label]  # a mistake: the bars show what it thought
     assert inside.bars.top[0][0] == predicted
     qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=30_000)
+
+
+def test_the_map_of_all_images_is_drawn_and_pointing_at_a_dot_shows_its_image(qtbot, small_window):
+    window, inside = small_window, small_window.inside
+    width = window.width()
+    click_tab(qtbot, window.view_tabs, inside)
+    click(qtbot, inside.map_button)
+    view = inside.map
+    assert view.isVisible() and not view.draw_button.isEnabled()  # no network yet
+    train(qtbot, window, epochs=2)
+    click(qtbot, inside.layers_button)  # away and back: the page looks again
+    click(qtbot, inside.map_button)
+    qtbot.waitUntil(view.draw_button.isEnabled)
+    click(qtbot, view.draw_button)
+    qtbot.waitUntil(lambda: view.data is not None, timeout=30_000)
+    validation = window.inside_presenter.pool[1]
+    assert len(view.data.labels) == len(validation) == 100
+    np.testing.assert_array_equal(view.data.labels, validation)
+    assert view.summary.text().startswith("Epoch 2: 100 validation images")
+
+    view_box = view.plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: view_box.viewRange()[0][1] > view_box.viewRange()[0][0])
+    row = int(np.flatnonzero(view.data.predictions == view.data.labels)[0])
+    dot = view.plot.mapFromScene(view_box.mapViewToScene(QPointF(*view.data.points[row])))
+    qtbot.mouseMove(view.plot.viewport(), dot)
+    qtbot.waitUntil(lambda: "(right)" in view.caption.text() or "predicted" in view.caption.text())
+    assert not view.thumbnail.pixmap().isNull()
+    assert window.width() == width and inside_its_screen(window)

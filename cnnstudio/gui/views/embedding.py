@@ -26,13 +26,14 @@ class EmbeddingPoints:
     predictions: np.ndarray  # predicted class per image
     images: np.ndarray  # uint8 (N, C, H, W), for the hover thumbnail
     class_names: Sequence[str]
-    epoch: int
+    epoch: int | None  # the epoch whose network placed them (None: the run's last one)
 
 
 class EmbeddingView(QWidget):
     """The map, a "Draw the map" button (the work runs elsewhere), and the hovered image."""
 
     draw_requested = Signal()
+    shown = Signal()  # came into view: the presenter checks there is a network to draw with
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -107,12 +108,17 @@ class EmbeddingView(QWidget):
                 name=name,
             )
         wrong = int((data.predictions != data.labels).sum())
+        when = "The last epoch" if data.epoch is None else f"Epoch {data.epoch}"
         self.summary.setText(
-            f"Epoch {data.epoch}: {len(data.labels)} validation images, {wrong} of them "
+            f"{when}: {len(data.labels)} validation images, {wrong} of them "
             "predicted wrongly. Each dot is an image placed by what the network's last hidden "
             "layer makes of it; images it finds alike lie close together."
         )
         self.draw_button.setEnabled(True)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.shown.emit()
 
     def clear(self) -> None:
         self.data = None

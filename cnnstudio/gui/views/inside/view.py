@@ -1,6 +1,7 @@
 """The Inside tab: the layer stack on the left, the chosen layer's feature maps (or filters) in
-the middle, the image with where the network looks and its top classes on the right. The
-widgets only; the inside presenter fills them and reacts to them.
+the middle, the image with where the network looks and its top classes on the right; or, on its
+second page, the map of all validation images (views/embedding.py). The widgets only; the inside
+and embedding presenters fill them and react to them.
 
 It fits a 1024x768 screen beside the settings: every text that can grow is an ElidedLabel (its
 tooltip holds all of it) and the choosers shrink to their shortest item, so nothing widens the
@@ -24,12 +25,14 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSlider,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from cnnstudio.gui.glossary_links import explain
 from cnnstudio.gui.run_dialogs import IMAGE_SUFFIXES
+from cnnstudio.gui.views.embedding import EmbeddingView
 from cnnstudio.gui.views.inside.layer_stack import LayerStack
 from cnnstudio.gui.views.inside.map_grid import MapGrid, Tile
 from cnnstudio.gui.views.inside.pictures import OverlayPicture, ProbabilityBars
@@ -74,6 +77,16 @@ class InsideView(QWidget):
         self.filters_box.setToolTip("Show the layer's filters (its learned weights) instead")
         self.filters_box.setEnabled(False)
         self.grid = MapGrid()
+        self.map = EmbeddingView()
+        self.layers_button = QPushButton("Layers")
+        self.layers_button.setToolTip("What each layer makes of one image")
+        self.map_button = QPushButton("Map of all images")
+        self.map_button.setToolTip("Every validation image placed by what the network makes of it")
+        self.page_group = QButtonGroup(self)
+        for number, button in enumerate((self.layers_button, self.map_button)):
+            button.setCheckable(True)
+            self.page_group.addButton(button, number)
+        self.layers_button.setChecked(True)
         self._build_side()
         self._build_layout()
 
@@ -155,10 +168,22 @@ class InsideView(QWidget):
         body.addWidget(stack_area)
         body.addLayout(middle, 2)
         body.addWidget(side, 1)
+        layers_page = QWidget()
+        layers_column = QVBoxLayout(layers_page)
+        layers_column.setContentsMargins(0, 0, 0, 0)
+        layers_column.addLayout(chooser)
+        layers_column.addLayout(body, 1)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(layers_page)
+        self.pages.addWidget(self.map)
+        self.page_group.idClicked.connect(self.pages.setCurrentIndex)
+        top = QHBoxLayout()
+        top.addWidget(self.notice, 1)
+        top.addWidget(self.layers_button, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.map_button, 0, Qt.AlignmentFlag.AlignTop)
         page = QVBoxLayout(self)
-        page.addWidget(self.notice)
-        page.addLayout(chooser)
-        page.addLayout(body, 1)
+        page.addLayout(top)
+        page.addWidget(self.pages, 1)
 
     def set_classes(self, class_names: list[str]) -> None:
         """The class names both choosers offer (signals blocked: filling is not choosing)."""
