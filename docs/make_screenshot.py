@@ -1,4 +1,5 @@
-"""Make docs/screenshot.png: the window during a run on the built-in dataset.
+"""Make docs/screenshot.png (the window during a run on the built-in dataset) and docs/inside.png
+(its Inside tab at the same moment, showing the first convolution's feature maps).
 
 Run from the repository root, on a display or a virtual one:
     xvfb-run -s "-screen 0 1600x1000x24" python docs/make_screenshot.py
@@ -21,6 +22,7 @@ os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp()
 from cnnstudio.gui.app import create_application
 
 OUT = Path(__file__).with_name("screenshot.png")
+INSIDE = Path(__file__).with_name("inside.png")
 
 
 def main() -> int:
@@ -50,6 +52,18 @@ def main() -> int:
         app.processEvents()
         window.grab().save(str(OUT))
         print(f"wrote {OUT}")
+        window.pause_button.click()  # hold the run while the Inside tab is drawn
+        window.view_tabs.setCurrentWidget(window.inside)
+        window.inside_presenter._on_layer_clicked(0)  # the first convolution, as a click does
+        QTimer.singleShot(300, shoot_inside)
+
+    def shoot_inside() -> None:
+        if not window.inside_presenter.snapshots or window.inside.picture.heat.image is None:
+            QTimer.singleShot(100, shoot_inside)
+            return
+        app.processEvents()
+        window.grab().save(str(INSIDE))
+        print(f"wrote {INSIDE}")
         window.controller.shutdown()  # stop the run first: closing during a run asks
         window.close()
 
