@@ -49,7 +49,7 @@ def in_window(app, images: int, epochs: int, inside_visible: bool) -> float:
     options["val_size"].setValue(500)
     window.training_panel.training.editors["epochs"].setValue(epochs)
     window.training_panel.training.editors["batch_size"].setValue(64)
-    while window.loaded is None or window.jobs.busy() or window.reload_timer.isActive():
+    while window.loaded is None or window.jobs.busy() or window.dataset.reload_timer.isActive():
         app.processEvents()
     tabs = window.view_tabs
     titles = [tabs.tabText(i) for i in range(tabs.count())]

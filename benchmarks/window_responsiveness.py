@@ -102,7 +102,7 @@ def in_window(app, images: int, epochs: int) -> tuple[float, list[float]]:
     options["val_size"].setValue(500)
     window.training_panel.training.editors["epochs"].setValue(epochs)
     window.training_panel.training.editors["batch_size"].setValue(64)
-    while window.loaded is None or window.jobs.busy() or window.reload_timer.isActive():
+    while window.loaded is None or window.jobs.busy() or window.dataset.reload_timer.isActive():
         app.processEvents()
         time.sleep(0.005)
     rates: list[float] = []
