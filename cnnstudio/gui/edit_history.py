@@ -29,12 +29,13 @@ class EditHistory(QObject):
         self.saved = spec
         self._modified = False
 
-    def record(self, spec: dict[str, Any]) -> None:
-        """The panels now hold `spec`: push it as an edit (nothing if nothing changed)."""
+    def record(self, spec: dict[str, Any], separate: bool = False) -> None:
+        """The panels now hold `spec`: push it as an edit (nothing if nothing changed).
+        A `separate` edit (a button's change) is a step of its own, never merged with typing."""
         if spec == self.current:
             return
         old, self.current = self.current, spec
-        self.stack.push(_SpecEdit(self, old, spec))
+        self.stack.push(_SpecEdit(self, old, spec, separate))
         self._update_modified()
 
     def reset(self, spec: dict[str, Any], saved: dict[str, Any] | None = None) -> None:
@@ -65,15 +66,17 @@ class EditHistory(QObject):
 
 
 class _SpecEdit(QUndoCommand):
-    def __init__(self, history: EditHistory, old: dict[str, Any], new: dict[str, Any]) -> None:
+    def __init__(
+        self, history: EditHistory, old: dict[str, Any], new: dict[str, Any], separate: bool
+    ) -> None:
         super().__init__()
-        self.history, self.old, self.new = history, old, new
+        self.history, self.old, self.new, self.separate = history, old, new, separate
         self.fields = changed_fields(old, new)
         self.setText(describe(self.fields))
         self.done = False  # push() calls redo(); the panels already show the edit then
 
     def id(self) -> int:
-        return SPEC_EDIT_ID
+        return -1 if self.separate else SPEC_EDIT_ID  # -1: Qt never merges it
 
     def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, _SpecEdit) or other.fields != self.fields:

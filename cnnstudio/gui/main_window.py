@@ -14,14 +14,17 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from cnnstudio.core.errors import CnnstudioError
+from cnnstudio.core.insight.coach_notes import CoachFix, apply_fix
 from cnnstudio.core.runs.folders import new_run_folder
 from cnnstudio.core.spec.project import PROJECT_SUFFIX, Project, load_project
 from cnnstudio.core.spec.run_spec import RunSpec
+from cnnstudio.gui.coach_presenter import CoachPresenter
 from cnnstudio.gui.controller import RunController
 from cnnstudio.gui.dataset_presenter import DatasetPresenter
 from cnnstudio.gui.devices import DeviceList
 from cnnstudio.gui.edit_history import EditHistory
 from cnnstudio.gui.embedding_presenter import EmbeddingPresenter
+from cnnstudio.gui.glossary_dialog import open_glossary
 from cnnstudio.gui.inside_presenter import InsidePresenter
 from cnnstudio.gui.jobs import JobRunner
 from cnnstudio.gui.loading import LoadedDataset
@@ -56,6 +59,9 @@ class MainWindow(WindowLayout, QMainWindow):
         self.embedding_presenter = EmbeddingPresenter(
             self.inside.map, self.inside_presenter, self.jobs, self
         )
+        self.coach_presenter = CoachPresenter(
+            self.coach, self.curves.coach_marks, self.view_tabs, self.jobs, self
+        )
         saved = project.spec.to_dict() if project else first_launch_spec().to_dict()
         self.history = EditHistory(self.spec.to_dict(), self)
         self.history.reset(self.spec.to_dict(), saved)
@@ -88,6 +94,11 @@ class MainWindow(WindowLayout, QMainWindow):
         self.runs.spec_opened.connect(self._open_spec)
         self.runs.run_loaded.connect(self.presenter.show_record)
         self.runs.run_loaded.connect(self.inside_presenter.show_record)
+        self.runs.run_loaded.connect(self.coach_presenter.show_record)
+        self.coach_presenter.fix_chosen.connect(self._make_coach_fix)
+        self.coach_presenter.extend_chosen.connect(self.runs.resume_run)
+        self.coach.term_requested.connect(lambda term: open_glossary(self, term))
+        self.controller.running_changed.connect(self.coach_presenter.set_running)
         self.mistakes.explain_requested.connect(self._explain)
         self.confusion.explain_requested.connect(self._explain)
         self.inside_presenter.failed.connect(
@@ -118,6 +129,7 @@ class MainWindow(WindowLayout, QMainWindow):
     def _on_settings_edited(self) -> None:
         self._collect_spec()
         self.history.record(self.spec.to_dict())
+        self.coach_presenter.settings_changed(self.spec)
         self._show_stack_inside()
         if not self.controller.running:
             self.presenter.show_device(self.spec.device)
@@ -145,6 +157,24 @@ class MainWindow(WindowLayout, QMainWindow):
         self.training_panel.set_spec(self.spec)
         self.model_panel.set_layers(self.spec.layers)
         self._on_dataset_edited()
+
+    def edit_spec(self, spec: RunSpec) -> None:
+        """Show `spec` in every panel as one edit of the settings: undoable, and the project is
+        then modified (a change the coach suggested)."""
+        before = self.history.current
+        self.apply_spec(spec)
+        self.history.current = before
+        self.history.record(self.spec.to_dict(), separate=True)
+
+    def _make_coach_fix(self, fix: CoachFix) -> None:
+        self._collect_spec()
+        try:
+            spec = apply_fix(self.spec, fix)
+        except CnnstudioError as error:
+            QMessageBox.warning(self, "Cannot make the change", str(error))
+            return
+        self.edit_spec(spec)
+        self._say(f"{fix.label}: done for the next run (Edit > Undo takes it back).")
 
     def _open_spec(self, spec: RunSpec) -> None:
         self.apply_spec(spec)
@@ -259,6 +289,7 @@ class MainWindow(WindowLayout, QMainWindow):
         def listen(worker: TrainingWorker) -> None:
             self.presenter.attach(worker, run_dir)
             self.inside_presenter.attach(worker, run_dir)
+            self.coach_presenter.attach(worker, run_dir)
 
         self.controller.start(spec, data, run_dir, resume, more_epochs, listen=listen)
         self.runs.run_started(run_dir)

@@ -41,6 +41,7 @@ from cnnstudio.gui.panels.model_panel import ModelPanel
 from cnnstudio.gui.panels.training_panel import TrainingPanel
 from cnnstudio.gui.run_presenter import RunViews
 from cnnstudio.gui.views.class_table import ClassTable
+from cnnstudio.gui.views.coach import CoachView
 from cnnstudio.gui.views.confusion import ConfusionView
 from cnnstudio.gui.views.curves import CurvesView
 from cnnstudio.gui.views.inside.view import InsideView
@@ -82,6 +83,7 @@ class WindowLayout(QMainWindow):
         self.class_table = ClassTable()
         self.mistakes = MistakesView()
         self.inside = InsideView()
+        self.coach = CoachView()
         self.runs_view = RunsView()
         self.view_tabs = QTabWidget()
         for view, title in (
@@ -90,7 +92,8 @@ class WindowLayout(QMainWindow):
             (self.class_table, "Per class"),
             (self.mistakes, "Mistakes"),
             (self.runs_view, "Runs"),
-            (self.inside, "Inside"),  # last: the other tabs keep their Ctrl+number
+            (self.inside, "Inside"),  # after the others: they keep their Ctrl+number
+            (self.coach, "Coach"),
         ):
             self.view_tabs.addTab(view, title)
         for view, tip in (

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.data.streaming import StreamedImages
 from cnnstudio.core.errors import CnnstudioError
+from cnnstudio.core.insight.coach_notes import load_notes
 from cnnstudio.core.runs.session import RunSession
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.core.training.callbacks import Callback
@@ -39,6 +40,7 @@ class TrainingWorker(QObject):
     epoch_ended = Signal(object)  # EpochEnded
     fit_ended = Signal(object)  # FitEnded
     inside_recorded = Signal(object)  # InsideSnapshot of an epoch's end (saved in the run folder)
+    coach_noted = Signal(object)  # CoachNote, as the coach finds it (saved in coach.json first)
     failed = Signal(str)  # a message for a dialog (one per run)
     finished = Signal()
 
@@ -71,8 +73,15 @@ class TrainingWorker(QObject):
                 data = self.data if self.data is not None else session.load_data()
                 self.data_ready.emit(data)
                 bridge = _SignalBridge(self, session.earlier_epochs())
+                if self.resume:  # a resumed or extended run's earlier notes are shown first
+                    for note in load_notes(self.run_dir) or []:
+                        self.coach_noted.emit(note)
                 session.train(
-                    data, self.control, [bridge], inside_listener=self.inside_recorded.emit
+                    data,
+                    self.control,
+                    [bridge],
+                    inside_listener=self.inside_recorded.emit,
+                    coach_listener=self.coach_noted.emit,
                 )
         except CnnstudioError as error:  # found before training (data, stack, device), or disk
             log.info("run failed: %s", error)

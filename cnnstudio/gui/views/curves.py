@@ -31,6 +31,7 @@ from cnnstudio.core.files import write_atomic
 from cnnstudio.core.training.events import BatchEnded, EpochEnded
 from cnnstudio.gui.file_dialogs import save_file
 from cnnstudio.gui.glossary_links import term_tip
+from cnnstudio.gui.views.coach_marks import CoachMarks
 
 SMOOTHING = 0.9  # exponential moving average weight for the smoothed batch curves
 TRAIN, VAL = (70, 130, 230), (235, 120, 40)
@@ -80,6 +81,7 @@ class CurvesView(QWidget):
         self.best_line.setVisible(False)
         self.plots["accuracy"].addItem(self.best_line)
         self.legend = self._build_legend(dashed)
+        self.coach_marks = CoachMarks([self.plots["loss"], self.plots["accuracy"]])
         self.smoothed: dict[str, float | None] = {"loss": None, "accuracy": None}
         self.epochs: list[EpochEnded] = []
         self.bounds = dict(EMPTY_BOUNDS)  # extremes of the data so far

@@ -1,0 +1,105 @@
+"""The training coach in the window (issue 12), driven as a person does on the real worker thread
+at 1024x768: a note appears in the Coach tab while the run trains and is marked on the curves, its
+fix waits for the run to end, then changes the setting in the form, and Ctrl+Z takes it back; a
+run with nothing to remark on says so; Runs > Show of a past run lists its notes."""
+
+import pytest
+from PySide6.QtCore import Qt
+
+from cnnstudio.core.insight.coach_notes import load_notes
+from cnnstudio.gui.coach_presenter import QUIET, WHILE_RUNNING
+from tests.gui.panel_helpers import replace_text
+from tests.gui.test_views import click, click_tab, set_up_run
+from tests.gui.test_window_edits import press
+from tests.gui.test_window_fits import inside_its_screen
+from tests.gui.test_window_runs import click_run
+
+
+@pytest.fixture
+def small_window(window):
+    """The window as it opens on the 1024x768 screen (tests/gui/conftest.py)."""
+    assert window.screen().name() == "small" and inside_its_screen(window)
+    return window
+
+
+def learning_rate(window):
+    window.settings_tabs.setCurrentIndex(2)
+    return window.training_panel.optimizer.editors["lr"]
+
+
+def shown_cards(view):
+    return [card for card in view.cards if card.isVisible()]
+
+
+def test_a_note_shows_while_training_and_its_fix_is_undoable(qtbot, small_window):
+    window, coach = small_window, small_window.coach
+    set_up_run(qtbot, window, epochs=30, batch_size=64)
+    replace_text(qtbot, learning_rate(window), "0.1")  # Adam at 0.1: the loss shoots up
+    click_tab(qtbot, window.view_tabs, coach)
+    click(qtbot, window.train_button)
+    qtbot.waitUntil(lambda: len(shown_cards(coach)) == 1, timeout=60_000)
+    assert window.controller.running  # found at batch 2 of 30 epochs' 210
+    (card,) = coach.cards
+    assert card.note.rule == "loss_rising"
+    assert "shooting up" in card.title.text() and card.advice.text().startswith("<i>Try</i> ")
+    assert card.button.text() == "Use a learning rate of 0.01"
+    assert not card.button.isEnabled() and card.button.toolTip() == WHILE_RUNNING
+    assert WHILE_RUNNING in coach.summary.text()
+    assert window.view_tabs.tabText(window.view_tabs.indexOf(coach)) == "Coach (1)"
+    assert inside_its_screen(window) and card.button.visibleRegion().isEmpty() is False
+
+    marks = window.curves.coach_marks.shown
+    assert marks == [(pytest.approx(2 / 7), "loss rising")]  # batch 2 of 7 in epoch 1
+    click(qtbot, window.stop_button)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    assert load_notes(window.presenter.run_dir) == [card.note]
+
+    qtbot.waitUntil(card.button.isEnabled)
+    lr = learning_rate(window)
+    click(qtbot, card.button)
+    assert lr.text() == "0.01" and window.spec.optimizer["lr"] == 0.01
+    assert window.windowTitle().endswith("*")
+    assert not card.button.isEnabled()  # the settings have it now
+    window.train_button.setFocus()  # not an editor: Ctrl+Z is the window's undo
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert lr.text() == "0.1" and window.spec.optimizer["lr"] == 0.1
+    assert card.button.isEnabled()
+
+
+def test_a_run_with_nothing_to_remark_on_says_so(qtbot, small_window):
+    window, coach = small_window, small_window.coach
+    set_up_run(qtbot, window, epochs=2, batch_size=64)  # the tutorial network, default rate
+    click(qtbot, window.train_button)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    click_tab(qtbot, window.view_tabs, coach)
+    assert coach.summary.text() == QUIET and coach.cards == []
+    assert window.view_tabs.tabText(window.view_tabs.indexOf(coach)) == "Coach"
+    assert window.curves.coach_marks.shown == []
+    assert load_notes(window.presenter.run_dir) == []  # watched, and quiet
+
+
+def test_runs_show_lists_a_past_runs_notes_and_marks(qtbot, small_window):
+    window, coach = small_window, small_window.coach
+    set_up_run(qtbot, window, epochs=2, batch_size=64)
+    replace_text(qtbot, learning_rate(window), "0.1")
+    click(qtbot, window.train_button)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    run_dir = window.presenter.run_dir
+    (saved,) = load_notes(run_dir)
+
+    replace_text(qtbot, learning_rate(window), "0.001")
+    set_up_run(qtbot, window, epochs=1, batch_size=64)  # a quiet run: the coach tab empties
+    click(qtbot, window.train_button)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    assert coach.cards == []
+
+    window.runs.refresh_runs()
+    qtbot.waitUntil(lambda: len(window.runs_view.records) == 2, timeout=10_000)
+    row = [r.folder for r in window.runs_view.records].index(run_dir)
+    click_run(qtbot, window, row)
+    qtbot.mouseClick(window.runs_view.buttons["open"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(coach.cards) == 1, timeout=10_000)
+    assert coach.cards[0].note == saved
+    assert window.curves.coach_marks.shown == [(1.0, "loss rising")]  # at its epoch's end
+    click_tab(qtbot, window.view_tabs, coach)
+    assert shown_cards(coach) and inside_its_screen(window)
