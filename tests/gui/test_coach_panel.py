@@ -7,7 +7,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from cnnstudio.core.insight.coach_notes import load_notes
+from cnnstudio.glossary import lookup
 from cnnstudio.gui.coach_presenter import QUIET, WHILE_RUNNING
+from cnnstudio.gui.glossary_dialog import GlossaryDialog
 from tests.gui.panel_helpers import replace_text
 from tests.gui.test_views import click, click_tab, set_up_run
 from tests.gui.test_window_edits import press
@@ -46,7 +48,7 @@ def test_a_note_shows_while_training_and_its_fix_is_undoable(qtbot, small_window
     assert not card.button.isEnabled() and card.button.toolTip() == WHILE_RUNNING
     assert WHILE_RUNNING in coach.summary.text()
     assert window.view_tabs.tabText(window.view_tabs.indexOf(coach)) == "Coach (1)"
-    assert inside_its_screen(window) and card.button.visibleRegion().isEmpty() is False
+    assert inside_its_screen(window) and not card.button.visibleRegion().isEmpty()
 
     marks = window.curves.coach_marks.shown
     assert marks == [(pytest.approx(2 / 7), "loss rising")]  # batch 2 of 7 in epoch 1
@@ -103,3 +105,40 @@ def test_runs_show_lists_a_past_runs_notes_and_marks(qtbot, small_window):
     assert window.curves.coach_marks.shown == [(1.0, "loss rising")]  # at its epoch's end
     click_tab(qtbot, window.view_tabs, coach)
     assert shown_cards(coach) and inside_its_screen(window)
+
+    card = coach.cards[0]  # the glossary's words are links, and F1 opens the note's word
+    assert '<a href="Learning rate">learning rate</a>' in card.meaning.text()
+    assert lookup("learning rate").text in card.title.toolTip()
+    card.button.setFocus()
+    press(qtbot, window, Qt.Key.Key_F1)
+    qtbot.waitUntil(lambda: window.findChild(GlossaryDialog) is not None)
+    dialog = window.findChild(GlossaryDialog)
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.shown_term == "Learning rate"
+    dialog.close()
+
+
+def test_still_improving_trains_the_run_more_with_one_click(qtbot, small_window):
+    window, coach = small_window, small_window.coach
+    options = window.dataset_panel.options_form.editors
+    replace_text(qtbot, options["train_size"], "1000")
+    replace_text(qtbot, options["val_size"], "200")
+    qtbot.waitUntil(
+        lambda: window.loaded is not None and window.loaded.report.train_counts.sum() == 1000,
+        timeout=30_000,
+    )
+    set_up_run(qtbot, window, epochs=3, batch_size=32)
+    click(qtbot, window.train_button)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    run_dir = window.presenter.run_dir
+    (card,) = coach.cards
+    assert card.note.rule == "train_longer" and card.button.text() == "Train 3 more epochs"
+    click_tab(qtbot, window.view_tabs, coach)
+    click(qtbot, card.button)
+    finished = "Finished after 6 epoch(s)"
+    qtbot.waitUntil(lambda: finished in window.progress_label.text(), timeout=120_000)
+    qtbot.waitUntil(lambda: not window.controller.running)
+    assert len((run_dir / "metrics.csv").read_text().splitlines()) == 1 + 6
+    assert list(run_dir.parent.iterdir()) == [run_dir]  # the same run, no new one
+    assert coach.cards[0].note == card.note  # the earlier note stays listed
+    assert [c.note for c in coach.cards] == load_notes(run_dir)

@@ -30,6 +30,20 @@ from cnnstudio.gui.glossary_links import mark, term_tip
 
 SEVERITY_COLOURS = {"problem": "#b00020", "warning": "#c06000", "info": "#2060b0"}
 SEVERITY_WORDS = {"problem": "Problem", "warning": "Warning", "info": "Hint"}
+# The glossary word each rule is about: the card's tooltip holds its paragraph, F1 opens it.
+RULE_TERMS = {
+    "first_batch_loss": "loss",
+    "loss_rising": "learning rate",
+    "stuck_at_chance": "learning rate",
+    "non_finite_loss": "learning rate",
+    "overfitting": "overfitting",
+    "underfitting": "underfitting",
+    "plateau": "learning-rate schedule",
+    "train_longer": "epoch",
+    "class_imbalance": "class",
+    "leakage": "validation",
+    "too_few_images": "parameters",
+}
 
 
 @cache
@@ -72,8 +86,10 @@ class NoteCard(QFrame):
         )
         self.meaning = self._label(link_terms(note.meaning, linked), on_term)
         self.advice = self._label(f"<i>Try</i> {link_terms(note.advice, linked)}", on_term)
-        if linked:  # F1 in the card opens the glossary at the note's first term
-            mark(self, sorted(linked)[0])
+        term = RULE_TERMS.get(note.rule)
+        if term is not None and lookup(term) is not None:
+            mark(self, term)
+            self.title.setToolTip(term_tip(term))
         column = QVBoxLayout(self)
         column.setContentsMargins(10, 4, 4, 4)
         for label in (self.title, self.meaning, self.advice):
