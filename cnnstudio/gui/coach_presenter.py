@@ -46,6 +46,7 @@ ONE_RUN = "One run at a time: this can start once the run has ended."
 class CoachPresenter(QObject):
     fix_chosen = Signal(object)  # CoachFix (kind "spec") to make in the settings
     extend_chosen = Signal(object, int)  # run folder, epochs to train it more
+    noted = Signal(str)  # a new note of the live run, in one line: for the status bar
 
     def __init__(
         self,
@@ -74,7 +75,7 @@ class CoachPresenter(QObject):
         self.loading += 1
         self._reset(run_dir, None, QUIET)
         worker.fit_started.connect(self._on_fit_started)
-        worker.coach_noted.connect(self.add_note)
+        worker.coach_noted.connect(self._on_noted)
 
     def set_running(self, running: bool) -> None:
         self.running = running
@@ -89,6 +90,10 @@ class CoachPresenter(QObject):
     def _on_fit_started(self, event: FitStarted) -> None:
         self.batches_per_epoch = event.batches_per_epoch
         self.marks.show(self.notes, self.batches_per_epoch)
+
+    def _on_noted(self, note: CoachNote) -> None:
+        self.add_note(note)
+        self.noted.emit(f"Coach, {note.where.lower()}: {note.title}. More on the Coach tab.")
 
     def add_note(self, note: CoachNote) -> None:
         self.notes.append(note)

@@ -97,6 +97,7 @@ class MainWindow(WindowLayout, QMainWindow):
         self.runs.run_loaded.connect(self.coach_presenter.show_record)
         self.coach_presenter.fix_chosen.connect(self._make_coach_fix)
         self.coach_presenter.extend_chosen.connect(self.runs.resume_run)
+        self.coach_presenter.noted.connect(self._say)
         self.coach.term_requested.connect(lambda term: open_glossary(self, term))
         self.controller.running_changed.connect(self.coach_presenter.set_running)
         self.mistakes.explain_requested.connect(self._explain)

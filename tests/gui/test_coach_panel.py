@@ -48,6 +48,8 @@ def test_a_note_shows_while_training_and_its_fix_is_undoable(qtbot, small_window
     assert not card.button.isEnabled() and card.button.toolTip() == WHILE_RUNNING
     assert WHILE_RUNNING in coach.summary.text()
     assert window.view_tabs.tabText(window.view_tabs.indexOf(coach)) == "Coach (1)"
+    said = window.statusBar().currentMessage()
+    assert said == "Coach, epoch 1: The loss is shooting up. More on the Coach tab."
     assert inside_its_screen(window) and not card.button.visibleRegion().isEmpty()
 
     marks = window.curves.coach_marks.shown

@@ -26,6 +26,9 @@ SHORT = {
     "too_few_images": "few images",
 }
 RANK = {"problem": 0, "warning": 1, "info": 2}  # a place with several notes shows the worst
+# Where along its line each label sits (of the plot's height, from the bottom): neighbouring
+# lines take turns, so labels of notes close together do not cover each other.
+LABEL_HEIGHTS = (0.92, 0.78, 0.64)
 
 
 def short_label(note: CoachNote) -> str:
@@ -80,10 +83,11 @@ class CoachMarks:
         first = self.lines[index][0]
         first.label.setFormat(label.replace("{", "{{").replace("}", "}}"))
         first.label.setColor(colour)
+        first.label.setPosition(LABEL_HEIGHTS[index % len(LABEL_HEIGHTS)])
 
 
 def _new_line(plot: pg.PlotItem, first: bool) -> pg.InfiniteLine:
-    options = {"position": 0.9, "anchors": [(0, 0.5), (0, 0.5)]} if first else None
+    options = {"anchors": [(0, 0.5), (0, 0.5)]} if first else None
     line = pg.InfiniteLine(angle=90, label="" if first else None, labelOpts=options)
     line.setZValue(-5)  # behind the curves
     plot.addItem(line, ignoreBounds=True)
