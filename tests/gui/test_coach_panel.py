@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 
 from cnnstudio.core.insight.coach_notes import load_notes
 from cnnstudio.glossary import lookup
-from cnnstudio.gui.coach_presenter import QUIET, WHILE_RUNNING
+from cnnstudio.gui.coach_presenter import NOT_COACHED, QUIET, QUIET_PAST, WHILE_RUNNING
 from cnnstudio.gui.glossary_dialog import GlossaryDialog
 from tests.gui.panel_helpers import replace_text
 from tests.gui.test_views import click, click_tab, set_up_run
@@ -31,6 +31,13 @@ def learning_rate(window):
 
 def shown_cards(view):
     return [card for card in view.cards if card.isVisible()]
+
+
+def show_run(qtbot, window, run_dir):
+    """Runs tab: click the run's row, then Show."""
+    row = [r.folder for r in window.runs_view.records].index(run_dir)
+    click_run(qtbot, window, row)
+    qtbot.mouseClick(window.runs_view.buttons["open"], Qt.MouseButton.LeftButton)
 
 
 def test_a_note_shows_while_training_and_its_fix_is_undoable(qtbot, small_window):
@@ -97,11 +104,16 @@ def test_runs_show_lists_a_past_runs_notes_and_marks(qtbot, small_window):
     qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
     assert coach.cards == []
 
+    quiet_dir = window.presenter.run_dir
     window.runs.refresh_runs()
     qtbot.waitUntil(lambda: len(window.runs_view.records) == 2, timeout=10_000)
-    row = [r.folder for r in window.runs_view.records].index(run_dir)
-    click_run(qtbot, window, row)
-    qtbot.mouseClick(window.runs_view.buttons["open"], Qt.MouseButton.LeftButton)
+    show_run(qtbot, window, quiet_dir)
+    qtbot.waitUntil(lambda: coach.summary.text() == QUIET_PAST.format(name=quiet_dir.name))
+    (quiet_dir / "coach.json").unlink()  # as a run from before the coach
+    show_run(qtbot, window, quiet_dir)
+    qtbot.waitUntil(lambda: coach.summary.text() == NOT_COACHED.format(name=quiet_dir.name))
+
+    show_run(qtbot, window, run_dir)
     qtbot.waitUntil(lambda: len(coach.cards) == 1, timeout=10_000)
     assert coach.cards[0].note == saved
     assert window.curves.coach_marks.shown == [(1.0, "loss rising")]  # at its epoch's end
