@@ -69,8 +69,10 @@ def test_train_is_enabled_only_once_the_dataset_is_loaded(qtbot, isolated):
 
 
 def test_time_left_is_estimated_from_measured_batches_only(qtbot, window):
-    # Long enough to outlast a few redraw ticks (5 Hz): a 2-epoch run could end between two.
-    set_epochs(window, 50, batch_size=8)
+    # One image a batch: the first epoch (400 batches) outlasts the first redraw ticks (5 Hz).
+    # With 50 batches of 8 it often ended before the first tick, whose line then rightly had
+    # a figure measured over that whole epoch. The estimator's rules: tests/gui/test_eta.py.
+    set_epochs(window, 50, batch_size=1)
     seen = []  # the progress line as shown, looked at every few milliseconds
     qtbot.mouseClick(window.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
