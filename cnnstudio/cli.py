@@ -22,23 +22,20 @@ from cnnstudio.commands import (
     training,
 )
 from cnnstudio.core.errors import CnnstudioError
+from cnnstudio.core.spec.lesson import LESSON_SUFFIX
+from cnnstudio.core.spec.project import PROJECT_SUFFIX
 
 log = logging.getLogger(__name__)
+WINDOW_FILES = (PROJECT_SUFFIX, LESSON_SUFFIX)  # `cnnstudio FILE` opens them in the window
 
 
 def run(argv: list[str]) -> int:
+    if len(argv) == 1 and Path(argv[0]).suffix in WINDOW_FILES:
+        return _window(Path(argv[0]))  # a project or lesson double-clicked in a file manager
     parser = _build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        from cnnstudio.gui.display import display_problem
-
-        problem = display_problem()  # before Qt, which would abort instead of explaining
-        if problem:
-            print(f"cnnstudio: {problem}", file=sys.stderr)
-            return EXIT_FAILED_RUN
-        from cnnstudio.gui.app import run_gui  # Qt is imported only for the window
-
-        return run_gui()
+        return _window()
     try:
         return args.handler(args)
     except CnnstudioError as error:
@@ -58,9 +55,25 @@ def run(argv: list[str]) -> int:
         return EXIT_INTERRUPTED
 
 
+def _window(path: Path | None = None) -> int:
+    """The window, opening `path` (a project or a lesson) when given."""
+    from cnnstudio.gui.display import display_problem
+
+    problem = display_problem()  # before Qt, which would abort instead of explaining
+    if problem:
+        print(f"cnnstudio: {problem}", file=sys.stderr)
+        return EXIT_FAILED_RUN
+    from cnnstudio.gui.app import run_gui  # Qt is imported only for the window
+
+    return run_gui(path)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="cnnstudio", description="Train convolutional neural networks on image datasets."
+        prog="cnnstudio",
+        description="Train convolutional neural networks on image datasets. With no command, "
+        "the window opens; `cnnstudio FILE.cnnstudio` or `cnnstudio FILE.cnnlesson` opens that "
+        "project or lesson in it.",
     )
     parser.add_argument("--version", action="version", version=f"cnnstudio {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -178,6 +191,7 @@ def _build_parser() -> argparse.ArgumentParser:
         ("presets", listings.list_presets, "list the ready-made layer stacks"),
         ("layers", listings.list_layers, "list the layers a stack can use"),
         ("devices", listings.list_devices, "list the devices this machine can train on"),
+        ("lessons", listings.list_lessons, "list the lessons that come with cnnstudio"),
     ):
         commands.add_parser(name, help=text).set_defaults(handler=handler)
     return parser

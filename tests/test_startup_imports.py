@@ -41,7 +41,8 @@ def test_the_window_module_leaves_torch_and_heavy_libraries_unloaded():
 
 
 @pytest.mark.parametrize(
-    "command", ["--version", "layers", "spec", "presets", "datasets", "glossary lr"]
+    "command",
+    ["--version", "layers", "spec", "presets", "datasets", "glossary lr", "lessons"],
 )
 def test_quick_commands_leave_torch_and_heavy_libraries_unloaded(command):
     """They need no tensors: torch (~1.5 s to import) stays out too."""

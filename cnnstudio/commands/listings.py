@@ -1,5 +1,5 @@
-"""Commands that list and check: presets, datasets, layers, devices, inspect, download, selftest,
-and the glossary."""
+"""Commands that list and check: presets, datasets, layers, devices, lessons, inspect, download,
+selftest, and the glossary."""
 
 from __future__ import annotations
 
@@ -113,6 +113,20 @@ def glossary(args: argparse.Namespace) -> int:
         raise CnnstudioError(f'the glossary has no entry "{name}"; {hint}')
     print(entry.term)
     print(textwrap.fill(entry.text, width=96))
+    return 0
+
+
+def list_lessons(args: argparse.Namespace) -> int:
+    from cnnstudio.core.spec.lesson import load_lesson
+    from cnnstudio.lessons import lesson_name, shipped_lesson_paths
+
+    paths = shipped_lesson_paths()
+    for path in paths:
+        lesson = load_lesson(path)
+        print(f"{lesson_name(path):<16}{lesson.title}")
+        _print_wrapped(lesson.summary)
+    if paths:
+        print(f"\nOpen one in the window (File > Lessons), or: cnnstudio {paths[0]}")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from importlib.resources import files
+from pathlib import Path
 
 import pyqtgraph as pg
 from pyqtgraph.util.garbage_collector import GarbageCollector
@@ -33,10 +34,13 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run_gui() -> int:
+def run_gui(path: Path | None = None) -> int:
+    """Show the window; open `path` (a project or a lesson) in it once it is shown."""
     app = create_application()
     from cnnstudio.gui.main_window import MainWindow
 
     window = MainWindow()
     window.show()
+    if path is not None:
+        window.open_file(path)
     return app.exec()
