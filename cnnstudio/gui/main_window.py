@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox
 from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.insight.coach_notes import CoachFix, apply_fix
 from cnnstudio.core.runs.folders import new_run_folder
+from cnnstudio.core.spec.lesson import LESSON_SUFFIX
 from cnnstudio.core.spec.project import PROJECT_SUFFIX, Project, load_project
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.gui.coach_presenter import CoachPresenter
@@ -27,6 +28,7 @@ from cnnstudio.gui.embedding_presenter import EmbeddingPresenter
 from cnnstudio.gui.glossary_dialog import open_glossary
 from cnnstudio.gui.inside_presenter import InsidePresenter
 from cnnstudio.gui.jobs import JobRunner
+from cnnstudio.gui.lesson_presenter import LessonPresenter
 from cnnstudio.gui.loading import LoadedDataset
 from cnnstudio.gui.run_dialogs import IMAGE_SUFFIXES
 from cnnstudio.gui.run_presenter import RunPresenter
@@ -66,6 +68,7 @@ class MainWindow(WindowLayout, QMainWindow):
         self.history = EditHistory(self.spec.to_dict(), self)
         self.history.reset(self.spec.to_dict(), saved)
         self.build_menus(self.history.stack)
+        self.lessons = LessonPresenter(self)
         self._connect_signals()
         restore_geometry(self, self.settings)
         self.restore_splitter(self.settings)
@@ -215,10 +218,20 @@ class MainWindow(WindowLayout, QMainWindow):
 
     def new_project(self) -> None:
         if self._may_discard("start a new project"):
+            self.lessons.end()
             self.runs.new_project(first_launch_spec())
 
     def open_project(self, path: Path) -> bool:
-        return self._may_discard(f"open {path.name}") and self.runs.open_project(path)
+        if not (self._may_discard(f"open {path.name}") and self.runs.open_project(path)):
+            return False
+        self.lessons.end()
+        return True
+
+    def open_file(self, path: Path) -> bool:
+        """Open a lesson or a project (File > Open, a dropped file, `cnnstudio FILE`)."""
+        if path.suffix == LESSON_SUFFIX:
+            return self.lessons.open(path)
+        return self.open_project(path)
 
     def save_project(self, path: Path) -> bool:
         self._collect_spec()
@@ -247,7 +260,7 @@ class MainWindow(WindowLayout, QMainWindow):
     def _on_open(self) -> None:
         path = self.runs.ask_project_to_open()
         if path is not None:
-            self.open_project(path)
+            self.open_file(path)
 
     def _on_save(self) -> bool:
         if self.project is None:
@@ -260,6 +273,8 @@ class MainWindow(WindowLayout, QMainWindow):
 
     def _show_title(self) -> None:
         name = self.project.path.name if self.project else "no project"
+        if self.lessons.lesson is not None:
+            name = f"lesson: {self.lessons.lesson.title}"
         self.setWindowTitle(f"cnnstudio - {name}{'*' if self.history.modified else ''}")
 
     # -- a run --------------------------------------------------------------------------------
@@ -291,6 +306,7 @@ class MainWindow(WindowLayout, QMainWindow):
             self.presenter.attach(worker, run_dir)
             self.inside_presenter.attach(worker, run_dir)
             self.coach_presenter.attach(worker, run_dir)
+            self.lessons.watch(worker, spec)
 
         self.controller.start(spec, data, run_dir, resume, more_epochs, listen=listen)
         self.runs.run_started(run_dir)
@@ -335,8 +351,8 @@ class MainWindow(WindowLayout, QMainWindow):
         if len(paths) == 1 and paths[0].is_dir():
             self.settings_tabs.setCurrentIndex(0)
             self.dataset_panel.set_folder(str(paths[0]))
-        elif len(paths) == 1 and paths[0].suffix == PROJECT_SUFFIX:
-            self.open_project(paths[0])
+        elif len(paths) == 1 and paths[0].suffix in (PROJECT_SUFFIX, LESSON_SUFFIX):
+            self.open_file(paths[0])
         elif paths and all(p.suffix.lower() in IMAGE_SUFFIXES for p in paths):
             checkpoint = self.runs.latest_checkpoint()
             if checkpoint is not None:
@@ -346,7 +362,8 @@ class MainWindow(WindowLayout, QMainWindow):
                 self,
                 "Nothing to open",
                 "Drop a folder with one subfolder of images per class, image files to classify "
-                f"with your trained network, or a {PROJECT_SUFFIX} project.",
+                f"with your trained network, a {PROJECT_SUFFIX} project or a {LESSON_SUFFIX} "
+                "lesson.",
             )
 
     def closeEvent(self, event: QCloseEvent) -> None:

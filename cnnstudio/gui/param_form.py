@@ -61,6 +61,8 @@ class ParamForm(QWidget):
         self.help: dict[str, str] = {}
         self.terms: dict[str, str] = {}  # each setting's glossary term
         self.advanced: set[str] = set()
+        self.unused: dict[str, str] = {}  # setting -> why it has no effect now
+        self.locked: dict[str, str] = {}  # setting -> why it cannot be changed (a lesson)
         self.layout_ = layout = QFormLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
@@ -103,11 +105,31 @@ class ParamForm(QWidget):
 
     def set_applies(self, name: str, applies: bool, why: str = "") -> None:
         """Grey out a setting that has no effect with the other choices, saying why in its tip."""
-        text = self.help[name] if applies else f"{self.help[name]} Not used now: {why}"
+        if applies:
+            self.unused.pop(name, None)
+        else:
+            self.unused[name] = why
+        self._show_state(name)
+
+    def set_locked(self, name: str, why: str | None) -> None:
+        """Lock a setting (greyed out, `why` in its tip), or unlock it with None; a locked
+        setting stays locked whatever `set_applies` says."""
+        if why is None:
+            self.locked.pop(name, None)
+        else:
+            self.locked[name] = why
+        self._show_state(name)
+
+    def _show_state(self, name: str) -> None:
+        tip = self.help[name]
+        if name in self.locked:
+            tip = f"{tip} {self.locked[name]}"
+        elif name in self.unused:
+            tip = f"{tip} Not used now: {self.unused[name]}"
         widgets = (self.editors[name], self.labels[name])
-        explain(widgets, text, self.terms[name])
+        explain(widgets, tip, self.terms[name])
         for widget in widgets:
-            widget.setEnabled(applies)
+            widget.setEnabled(name not in self.locked and name not in self.unused)
 
 
 def _special(param: Param) -> str | None:

@@ -17,6 +17,7 @@ from cnnstudio.core.data.sources.locations import default_runs_dir
 from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.runs.history import RunRecord, list_runs, read_run
 from cnnstudio.core.runs.report import write_output
+from cnnstudio.core.spec.lesson import LESSON_SUFFIX
 from cnnstudio.core.spec.project import PROJECT_SUFFIX, Project, load_project, save_project
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.gui.controller import RunController
@@ -169,7 +170,8 @@ class RunsController(QObject):
         self.refresh_runs(placed[-1] if placed else None)
 
     def ask_project_to_open(self) -> Path | None:
-        return open_file(self.parent_widget, "Open project", _PROJECT_FILTER)
+        """A project or a lesson to open."""
+        return open_file(self.parent_widget, "Open project or lesson", _OPEN_FILTER)
 
     def ask_project_path(self) -> Path | None:
         path = save_file(
@@ -275,6 +277,10 @@ class RunsController(QObject):
 
 
 _PROJECT_FILTER = f"cnnstudio project (*{PROJECT_SUFFIX})"
+_OPEN_FILTER = (
+    f"cnnstudio project or lesson (*{PROJECT_SUFFIX} *{LESSON_SUFFIX});;{_PROJECT_FILTER};;"
+    f"cnnstudio lesson (*{LESSON_SUFFIX})"
+)
 
 
 def transfer_runs(runs: list[Path], target: Path, move: bool) -> list[Path]:

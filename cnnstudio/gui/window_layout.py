@@ -156,7 +156,7 @@ class WindowLayout(QMainWindow):
         self.menu_actions: dict[str, QAction] = {}
         file_menu = self.menuBar().addMenu("&File")
         self._add(file_menu, "new", "&New project", keys.New, self.new_project)
-        self._add(file_menu, "open", "&Open project...", keys.Open, self._on_open)
+        self._add(file_menu, "open", "&Open project or lesson...", keys.Open, self._on_open)
         self._add(file_menu, "save", "&Save project", keys.Save, self._on_save)
         self._add(file_menu, "save_as", "Save project &as...", keys.SaveAs, self._on_save_as)
         file_menu.addSeparator()

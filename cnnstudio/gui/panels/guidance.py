@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QSizePolicy, QWid
 
 ADVANCED_KEY = "panels/advanced"
 HELP_LINE = "help_line"  # a widget's one-sentence help, where its tooltip holds more
+SWITCH_NAME = "advanced_switch"
 
 
 class AdvancedSwitch(QObject):
@@ -33,6 +34,7 @@ class AdvancedSwitch(QObject):
     def check_box(self) -> QCheckBox:
         """A "Show advanced settings" box that follows and sets the switch."""
         box = QCheckBox("Show advanced settings")
+        box.setObjectName(SWITCH_NAME)  # a lesson that hides advanced settings finds them all
         box.setToolTip("Rarely needed settings; the usual ones are always shown.")
         box.setChecked(self.shown)
         box.toggled.connect(self.set_shown)

@@ -1,0 +1,190 @@
+"""Lessons in the window: File > Lessons and File > Open start one, a side panel walks through its
+steps, its goals are checked as runs train, and "Leave lesson" gives the full window back.
+
+While a lesson is open the window has no project (its runs go to the user's runs folder, since a
+shipped lesson sits in the installed package), its settings are the lesson's, and what the lesson
+locks or hides stays so until it is left. Leaving asks before discarding edits, as New does, then
+opens what was open before the lesson.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QDockWidget, QMenu, QMessageBox
+
+from cnnstudio.core.errors import CnnstudioError
+from cnnstudio.core.spec.lesson import Goal, Lesson, load_lesson
+from cnnstudio.core.spec.project import Project
+from cnnstudio.core.spec.run_spec import RunSpec
+from cnnstudio.gui.lesson_controls import Restrictions
+from cnnstudio.gui.lesson_dialog import SaveLessonDialog
+from cnnstudio.gui.lesson_panel import PANEL_WIDTH, LessonPanel
+from cnnstudio.gui.window_geometry import keep_inside
+from cnnstudio.lessons import shipped_lesson_paths
+
+if TYPE_CHECKING:
+    from cnnstudio.core.insight.lesson_goals import GoalTracker
+    from cnnstudio.gui.main_window import MainWindow
+    from cnnstudio.gui.worker import TrainingWorker
+
+
+class LessonPresenter(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.lesson: Lesson | None = None
+        self.step = 0
+        self.reached = 0  # goals reached so far, in order
+        self.tracker: GoalTracker | None = None
+        self.watched: TrainingWorker | None = None  # the run whose events count
+        self.before: tuple[Project | None, dict[str, Any]] | None = None
+        self.restrictions = Restrictions(window)
+        self.panel = LessonPanel()
+        self.dock = QDockWidget("Lesson", window)
+        self.dock.setObjectName("lesson_dock")
+        self.dock.setWidget(self.panel)
+        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)  # left, not closed
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+        window.resizeDocks([self.dock], [PANEL_WIDTH], Qt.Orientation.Horizontal)
+        self.dock.hide()
+        self._add_menu_items()
+        self._connect_signals()
+
+    def _add_menu_items(self) -> None:
+        actions = self.window.menu_actions
+        file_menu = actions["save_as"].parent()
+        assert isinstance(file_menu, QMenu)
+        before = actions["predict"]
+        self.lessons_menu = QMenu("&Lessons", file_menu)
+        for path in shipped_lesson_paths():
+            try:
+                title = load_lesson(path).title
+            except CnnstudioError:  # a shipped lesson is tested; a broken install lists none
+                continue
+            action = self.lessons_menu.addAction(title)
+            action.triggered.connect(partial(self.open, path))
+        actions["lessons"] = file_menu.insertMenu(before, self.lessons_menu)
+        for key, text, slot in (
+            ("save_lesson", "Save as &lesson...", self.save_as_lesson),
+            ("leave_lesson", "Lea&ve lesson", self.leave),
+        ):
+            actions[key] = action = file_menu.addAction(text)
+            file_menu.insertAction(before, action)
+            action.triggered.connect(slot)
+        file_menu.insertSeparator(before)
+        actions["leave_lesson"].setEnabled(False)
+
+    def _connect_signals(self) -> None:
+        self.panel.back_clicked.connect(lambda: self.show_step(self.step - 1))
+        self.panel.next_clicked.connect(lambda: self.show_step(self.step + 1))
+        self.panel.leave_clicked.connect(self.leave)
+        # After the window has shown another spec (undo, a resumed run): lock what it rebuilt.
+        self.window.history.applied.connect(self.restrictions.refresh)
+        self.window.runs.resume_ready.connect(self.restrictions.refresh)
+
+    @property
+    def active(self) -> bool:
+        return self.lesson is not None
+
+    # -- opening and leaving ------------------------------------------------------------------
+    def open(self, path: Path) -> bool:
+        """Open the lesson at `path`; a damaged file is refused with one dialog and nothing in
+        the window changes. Unsaved edits are asked about first."""
+        try:
+            lesson = load_lesson(path)
+        except CnnstudioError as error:
+            QMessageBox.warning(self.window, "Cannot open the lesson", str(error))
+            return False
+        if not self.window._may_discard(f"open the lesson {lesson.title!r}"):
+            return False
+        if self.before is None:  # what "Leave lesson" goes back to
+            self.before = (self.window.project, self.window.history.saved)
+        self.restrictions.clear()
+        self.lesson, self.reached, self.tracker, self.watched = lesson, 0, None, None
+        self.window.runs.new_project(lesson.spec)  # no project: runs go to the user's folder
+        self.restrictions.apply(lesson.locked, lesson.hidden)
+        self.panel.show_lesson(lesson)
+        self.panel.show_goals(lesson.goals, 0)
+        self.show_step(0)
+        self.dock.show()
+        layout = self.window.layout()
+        if layout is not None:  # the panel may widen the window: keep all of it on the screen
+            layout.activate()
+        keep_inside(self.window, self.window.screen().availableGeometry())
+        self.window.menu_actions["leave_lesson"].setEnabled(True)
+        self.window._show_title()
+        return True
+
+    def leave(self) -> bool:
+        """Back to the full window and what was open before, asking before discarding edits."""
+        if self.lesson is None or not self.window._may_discard("leave the lesson"):
+            return False
+        project, saved = self.before or (None, {})
+        self.end()
+        if project is None or not self.window.runs.open_project(project.path):
+            self.window.runs.new_project(RunSpec.from_dict(saved))
+        return True
+
+    def end(self) -> None:
+        """Close the lesson, keeping the settings as they are (another project is opening)."""
+        if self.lesson is None:
+            return
+        self.restrictions.clear()
+        self.lesson, self.tracker, self.watched, self.before = None, None, None, None
+        self.dock.hide()
+        self.window.menu_actions["leave_lesson"].setEnabled(False)
+        self.window._show_title()
+
+    def show_step(self, index: int) -> None:
+        if self.lesson is not None and 0 <= index < len(self.lesson.steps):
+            self.step = index
+            self.panel.show_step(self.lesson, index)
+
+    # -- goals --------------------------------------------------------------------------------
+    def watch(self, worker: TrainingWorker, spec: RunSpec) -> None:
+        """Check the lesson's goals on the run `worker` trains with `spec`."""
+        if self.lesson is None or self.reached >= len(self.lesson.goals):
+            return
+        # Imported here: the goals watch through the coach, which needs torch (loaded by then).
+        from cnnstudio.core.insight.lesson_goals import GoalTracker
+
+        self.tracker = GoalTracker(self.lesson.goals, self._on_goal_reached, self.reached)
+        self.tracker.start_run(spec)
+        self.watched = worker
+        worker.fit_started.connect(partial(self._forward, worker, "on_fit_start"))
+        worker.epoch_ended.connect(partial(self._forward, worker, "on_epoch_end"))
+        worker.batches_ended.connect(partial(self._forward_batches, worker))
+
+    def _forward(self, worker: TrainingWorker, hook: str, event: object) -> None:
+        if worker is self.watched and self.tracker is not None:
+            getattr(self.tracker, hook)(event)
+
+    def _forward_batches(self, worker: TrainingWorker, batches: list) -> None:
+        for batch in batches:
+            self._forward(worker, "on_batch_end", batch)
+
+    def _on_goal_reached(self, index: int, goal: Goal) -> None:
+        assert self.lesson is not None
+        self.reached = index + 1
+        goals = self.lesson.goals
+        following = goals[self.reached] if self.reached < len(goals) else None
+        self.panel.show_goals(goals, self.reached)
+        self.panel.show_reached(goal, following)
+        self.window.statusBar().showMessage(f"Goal reached: {goal.describe()}", 10_000)
+
+    # -- making a lesson ----------------------------------------------------------------------
+    def save_as_lesson(self) -> None:
+        """The teacher's dialog: what to lock and hide, the steps and a goal; saved from there."""
+        self.window._collect_spec()
+        spec = RunSpec.from_dict(self.window.spec.to_dict())
+        start = replace(self.lesson, spec=spec) if self.lesson else None
+        self.save_dialog = SaveLessonDialog(spec, start, self.window)
+        self.save_dialog.saved.connect(
+            lambda path: self.window.statusBar().showMessage(f"Lesson saved: {path}", 10_000)
+        )
+        self.save_dialog.show()
