@@ -1,5 +1,6 @@
-"""The lesson's side panel: the step's text with Back and Next, the goals with a tick for each one
-reached, what the lesson locks, and "Leave lesson". It shows; the lesson presenter decides."""
+"""The lesson's panel, the settings column's first tab: the step's text with Back and Next, the
+goals with a tick for each one reached, what the lesson locks, and "Leave lesson". It shows; the
+lesson presenter decides."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from PySide6.QtWidgets import (
 from cnnstudio.core.spec.lesson import Goal, Lesson
 from cnnstudio.gui.lesson_controls import describe_lock
 
-PANEL_WIDTH = 300  # beside the settings and the views on a 1024x768 projector
 REACHED_STYLE = "color: #0b6e1f; font-weight: bold;"
 
 
@@ -52,7 +52,6 @@ class LessonPanel(QWidget):
         self.back_button.clicked.connect(self.back_clicked)
         self.next_button.clicked.connect(self.next_clicked)
         self.leave_button.clicked.connect(self.leave_clicked)
-        self.setMinimumWidth(220)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
 
     def _lay_out(self) -> None:

@@ -14,8 +14,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QDockWidget, QMenu, QMessageBox
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QMenu, QMessageBox
 
 from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.spec.lesson import Goal, Lesson, load_lesson
@@ -23,8 +23,7 @@ from cnnstudio.core.spec.project import Project
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.gui.lesson_controls import Restrictions
 from cnnstudio.gui.lesson_dialog import SaveLessonDialog
-from cnnstudio.gui.lesson_panel import PANEL_WIDTH, LessonPanel
-from cnnstudio.gui.window_geometry import keep_inside
+from cnnstudio.gui.lesson_panel import LessonPanel
 from cnnstudio.lessons import shipped_lesson_paths
 
 if TYPE_CHECKING:
@@ -45,13 +44,6 @@ class LessonPresenter(QObject):
         self.before: tuple[Project | None, dict[str, Any]] | None = None
         self.restrictions = Restrictions(window)
         self.panel = LessonPanel()
-        self.dock = QDockWidget("Lesson", window)
-        self.dock.setObjectName("lesson_dock")
-        self.dock.setWidget(self.panel)
-        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)  # left, not closed
-        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
-        window.resizeDocks([self.dock], [PANEL_WIDTH], Qt.Orientation.Horizontal)
-        self.dock.hide()
         self._add_menu_items()
         self._connect_signals()
 
@@ -111,11 +103,7 @@ class LessonPresenter(QObject):
         self.panel.show_lesson(lesson)
         self.panel.show_goals(lesson.goals, 0)
         self.show_step(0)
-        self.dock.show()
-        layout = self.window.layout()
-        if layout is not None:  # the panel may widen the window: keep all of it on the screen
-            layout.activate()
-        keep_inside(self.window, self.window.screen().availableGeometry())
+        self._show_panel(True)
         self.window.menu_actions["leave_lesson"].setEnabled(True)
         self.window._show_title()
         return True
@@ -136,9 +124,25 @@ class LessonPresenter(QObject):
             return
         self.restrictions.clear()
         self.lesson, self.tracker, self.watched, self.before = None, None, None, None
-        self.dock.hide()
+        self._show_panel(False)
         self.window.menu_actions["leave_lesson"].setEnabled(False)
         self.window._show_title()
+
+    def _show_panel(self, shown: bool) -> None:
+        """The panel is the settings column's first tab: beside the settings, a panel of its
+        own would make the window wider than a 1024x768 projector (the views need their width)."""
+        tabs = self.window.settings_tabs
+        index = tabs.indexOf(self.panel)
+        if shown and index < 0:
+            tabs.insertTab(0, self.panel, "Lesson")
+        elif not shown and index >= 0:
+            tabs.removeTab(index)
+        if shown:
+            tabs.setCurrentWidget(self.panel)
+
+    @property
+    def shown(self) -> bool:
+        return self.window.settings_tabs.indexOf(self.panel) >= 0
 
     def show_step(self, index: int) -> None:
         if self.lesson is not None and 0 <= index < len(self.lesson.steps):

@@ -43,6 +43,13 @@ def open_from_lessons_menu(qtbot, window, title):
     qtbot.waitUntil(lambda: window.lessons.active)
 
 
+def click_tab(qtbot, tabs, title):
+    bar = tabs.tabBar()
+    (index,) = [i for i in range(tabs.count()) if tabs.tabText(i) == title]
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+    assert tabs.currentIndex() == index
+
+
 def tab_shown(tabs, page):
     (index,) = [
         i
@@ -55,7 +62,7 @@ def tab_shown(tabs, page):
 def test_a_lesson_opened_from_the_menu_pages_through_its_steps(qtbot, window):
     open_from_lessons_menu(qtbot, window, "Your first CNN")
     panel = window.lessons.panel
-    assert window.lessons.dock.isVisible()
+    assert window.lessons.shown and window.settings_tabs.currentWidget() is panel
     assert window.windowTitle() == "cnnstudio - lesson: Your first CNN"
     assert panel.step_label.text() == "Step 1 of 5"
     assert "Welcome" in panel.text.toPlainText()
@@ -74,7 +81,7 @@ def test_a_lesson_opened_from_the_menu_pages_through_its_steps(qtbot, window):
 
 def test_a_locked_setting_takes_no_keystrokes_and_an_unlocked_one_does(qtbot, window):
     open_from_lessons_menu(qtbot, window, "Learning rate: too high, too low, just right")
-    window.settings_tabs.setCurrentIndex(2)  # the Training tab
+    click_tab(qtbot, window.settings_tabs, "Training")
     epochs = window.training_panel.training.editors["epochs"]
     assert not epochs.isEnabled()
     assert "Locked by the lesson." in epochs.toolTip()
@@ -104,7 +111,7 @@ def test_hidden_controls_are_not_shown_and_leaving_gives_everything_back(qtbot, 
     assert window.spec.dataset["options"]["train_size"] == 1000  # the lesson's settings
 
     # The student edits an unlocked setting (augmentation), then leaves: asked, and discarded.
-    window.settings_tabs.setCurrentIndex(0)
+    click_tab(qtbot, window.settings_tabs, "Dataset")
     crop = window.dataset_panel.augment_form.editors["crop_padding"]
     replace_text(qtbot, crop, "4")
     qtbot.keyClick(crop, Qt.Key.Key_Tab)
@@ -112,9 +119,9 @@ def test_hidden_controls_are_not_shown_and_leaving_gives_everything_back(qtbot, 
     click_button(qtbot, "Discard")
     click(qtbot, window.lessons.panel.leave_button)
     qtbot.waitUntil(lambda: not window.lessons.active)
-    assert not window.lessons.dock.isVisible()
+    assert not window.lessons.shown
     assert tab_shown(window.settings_tabs, window.model_panel)
-    window.settings_tabs.setCurrentIndex(2)
+    click_tab(qtbot, window.settings_tabs, "Training")
     assert window.training_panel.training.editors["epochs"].isEnabled()
     assert window.runs_view.buttons["export"].isVisibleTo(window.runs_view)
     assert window.menu_actions["predict"].isVisible()
@@ -124,7 +131,7 @@ def test_hidden_controls_are_not_shown_and_leaving_gives_everything_back(qtbot, 
 
 def test_leaving_with_edits_can_be_cancelled(qtbot, window):
     open_from_lessons_menu(qtbot, window, "Your first CNN")
-    window.settings_tabs.setCurrentIndex(2)
+    click_tab(qtbot, window.settings_tabs, "Training")
     epochs = window.training_panel.training.editors["epochs"]
     replace_text(qtbot, epochs, "7")
     click_button(qtbot, "Cancel")
@@ -161,7 +168,7 @@ def test_a_damaged_lesson_changes_nothing_and_says_so_once(qtbot, window, tmp_pa
     heading, text = window.warnings[0]
     assert heading == "Cannot open the lesson"
     assert "locked[0]: 'optimizer.speed' is not a setting" in text
-    assert not window.lessons.active and not window.lessons.dock.isVisible()
+    assert not window.lessons.active and not window.lessons.shown
     assert window.spec.to_dict() == before and window.windowTitle() == title
     assert window.training_panel.training.editors["epochs"].isEnabled()
 
