@@ -18,10 +18,10 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from cnnstudio.core.errors import CnnstudioError
-from cnnstudio.core.spec.lesson import Goal, Lesson, load_lesson
+from cnnstudio.core.spec.lesson import Goal, Lesson, load_lesson, setting
 from cnnstudio.core.spec.project import Project
 from cnnstudio.core.spec.run_spec import RunSpec
-from cnnstudio.gui.lesson_controls import Restrictions
+from cnnstudio.gui.lesson_controls import Restrictions, describe_lock
 from cnnstudio.gui.lesson_dialog import SaveLessonDialog
 from cnnstudio.gui.lesson_panel import LessonPanel
 from cnnstudio.lessons import shipped_lesson_paths
@@ -143,6 +143,14 @@ class LessonPresenter(QObject):
     @property
     def shown(self) -> bool:
         return self.window.settings_tabs.indexOf(self.panel) >= 0
+
+    def refusal(self, spec: RunSpec) -> str | None:
+        """Why the open lesson does not allow showing `spec` instead of the window's settings
+        (it changes a locked setting); None when it does, or no lesson is open."""
+        for path in self.lesson.locked if self.lesson else ():
+            if setting(spec, path) != setting(self.window.spec, path):
+                return f"The lesson locks {describe_lock(path)}, so this change cannot be made."
+        return None
 
     def show_step(self, index: int) -> None:
         if self.lesson is not None and 0 <= index < len(self.lesson.steps):

@@ -177,6 +177,10 @@ class MainWindow(WindowLayout, QMainWindow):
         except CnnstudioError as error:
             QMessageBox.warning(self, "Cannot make the change", str(error))
             return
+        refusal = self.lessons.refusal(spec)
+        if refusal:
+            QMessageBox.warning(self, "Cannot make the change", refusal)
+            return
         self.edit_spec(spec)
         self._say(f"{fix.label}: done for the next run (Edit > Undo takes it back).")
 

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 
+from cnnstudio.core.insight.coach_notes import CoachFix
 from cnnstudio.core.spec.lesson import load_lesson
 from cnnstudio.lessons import shipped_lesson_paths
 from tests.gui.panel_helpers import choose, click, focus_editor, replace_text, type_into_focus
@@ -137,6 +138,22 @@ def test_leaving_with_edits_can_be_cancelled(qtbot, window):
     click_button(qtbot, "Cancel")
     click(qtbot, window.lessons.panel.leave_button)
     assert window.lessons.active and window.spec.training["epochs"] == 7
+
+
+def test_a_coach_fix_may_not_change_what_the_lesson_locks(qtbot, window):
+    open_from_lessons_menu(qtbot, window, "Learning rate: too high, too low, just right")
+    locked = CoachFix("spec", "Add weight decay", {"optimizer": {"weight_decay": 0.0005}})
+    window.coach_presenter.fix_chosen.emit(locked)  # what the coach's fix button sends
+    assert window.warnings == [
+        (
+            "Cannot make the change",
+            "The lesson locks Weight decay, so this change cannot be made.",
+        )
+    ]
+    assert window.spec.optimizer["weight_decay"] == 0.0
+    allowed = CoachFix("spec", "Use a learning rate of 0.01", {"optimizer": {"lr": 0.01}})
+    window.coach_presenter.fix_chosen.emit(allowed)
+    assert window.spec.optimizer["lr"] == 0.01 and len(window.warnings) == 1
 
 
 def test_training_the_first_lesson_reaches_its_goal_live(qtbot, window):
