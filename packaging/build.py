@@ -68,7 +68,13 @@ def pack_linux(folder: Path) -> Path:
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir()
     shutil.move(str(folder), stage / "cnnstudio")
-    for file in (f"{APP_ID}.desktop", f"{APP_ID}.metainfo.xml", "cnnstudio.svg", "cnnstudio.png"):
+    for file in (
+        f"{APP_ID}.desktop",
+        f"{APP_ID}.metainfo.xml",
+        f"{APP_ID}.mime.xml",
+        "cnnstudio.svg",
+        "cnnstudio.png",
+    ):
         shutil.copy2(RESOURCES / file, stage / file)
     shutil.copy2(ROOT / "packaging" / "linux" / "install.sh", stage / "install.sh")
     archive = DIST / f"{name}.tar.gz"

@@ -242,3 +242,29 @@ def test_save_as_lesson_writes_what_the_teacher_ticked_and_typed(
     assert window.open_file(target)  # and a student opens it
     rate = window.training_panel.optimizer.editors["lr"]
     assert not rate.isEnabled() and not tab_shown(window.view_tabs, window.runs_view)
+
+
+def test_save_as_lesson_replaces_a_file_only_after_asking(qtbot, window, tmp_path, monkeypatch):
+    # The teacher types a name without the suffix; the file dialog could not see that the name
+    # with ".cnnlesson" added is taken, so the window asks.
+    kept = tmp_path / "week 4.cnnlesson"
+    kept.write_text("the lesson given last year")
+    monkeypatch.setattr(
+        "cnnstudio.gui.file_dialogs.QFileDialog.getSaveFileName",
+        lambda *args: (str(tmp_path / "week 4"), "lesson"),
+    )
+    click_menu_item(qtbot, window, "File", window.menu_actions["save_lesson"])
+    qtbot.waitUntil(lambda: hasattr(window.lessons, "save_dialog"))
+    dialog = window.lessons.save_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    replace_text(qtbot, dialog.title_edit, "Week 4")
+    focus_editor(qtbot, dialog.steps.currentWidget())
+    type_into_focus(qtbot, "Press **Train**.")
+    save = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save)
+    click_button(qtbot, "Cancel")
+    click(qtbot, save)
+    assert kept.read_text() == "the lesson given last year" and dialog.isVisible()
+    click_button(qtbot, "Replace")
+    click(qtbot, save)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert load_lesson(kept).title == "Week 4"
