@@ -10,10 +10,11 @@ from tests.cli.test_cli_runs import kill_after_the_first_epoch
 
 
 def guessing_spec(path):
-    """A run whose learning rate is far too low: the network is still guessing after 64 steps."""
+    """A run whose learning rate is far too low: the network is still guessing after 160 steps."""
     write_small_spec(path, optimizer={"name": "adam", "lr": 1e-5})
     data = json.loads(path.read_text())
     data["dataset"]["options"].update(train_size=1000, val_size=200)
+    data["training"].update(epochs=5, batch_size=32)
     path.write_text(json.dumps(data))
     return path
 
@@ -25,7 +26,7 @@ def test_train_ends_with_the_coachs_notes_and_the_report_lists_them(tmp_path, ca
     saved = err.index(f"Run saved in {out}")
     assert err[saved + 1 :] == [
         f"Coach (1 note; what each means: cnnstudio report {out} --out report.html):",
-        "  Epoch 2: Still guessing after the first epoch.",
+        "  Epoch 5: Still guessing.",
         "    Try a learning rate ten times larger (0.0001).",
     ]
     notes = json.loads((out / "coach.json").read_text())["notes"]
@@ -34,7 +35,7 @@ def test_train_ends_with_the_coachs_notes_and_the_report_lists_them(tmp_path, ca
     assert run(["report", str(out), "--out", str(tmp_path / "report.html")]) == 0
     page = (tmp_path / "report.html").read_text()
     coach = page[page.index("<h2>Coach</h2>") :]
-    assert "Epoch 2: Still guessing after the first epoch.</b> After 64 update steps" in coach
+    assert "Epoch 5: Still guessing.</b> After 160 update steps" in coach
     assert "Change for the next run: Use a learning rate of 0.0001." in coach
 
 

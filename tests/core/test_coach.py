@@ -61,11 +61,11 @@ def test_a_last_layer_that_starts_far_too_sure_is_noticed_at_the_first_batch(sma
 
 
 def test_a_rate_too_low_leaves_the_network_guessing_and_the_fix_raises_it(tmp_path):
-    spec = shapes(1000, 200, 2, optimizer={"lr": 1e-5})
+    spec = shapes(1000, 200, 5, optimizer={"lr": 1e-5})
     heard, _, folder = coached(tmp_path, spec)
     assert rules(heard) == ["stuck_at_chance"]
     note = heard[0]
-    assert (note.epoch, note.step) == (2, 64)  # not before 50 steps: epoch 1 has 32
+    assert (note.epoch, note.step) == (5, 160)  # not before 150 steps: an epoch has 32
     assert "too low" in note.meaning
     assert apply_fix(spec, note.fix).optimizer["lr"] == 1e-4
     assert load_notes(folder) == heard
@@ -162,6 +162,6 @@ def test_each_note_is_in_coach_json_before_anyone_hears_it(tmp_path):
     def listen(note):
         on_disk.append(load_notes(folder)[-1] == note)
 
-    with RunSession.new(shapes(1000, 200, 2, optimizer={"lr": 1e-5}), folder) as session:
+    with RunSession.new(shapes(1000, 200, 5, optimizer={"lr": 1e-5}), folder) as session:
         session.train(session.load_data(), coach_listener=listen)
     assert on_disk == [True]

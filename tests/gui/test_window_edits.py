@@ -6,6 +6,7 @@ import json
 from PySide6.QtCore import Qt
 
 from cnnstudio.core.model.presets import PRESETS
+from cnnstudio.core.spec.run_spec import RunSpec
 from tests.gui.people import click_button
 from tests.gui.test_main_window import set_epochs
 
@@ -48,9 +49,10 @@ def test_unsaved_edits_mark_the_title_and_new_project_asks_first(qtbot, window, 
 
     click_button(qtbot, "Discard")
     press(qtbot, window, Qt.Key.Key_N, CTRL)
-    assert window.project is None and editor.value() == 5  # a new project, as asked
+    default = RunSpec().training["epochs"]
+    assert window.project is None and editor.value() == default  # a new project, as asked
     assert window.windowTitle() == "cnnstudio - no project"
-    assert json.loads(project.read_text())["spec"]["training"]["epochs"] == 5
+    assert json.loads(project.read_text())["spec"]["training"]["epochs"] == default
 
 
 def test_use_preset_undoes_and_redoes_with_the_keyboard(qtbot, window):
@@ -84,13 +86,13 @@ def test_ctrl_z_in_a_focused_editor_undoes_the_typing_only(qtbot, window):
     type_into(qtbot, editor, "12")
     assert editor.value() == 12
     qtbot.keyClick(editor, Qt.Key.Key_Z, CTRL)  # inside the editor: its own undo
-    assert editor.value() == 5 and panel.layers == layers
+    assert editor.value() == RunSpec().training["epochs"] and panel.layers == layers
     press(qtbot, window, Qt.Key.Key_Z, CTRL)  # still in the editor: nothing more to undo there
     assert panel.layers == layers
 
     window.train_button.setFocus()  # out of the editor: the window's undo
     press(qtbot, window, Qt.Key.Key_Z, CTRL)
-    assert len(panel.layers) == len(layers) - 1 and editor.value() == 5
+    assert len(panel.layers) == len(layers) - 1 and editor.value() == RunSpec().training["epochs"]
 
 
 def test_quitting_during_a_run_asks_first(qtbot, window):
