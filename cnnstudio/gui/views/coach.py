@@ -128,13 +128,13 @@ class CoachView(QWidget):
         self.notes_box = QWidget()
         self.notes_column = QVBoxLayout(self.notes_box)
         self.notes_column.addStretch()
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(self.notes_box)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setWidget(self.notes_box)
         column = QVBoxLayout(self)
         column.addWidget(self.summary)
-        column.addWidget(self.scroll, 1)
+        column.addWidget(self.scroll_area, 1)
 
     def clear(self, summary: str) -> None:
         for card in self.cards:

@@ -15,6 +15,18 @@ from cnnstudio.gui.images import to_pixmap
 
 HOVER_RADIUS = 8  # pixels from a dot's centre that still count as on it
 THUMB = 96
+# Ten colours people tell apart (matplotlib's "tab10"); evenly spread hues for more classes
+# put neighbours such as triangle and cross in two greens.
+CLASS_COLOURS = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)  # fmt: skip
+
+
+def class_colour(label: int, classes: int) -> object:
+    if classes <= len(CLASS_COLOURS):
+        return pg.mkColor(CLASS_COLOURS[label])
+    return pg.intColor(label, hues=classes)
 
 
 @dataclass(frozen=True)
@@ -46,11 +58,17 @@ class EmbeddingView(QWidget):
         self.draw_button.setEnabled(False)
         self.draw_button.setToolTip("Train a network, or show a past run, first.")
         self.draw_button.clicked.connect(self.draw_requested)
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(background="w")
         self.plot.setMenuEnabled(False)
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
-        self.legend = self.plot.addLegend(offset=(4, 4), labelTextSize="8pt")
+        self.legend = self.plot.addLegend(
+            offset=(4, 4),
+            labelTextSize="8pt",
+            labelTextColor="k",
+            brush=pg.mkBrush(255, 255, 255, 210),  # readable over the dots it covers
+            pen=pg.mkPen(200, 200, 200),
+        )
         self.thumbnail = QLabel()
         self.thumbnail.setFixedSize(THUMB, THUMB)
         self.thumbnail.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -97,7 +115,7 @@ class EmbeddingView(QWidget):
             rows = data.labels == label
             if not rows.any():
                 continue
-            colour = pg.intColor(label, hues=max(len(data.class_names), 9))
+            colour = class_colour(label, len(data.class_names))
             self.plot.plot(
                 data.points[rows],
                 pen=None,
