@@ -30,6 +30,7 @@ from cnnstudio.gui.inside_presenter import InsidePresenter
 from cnnstudio.gui.jobs import JobRunner
 from cnnstudio.gui.lesson_presenter import LessonPresenter
 from cnnstudio.gui.loading import LoadedDataset
+from cnnstudio.gui.presentation import Presentation
 from cnnstudio.gui.run_dialogs import IMAGE_SUFFIXES
 from cnnstudio.gui.run_presenter import RunPresenter
 from cnnstudio.gui.runs_controller import RunsController
@@ -64,6 +65,8 @@ class MainWindow(WindowLayout, QMainWindow):
         self.coach_presenter = CoachPresenter(
             self.coach, self.curves.coach_marks, self.view_tabs, self.jobs, self
         )
+        replaced = (self.progress_label, self.reason_label)
+        self.presentation = Presentation(self, self.status_line, replaced)
         saved = project.spec.to_dict() if project else first_launch_spec().to_dict()
         self.history = EditHistory(self.spec.to_dict(), self)
         self.history.reset(self.spec.to_dict(), saved)
@@ -72,6 +75,7 @@ class MainWindow(WindowLayout, QMainWindow):
         self._connect_signals()
         restore_geometry(self, self.settings)
         self.restore_splitter(self.settings)
+        self.presentation.start()
         self._show_title()
         self.runs.refresh_runs()
         self.presenter.show_device(self.spec.device)
@@ -108,6 +112,7 @@ class MainWindow(WindowLayout, QMainWindow):
         self.inside_presenter.failed.connect(
             lambda text: QMessageBox.warning(self, "Cannot look inside", text)
         )
+        self.runs.run_loaded.connect(self.status_line.show_record)
         self.runs.resume_ready.connect(self._resume)
         self.runs.message.connect(self._say)
         self.presenter.noted.connect(self._say)
@@ -207,6 +212,7 @@ class MainWindow(WindowLayout, QMainWindow):
         self.menu_actions["train"].setEnabled(can_start)
         self.train_button.setToolTip(reason or "Train this network (F5)")
         loading = reason == "the dataset is still loading."
+        self.status_line.show_idle(reason, loading)
         self.reason_label.setText(f"Cannot train yet: {reason}" if reason and not loading else "")
         if self.progress_label.text() in IDLE_LINES.values():  # no run shown: can it start?
             self.progress_label.setText(IDLE_LINES[loading])
@@ -311,6 +317,7 @@ class MainWindow(WindowLayout, QMainWindow):
             self.inside_presenter.attach(worker, run_dir)
             self.coach_presenter.attach(worker, run_dir)
             self.lessons.watch(worker, spec)
+            self.status_line.attach(worker)
 
         self.controller.start(spec, data, run_dir, resume, more_epochs, listen=listen)
         self.runs.run_started(run_dir)
@@ -327,6 +334,7 @@ class MainWindow(WindowLayout, QMainWindow):
             self.controller.pause()
         self.pause_button.setText("Resume" if self.controller.paused else "Pause")
         self.presenter.show_paused(self.controller.paused)
+        self.status_line.show_paused(self.controller.paused)
 
     def _set_running(self, running: bool) -> None:
         for control in (self.pause_button, self.stop_button):

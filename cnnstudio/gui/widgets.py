@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QFontMetrics, QPainter, QPaintEvent, QTextLayout
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -76,6 +77,22 @@ class ElidedLabel(QWidget):
         for index, line in enumerate(self.shown_lines()):
             painter.drawText(0, 1 + index * spacing, self.width(), spacing, flags, line)
         painter.end()
+
+
+class FontFollower(QObject):
+    """Calls `fit` now and whenever `widget`'s font changes: heights fixed from a font's line
+    spacing must follow the window's text zoom (presentation mode), or large text is cut."""
+
+    def __init__(self, widget: QWidget, fit: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self.fit = fit
+        widget.installEventFilter(self)
+        fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FontChange:
+            self.fit()
+        return False
 
 
 def scrolling(widget: QWidget) -> QScrollArea:

@@ -39,6 +39,7 @@ from cnnstudio.gui.panels.dataset_panel import DatasetPanel
 from cnnstudio.gui.panels.model_panel import ModelPanel
 from cnnstudio.gui.panels.training_panel import TrainingPanel
 from cnnstudio.gui.run_presenter import RunViews
+from cnnstudio.gui.status_line import StatusLine
 from cnnstudio.gui.views.class_table import ClassTable
 from cnnstudio.gui.views.coach import CoachView
 from cnnstudio.gui.views.confusion import ConfusionView
@@ -50,6 +51,7 @@ from cnnstudio.gui.widgets import ElidedLabel, scrolling
 
 if TYPE_CHECKING:
     from cnnstudio.gui.controller import RunController
+    from cnnstudio.gui.presentation import Presentation
     from cnnstudio.gui.runs_controller import RunsController
 
 SETTINGS_WIDTH = 420  # the left panel's first width; it changes only when the user drags
@@ -61,6 +63,7 @@ class WindowLayout(QMainWindow):
     # Made and defined by MainWindow, which the menus call into.
     runs: RunsController
     controller: RunController
+    presentation: Presentation
     new_project: Callable[[], None]
     _on_open: Callable[[], None]
     _on_save: Callable[[], bool]
@@ -129,7 +132,14 @@ class WindowLayout(QMainWindow):
         self.splitter.setStretchFactor(0, 0)  # a wider window widens the views, not the settings
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(self.splitter)
+        self.status_line = StatusLine()  # across the window, in presentation mode only
+        self.status_line.hide()
+        central = QWidget()
+        central_column = QVBoxLayout(central)
+        central_column.setContentsMargins(0, 0, 0, 0)
+        central_column.addWidget(self.status_line)
+        central_column.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
         self.device_label = QLabel()
         self.statusBar().addPermanentWidget(self.device_label)
         self.run_views = RunViews(
@@ -149,8 +159,8 @@ class WindowLayout(QMainWindow):
             self.splitter.setSizes([SETTINGS_WIDTH, max(self.width() - SETTINGS_WIDTH, 300)])
 
     def build_menus(self, undo_stack: QUndoStack) -> None:
-        """File, Edit (undo, redo), Run (with shortcuts), View (the tabs) and Help (guide,
-        glossary)."""
+        """File, Edit (undo, redo), Run (with shortcuts), View (the tabs, presentation mode, text
+        size) and Help (guide, glossary)."""
         keys = QKeySequence.StandardKey
         self.menu_actions: dict[str, QAction] = {}
         file_menu = self.menuBar().addMenu("&File")
@@ -188,6 +198,8 @@ class WindowLayout(QMainWindow):
             title = self.view_tabs.tabText(index)
             show = lambda _checked=False, i=index: self.view_tabs.setCurrentIndex(i)  # noqa: E731
             self._add(view_menu, f"view{index}", title, f"Ctrl+{index + 1}", show)
+        view_menu.addSeparator()
+        self.menu_actions.update(self.presentation.add_actions(view_menu))
 
         help_menu = self.menuBar().addMenu("&Help")
         self._add(help_menu, "guide", "&Guide", keys.HelpContents, self.show_guide)

@@ -12,24 +12,47 @@ from typing import cast
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QSizePolicy, QWidget
 
+from cnnstudio.gui.widgets import FontFollower
+
 ADVANCED_KEY = "panels/advanced"
 HELP_LINE = "help_line"  # a widget's one-sentence help, where its tooltip holds more
 SWITCH_NAME = "advanced_switch"
 
 
 class AdvancedSwitch(QObject):
-    """Whether rarely needed settings are shown; `toggled` tells every panel."""
+    """Whether rarely needed settings are shown; `toggled` tells every panel.
+
+    Presentation mode holds the switch off: the settings hide, the boxes with them, and the
+    person's own choice stays saved, to come back when the hold ends."""
 
     toggled = Signal(bool)
+    held_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.held = False
+
+    @property
+    def chosen(self) -> bool:
+        """The person's choice, whatever a hold hides."""
+        return cast(bool, QSettings().value(ADVANCED_KEY, False, type=bool))
 
     @property
     def shown(self) -> bool:
-        return cast(bool, QSettings().value(ADVANCED_KEY, False, type=bool))
+        return self.chosen and not self.held
 
     def set_shown(self, shown: bool) -> None:
-        if shown != self.shown:
+        if shown != self.shown and not self.held:
             QSettings().setValue(ADVANCED_KEY, shown)
             self.toggled.emit(shown)
+
+    def hold_hidden(self, held: bool) -> None:
+        """Hide the advanced settings and the boxes (held) or show them as chosen again."""
+        before = self.shown
+        self.held = held
+        self.held_changed.emit(held)
+        if self.shown != before:
+            self.toggled.emit(self.shown)
 
     def check_box(self) -> QCheckBox:
         """A "Show advanced settings" box that follows and sets the switch."""
@@ -37,8 +60,10 @@ class AdvancedSwitch(QObject):
         box.setObjectName(SWITCH_NAME)  # a lesson that hides advanced settings finds them all
         box.setToolTip("Rarely needed settings; the usual ones are always shown.")
         box.setChecked(self.shown)
+        box.setHidden(self.held)
         box.toggled.connect(self.set_shown)
         self.toggled.connect(box.setChecked)
+        self.held_changed.connect(box.setHidden)
         return box
 
 
@@ -58,7 +83,7 @@ class HelpLine(QLabel):
         self.area = area
         self.setWordWrap(True)
         self.setStyleSheet("color: palette(placeholder-text);")
-        self.setFixedHeight(2 * self.fontMetrics().lineSpacing() + 4)
+        FontFollower(self, lambda: self.setFixedHeight(2 * self.fontMetrics().lineSpacing() + 4))
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         cast(QApplication, QApplication.instance()).focusChanged.connect(self._on_focus_changed)
 

@@ -39,6 +39,7 @@ from cnnstudio.gui.panels.guidance import HelpLine, advanced_switch
 from cnnstudio.gui.panels.model_fixes import fixes_for
 from cnnstudio.gui.panels.problem_box import ProblemBox
 from cnnstudio.gui.param_form import ParamForm
+from cnnstudio.gui.widgets import FontFollower
 
 COLUMNS = ("#", "output", "parameters", "mult-adds", "layer")  # the long text last
 PROBLEM = QColor(255, 205, 205)
@@ -66,7 +67,10 @@ class ModelPanel(QWidget):
         column.addWidget(self.table, 1)
         self.totals = QLabel()
         self.totals.setWordWrap(True)
-        self.totals.setFixedHeight(2 * self.totals.fontMetrics().lineSpacing() + 2)
+        FontFollower(
+            self.totals,
+            lambda: self.totals.setFixedHeight(2 * self.totals.fontMetrics().lineSpacing() + 2),
+        )
         column.addWidget(self.totals)
         self.problem_box = ProblemBox()
         column.addWidget(self.problem_box)
@@ -142,15 +146,26 @@ class ModelPanel(QWidget):
             form.changed.connect(self._edit)
             self.settings_forms[layer_type.name] = form
             self.settings_pages.addWidget(form)
-        self.settings_pages.setFixedHeight(self.settings_pages.sizeHint().height())
+        FontFollower(self.settings_pages, self._fit_settings_height)
+        switch.held_changed.connect(self._fit_settings_height)
         for form in self.settings_forms.values():
-            form.show_advanced(switch.shown)
             switch.toggled.connect(form.show_advanced)
         layout = QVBoxLayout(self.settings_box)
         layout.addWidget(self.settings_pages)
         layout.addWidget(HelpLine(self.settings_pages))
         layout.addWidget(switch.check_box())
         return self.settings_box
+
+    def _fit_settings_height(self) -> None:
+        """As tall as the tallest form with its advanced settings (unless presentation mode
+        holds them hidden), in the current font: the controls below stay put whichever layer
+        is selected and whatever is shown."""
+        forms = self.settings_forms.values()
+        for form in forms:
+            form.show_advanced(not advanced_switch().held)
+        self.settings_pages.setFixedHeight(max(form.sizeHint().height() for form in forms))
+        for form in forms:
+            form.show_advanced(advanced_switch().shown)
 
     @property
     def settings_form(self) -> ParamForm | None:

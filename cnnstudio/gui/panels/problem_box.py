@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
+from cnnstudio.gui.widgets import FontFollower
+
 TEXT_LINES = 3
 MAX_FIXES = 3
 
@@ -23,8 +25,6 @@ class ProblemBox(QWidget):
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        lines = self.text.fontMetrics().lineSpacing()
-        self.text.setFixedHeight(TEXT_LINES * lines + 2)
         self.buttons = [QPushButton() for _ in range(MAX_FIXES)]
         # Shadows QWidget.actions(), which nothing calls on this box.
         self.actions: list[Callable[[], None]] = []  # type: ignore[assignment]
@@ -39,9 +39,13 @@ class ProblemBox(QWidget):
         column.addWidget(self.text)
         column.addLayout(row)
         column.addStretch()
-        # The row of buttons keeps its place when they are hidden.
-        self.setFixedHeight(self.text.height() + self.buttons[0].sizeHint().height() + 6)
+        FontFollower(self, self._fit_height)
         self.show_problem("")
+
+    def _fit_height(self) -> None:
+        """Three lines of text and the row of buttons, which keeps its place when hidden."""
+        self.text.setFixedHeight(TEXT_LINES * self.text.fontMetrics().lineSpacing() + 2)
+        self.setFixedHeight(self.text.height() + self.buttons[0].sizeHint().height() + 6)
 
     def show_problem(
         self,

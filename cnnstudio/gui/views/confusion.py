@@ -25,8 +25,10 @@ from PySide6.QtWidgets import (
 from cnnstudio.core.training.events import EpochEnded
 from cnnstudio.gui.glossary_links import term_tip
 from cnnstudio.gui.images import ThumbnailGrid
+from cnnstudio.gui.plot_style import scaled_font, style_axis, style_plot
 
 MAX_LABELLED = 20  # counts are written in the cells up to this many classes
+COLOUR_AXIS_WIDTH = 45  # pixels: pyqtgraph's width for the colour scale's numbers
 MAX_CELL_IMAGES = 200  # a cell of a large validation set shows its most confident images
 CELL_HINT = "Click a cell of the matrix to see its validation images here."
 
@@ -48,6 +50,7 @@ class ConfusionView(QWidget):
         self.val_images: np.ndarray | None = None  # uint8 (N, C, H, W), when the run's are here
         self.val_labels: np.ndarray | None = None
         self.texts: list[pg.TextItem] = []
+        self.text_scale = 1.0
         self.dirty = False
         self.chosen_cell: tuple[int, int] | None = None
 
@@ -79,6 +82,7 @@ class ConfusionView(QWidget):
         self.slider.valueChanged.connect(self._on_epoch_chosen)
         self.epoch_label = QLabel("no epoch yet")
         self._build_layout()
+        self.set_text_scale(1.0)
 
     def _build_layout(self) -> None:
         controls = QHBoxLayout()
@@ -111,6 +115,16 @@ class ConfusionView(QWidget):
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
         QVBoxLayout(self).addWidget(splitter)
+
+    def set_text_scale(self, scale: float) -> None:
+        """Class names, axis titles, the colour scale and the cell counts at `scale` times the
+        application's font size."""
+        self.text_scale = scale
+        style_plot(self.plot, scale)
+        style_axis(self.colour_bar.axis, scale)
+        self.colour_bar.axis.setWidth(round(COLOUR_AXIS_WIDTH * scale))
+        for text in self.texts:
+            text.setFont(scaled_font(scale))
 
     def clear(self, class_names: list[str]) -> None:
         self.matrices, self.events = [], []
@@ -176,6 +190,7 @@ class ConfusionView(QWidget):
             label = f"{value:.2f}" if values.dtype.kind == "f" else str(value)
             colour = "k" if value > 0.6 * top else "w"
             text = pg.TextItem(label, color=colour, anchor=(0.5, 0.5))
+            text.setFont(scaled_font(self.text_scale))
             text.setPos(col, row)
             self.plot.addItem(text)
             self.texts.append(text)

@@ -31,10 +31,21 @@ from cnnstudio.core.files import write_atomic
 from cnnstudio.core.training.events import BatchEnded, EpochEnded
 from cnnstudio.gui.file_dialogs import save_file
 from cnnstudio.gui.glossary_links import term_tip
+from cnnstudio.gui.plot_style import style_legend, style_plot
 from cnnstudio.gui.views.coach_marks import CoachMarks
 
 SMOOTHING = 0.9  # exponential moving average weight for the smoothed batch curves
 TRAIN, VAL = (70, 130, 230), (235, 120, 40)
+PENS = {  # each kind of curve's colour and line width
+    "batch": ((*TRAIN, 70), 1),
+    "smoothed": (TRAIN, 2),
+    "val": (VAL, 2),
+    "lr": ((90, 160, 90), 2),
+    "best": ((40, 160, 40), 2),
+}
+SYMBOL_SIZE = 7
+WIDE_LEGEND_SCALE = 1.2  # larger text puts the legend in two columns, or it is cut at 1024 pixels
+THICK = 2  # how many times thicker curves are drawn in presentation mode
 AXIS_WIDTH = 56  # one left-axis width for every plot: their x axes line up and never jitter
 LR_HEIGHT = 110  # the learning-rate plot's height when shown
 SHOW_LR_SETTING = "curves/show_learning_rate"
@@ -70,17 +81,16 @@ class CurvesView(QWidget):
         self.plots = self._build_plots()
         self.series: dict[str, GrowingSeries] = {}
         self.items: dict[str, pg.PlotDataItem] = {}
-        faint = pg.mkPen((*TRAIN, 70), width=1)
         for metric in ("loss", "accuracy"):
-            self._add(metric, "batch", faint)
-            self._add(metric, "smoothed", pg.mkPen(TRAIN, width=2))
-            self._add(metric, "val", pg.mkPen(VAL, width=2), symbol="o")
-        self._add("lr", "lr", pg.mkPen((90, 160, 90), width=2))
-        dashed = pg.mkPen((40, 160, 40), width=2, style=Qt.PenStyle.DashLine)
-        self.best_line = pg.InfiniteLine(angle=90, pen=dashed)
+            self._add(metric, "batch")
+            self._add(metric, "smoothed")
+            self._add(metric, "val", symbol="o")
+        self._add("lr", "lr")
+        self.best_line = pg.InfiniteLine(angle=90, pen=pen_of("best"))
         self.best_line.setVisible(False)
         self.plots["accuracy"].addItem(self.best_line)
-        self.legend = self._build_legend(dashed)
+        self.best_sample = pg.PlotDataItem(pen=pen_of("best"))  # the legend's sample of it
+        self.legend = self._build_legend()
         self.coach_marks = CoachMarks([self.plots["loss"], self.plots["accuracy"]])
         self.smoothed: dict[str, float | None] = {"loss": None, "accuracy": None}
         self.epochs: list[EpochEnded] = []
@@ -90,6 +100,7 @@ class CurvesView(QWidget):
         column = QVBoxLayout(self)
         column.addWidget(self.layout_widget)
         column.addLayout(self._build_buttons())
+        self.set_text_scale(1.0)
 
     def _build_plots(self) -> dict[str, pg.PlotItem]:
         plots = {}
@@ -108,7 +119,7 @@ class CurvesView(QWidget):
         plots["lr"].setMaximumHeight(LR_HEIGHT)
         return plots
 
-    def _build_legend(self, best_pen: QPen) -> pg.LegendItem:
+    def _build_legend(self) -> pg.LegendItem:
         """One legend in a row above the plots: inside a plot it covered the curves near 1."""
         legend = pg.LegendItem(colCount=4)
         self.layout_widget.addItem(legend, row=0, col=0)
@@ -119,7 +130,7 @@ class CurvesView(QWidget):
             ("accuracy:val", "validation"),
         ):
             legend.addItem(self.items[key], name)
-        legend.addItem(pg.PlotDataItem(pen=best_pen), "best epoch")  # a sample of the line
+        legend.addItem(self.best_sample, "best epoch")
         return legend
 
     def _build_buttons(self) -> QHBoxLayout:
@@ -141,17 +152,41 @@ class CurvesView(QWidget):
         buttons.addWidget(save_data)
         return buttons
 
-    def _add(self, metric: str, kind: str, pen: QPen, symbol: str | None = None) -> None:
+    def _add(self, metric: str, kind: str, symbol: str | None = None) -> None:
         key = f"{metric}:{kind}"
         self.series[key] = GrowingSeries()
-        options = {"symbol": symbol, "symbolSize": 7, "symbolBrush": VAL} if symbol else {}
+        options = {"symbol": symbol, "symbolSize": SYMBOL_SIZE, "symbolBrush": VAL}
+        if not symbol:
+            options = {}
         if kind == "batch":  # the dense, faint raw curve: antialiasing it is the costliest paint
             options["antialias"] = False
-        item = self.plots[metric].plot(pen=pen, **options)
+        item = self.plots[metric].plot(pen=pen_of(kind), **options)
         if kind in ("batch", "smoothed", "lr"):  # one point per batch: long runs have many
             item.setClipToView(True)
             item.setDownsampling(auto=True, method="peak")
         self.items[key] = item
+
+    def set_text_scale(self, scale: float) -> None:
+        """Axis text, titles and legend at `scale` times the application's font size."""
+        for plot in self.plots.values():
+            style_plot(plot, scale)
+            plot.getAxis("left").setWidth(round(AXIS_WIDTH * scale))
+        self.plots["lr"].setMaximumHeight(round(LR_HEIGHT * scale))
+        style_legend(self.legend, scale)
+        self.legend.setColumnCount(4 if scale <= WIDE_LEGEND_SCALE else 2)
+
+    def set_thick_lines(self, thick: bool) -> None:
+        """Curves and markers `THICK` times thicker, to be seen from the back of a room. The
+        faint per-batch curve stays thin: it is the dense one, and the costliest to draw."""
+        times = THICK if thick else 1
+        for key, item in self.items.items():
+            kind = key.split(":")[1]
+            if kind != "batch":
+                item.setPen(pen_of(kind, times))
+            if item.opts["symbol"]:
+                item.setSymbolSize(SYMBOL_SIZE * times)
+        self.best_line.setPen(pen_of("best", times))
+        self.best_sample.setPen(pen_of("best", times))
 
     def clear(self) -> None:
         for series in self.series.values():
@@ -289,6 +324,13 @@ class CurvesView(QWidget):
         from cnnstudio.core.runs.run_folder import metrics_csv
 
         write_atomic(path, metrics_csv(self.epochs))
+
+
+def pen_of(kind: str, times: int = 1) -> QPen:
+    """The pen of a kind of curve (see PENS), `times` as thick; the best epoch's is dashed."""
+    colour, width = PENS[kind]
+    style = Qt.PenStyle.DashLine if kind == "best" else Qt.PenStyle.SolidLine
+    return pg.mkPen(colour, width=width * times, style=style)
 
 
 def fitted_range(low: float, high: float) -> tuple[float, float]:

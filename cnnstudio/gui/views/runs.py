@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core.runs.history import RunRecord
 from cnnstudio.gui.glossary_links import explain_headers
+from cnnstudio.gui.plot_style import style_legend, style_plot
 from cnnstudio.gui.widgets import ElidedLabel
 
 COLUMNS = ("run", "dataset", "layers", "optimizer", "epochs", "status", "best val. accuracy")
@@ -87,10 +88,17 @@ class RunsView(QWidget):
         self.buttons["folder"].clicked.connect(lambda: self._emit(self.folder_requested))
         extend_row = self._extend_row()
 
-        self.plot = pg.PlotWidget(background="w", title="Validation accuracy of the selected runs")
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("w")
+        self.plot = self.graphics.addPlot(
+            row=1, col=0, title="Validation accuracy of the selected runs"
+        )
         self.plot.setLabel("bottom", "epoch")
         self.plot.setYRange(0, 1, padding=0.02)
-        self.plot.addLegend(offset=(-10, -10))
+        # Above the plot, where it covers no curve (inside, it hid the runs' last epochs).
+        self.legend = pg.LegendItem(colCount=2)
+        self.graphics.addItem(self.legend, row=0, col=0)
+        self.thick = False
         top = QWidget()
         top_column = QVBoxLayout(top)
         top_column.setContentsMargins(0, 0, 0, 0)
@@ -101,9 +109,10 @@ class RunsView(QWidget):
         top_column.addWidget(self.notice)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(top)
-        splitter.addWidget(self.plot)
+        splitter.addWidget(self.graphics)
         QVBoxLayout(self).addWidget(splitter)
         self._on_selection()
+        self.set_text_scale(1.0)
 
     def _extend_row(self) -> QHBoxLayout:
         """A spin box for N and "Train N more epochs": continues the run in its own folder."""
@@ -184,13 +193,26 @@ class RunsView(QWidget):
         self.buttons["folder"].setEnabled(one is not None)
         self._overlay(chosen)
 
+    def set_text_scale(self, scale: float) -> None:
+        """The plot's axes, title and legend at `scale` times the application's font size."""
+        style_plot(self.plot, scale)
+        style_legend(self.legend, scale)
+
+    def set_thick_lines(self, thick: bool) -> None:
+        """Curves twice as thick, with larger markers (presentation mode)."""
+        self.thick = thick
+        self._overlay(self.selected())
+
     def _overlay(self, records: list[RunRecord]) -> None:
         self.plot.clear()
+        self.legend.clear()
+        times = 2 if self.thick else 1
         for index, record in enumerate(records[:10]):
             epochs = [e["epoch"] for e in record.epochs]
             accuracy = [e["val_accuracy"] for e in record.epochs]
-            pen = pg.mkPen(pg.intColor(index, hues=10), width=2)
-            self.plot.plot(epochs, accuracy, pen=pen, symbol="o", symbolSize=6, name=record.name)
+            pen = pg.mkPen(pg.intColor(index, hues=10), width=2 * times)
+            item = self.plot.plot(epochs, accuracy, pen=pen, symbol="o", symbolSize=6 * times)
+            self.legend.addItem(item, record.name)
 
     def _emit(self, signal: SignalInstance, checkpoint: str | None = None) -> None:
         chosen = self.selected()
