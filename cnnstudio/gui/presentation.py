@@ -22,13 +22,14 @@ from typing import Protocol, cast, runtime_checkable
 
 from PySide6.QtCore import QObject, QSettings
 from PySide6.QtGui import QAction, QFont, QKeySequence
-from PySide6.QtWidgets import QLayout, QMainWindow, QMenu, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QWidget
 
 from cnnstudio.gui.panels.guidance import advanced_switch
+from cnnstudio.gui.widgets import forget_sizes
 from cnnstudio.gui.window_geometry import keep_inside
 
 ZOOM_KEY = "view/text_zoom"
-ZOOMS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.4, 1.6, 1.8, 2.0)  # the steps of Ctrl+= and Ctrl+-
+ZOOMS = (0.8, 0.9, 0.95, 1.0, 1.1, 1.25, 1.4, 1.6, 1.8, 2.0)  # Ctrl+= and Ctrl+- steps
 PRESENTING = 1.5  # presentation mode's text, times the zoom: 9 pt becomes 13.5 pt
 # F11 is the usual "full screen / presentation" key (browsers, LibreOffice, VS Code); no other
 # action of the window uses it.
@@ -60,6 +61,7 @@ class Presentation(QObject):
         saved = float(cast(float, QSettings().value(ZOOM_KEY, 1.0, type=float)))
         self.zoom = min(ZOOMS, key=lambda step: abs(step - saved))  # a damaged value: nearest
         self.presenting = False
+        self.shown_scale = 1.0  # less than `scale` where the screen holds no more
         self.actions: dict[str, QAction] = {}
 
     @property
@@ -81,7 +83,8 @@ class Presentation(QObject):
             ("zoom_reset", "&Normal text size", ("Ctrl+0",), 0),
         ):
             action = menu.addAction(text)
-            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+            keys = {QKeySequence(s).toString(): QKeySequence(s) for s in shortcuts}  # once each
+            action.setShortcuts(list(keys.values()))
             action.triggered.connect(lambda _checked=False, step=slot: self.step_zoom(step))
             self.actions[key] = action
         return self.actions
@@ -99,37 +102,38 @@ class Presentation(QObject):
         self.status_line.setVisible(presenting)
         for widget in self.replaced:
             widget.setVisible(not presenting)
-        if not self._apply() and presenting:
-            self._shrink_to_fit()
+        self._apply()
 
     def step_zoom(self, step: int) -> None:
-        """One zoom step larger (1) or smaller (-1), or back to normal (0); remembered."""
+        """One zoom step larger (1) or smaller (-1), or back to normal (0); remembered. A step
+        larger than the screen holds is refused."""
         before = self.zoom
         index = ZOOMS.index(self.zoom) + step if step else ZOOMS.index(1.0)
         self.zoom = ZOOMS[max(0, min(index, len(ZOOMS) - 1))]
-        if not self._apply() and self.zoom > before:  # too large for this screen: undo it
+        if self._apply() < self.scale and self.zoom > before:
             self.zoom = before
             self._apply()
         QSettings().setValue(ZOOM_KEY, self.zoom)
 
-    def _shrink_to_fit(self) -> None:
-        """Smaller zoom steps until the window fits its screen (or the smallest step)."""
-        while ZOOMS.index(self.zoom) > 0:
-            self.zoom = ZOOMS[ZOOMS.index(self.zoom) - 1]
-            if self._apply():
+    def _apply(self) -> float:
+        """Show the text at `scale`, or at the largest zoom step below it that fits the
+        screen; the scale shown."""
+        mode = PRESENTING if self.presenting else 1.0
+        for zoom in [z for z in reversed(ZOOMS) if z <= self.zoom]:
+            if self._show_at(zoom * mode):
                 break
-        QSettings().setValue(ZOOM_KEY, self.zoom)
+        self.shown_scale = zoom * mode
+        return self.shown_scale
 
-    def _apply(self) -> bool:
+    def _show_at(self, scale: float) -> bool:
         """Scale every text and line of the window; whether it still fits its screen."""
         font = QFont(self.base_font)
-        font.setPointSizeF(self.base_font.pointSizeF() * self.scale)
+        font.setPointSizeF(self.base_font.pointSizeF() * scale)
         self.window.setFont(font)
         for widget in self.window.findChildren(QWidget):
-            if widget.layout() is not None:
-                forget_sizes(widget.layout())
+            forget_sizes(widget.layout())
             if isinstance(widget, ScalesText):
-                widget.set_text_scale(self.scale)
+                widget.set_text_scale(scale)
             if isinstance(widget, DrawsCurves):
                 widget.set_thick_lines(self.presenting)
         available = self.window.screen().availableGeometry()
@@ -139,14 +143,3 @@ class Presentation(QObject):
         if fits:
             keep_inside(self.window, available)
         return fits
-
-
-def forget_sizes(layout: QLayout) -> None:
-    """Drop the sizes `layout` and the layouts inside it keep from the old font. Qt does this
-    only for what is on screen: the hidden tabs' minimum sizes would stay those of the old
-    text until each tab is first shown, and the window would grow past its screen then."""
-    layout.invalidate()
-    for index in range(layout.count()):
-        inner = layout.itemAt(index).layout()
-        if inner is not None:
-            forget_sizes(inner)

@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QFontMetrics, QPainter, QPaintEvent, QTextLayout
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QLayout,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -93,6 +94,24 @@ class FontFollower(QObject):
         if event.type() == QEvent.Type.FontChange:
             self.fit()
         return False
+
+
+def forget_sizes(layout: QLayout | None) -> None:
+    """Drop the sizes `layout` and the layouts inside it keep from the old font. Qt does this
+    only for what is on screen: the hidden tabs' minimum sizes would stay those of the old
+    text until each tab is first shown, and the window would grow past its screen then."""
+    if not isinstance(layout, QLayout):  # none (PySide may answer a spacer item here)
+        return
+    layout.invalidate()
+    for index in range(layout.count()):
+        inner = layout.itemAt(index).layout()
+        forget_sizes(inner)
+
+
+def fitted_width(layout: QLayout) -> int:
+    """The smallest width `layout` can take in its widgets' current fonts."""
+    forget_sizes(layout)
+    return layout.minimumSize().width()
 
 
 def scrolling(widget: QWidget) -> QScrollArea:

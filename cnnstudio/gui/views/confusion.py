@@ -85,16 +85,20 @@ class ConfusionView(QWidget):
         self.set_text_scale(1.0)
 
     def _build_layout(self) -> None:
-        controls = QHBoxLayout()
-        controls.addWidget(self.normalised)
-        controls.addWidget(QLabel("Epoch:"))
-        controls.addWidget(self.slider, 1)
-        controls.addWidget(self.epoch_label)
+        # Two rows: in one, the slider had no room left beside large text (presentation mode).
+        choices = QHBoxLayout()
+        choices.addWidget(self.normalised)
+        choices.addStretch(1)
+        choices.addWidget(self.epoch_label)
+        epochs = QHBoxLayout()
+        epochs.addWidget(QLabel("Epoch:"))
+        epochs.addWidget(self.slider, 1)
         matrix = QWidget()
         matrix_column = QVBoxLayout(matrix)
         matrix_column.setContentsMargins(0, 0, 0, 0)
         matrix_column.addWidget(self.graphics, 1)
-        matrix_column.addLayout(controls)
+        matrix_column.addLayout(choices)
+        matrix_column.addLayout(epochs)
 
         self.cell_title = QLabel(CELL_HINT)
         self.cell_title.setWordWrap(True)

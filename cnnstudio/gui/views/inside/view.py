@@ -36,7 +36,7 @@ from cnnstudio.gui.views.embedding import EmbeddingView
 from cnnstudio.gui.views.inside.layer_stack import LayerStack
 from cnnstudio.gui.views.inside.map_grid import MapGrid, Tile
 from cnnstudio.gui.views.inside.pictures import OverlayPicture, ProbabilityBars
-from cnnstudio.gui.widgets import ElidedLabel
+from cnnstudio.gui.widgets import ElidedLabel, FontFollower, fitted_width
 
 SIDE_WIDTH = 190  # the right column: the image, its overlay controls, the top classes
 
@@ -144,7 +144,6 @@ class InsideView(QWidget):
         middle.addWidget(self.grid, 1)
 
         side = QWidget()
-        side.setMinimumWidth(SIDE_WIDTH)
         side.setMaximumWidth(2 * SIDE_WIDTH)
         column = QVBoxLayout(side)
         column.setContentsMargins(0, 0, 0, 0)
@@ -163,6 +162,8 @@ class InsideView(QWidget):
         column.addWidget(self.overlay_label)
         column.addWidget(QLabel("Top classes:"))
         column.addWidget(self.bars)
+        # Wider when larger text (the zoom, presentation mode) needs it, or its buttons are cut.
+        FontFollower(side, lambda: side.setMinimumWidth(max(SIDE_WIDTH, fitted_width(column))))
 
         body = QHBoxLayout()
         body.addWidget(stack_area)
