@@ -21,6 +21,7 @@ from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.spec.lesson import Goal, Lesson, load_lesson, setting
 from cnnstudio.core.spec.project import Project
 from cnnstudio.core.spec.run_spec import RunSpec
+from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitStarted
 from cnnstudio.gui.lesson_controls import Restrictions, describe_lock
 from cnnstudio.gui.lesson_dialog import SaveLessonDialog
 from cnnstudio.gui.lesson_panel import LessonPanel
@@ -40,7 +41,6 @@ class LessonPresenter(QObject):
         self.step = 0
         self.reached = 0  # goals reached so far, in order
         self.tracker: GoalTracker | None = None
-        self.watched: TrainingWorker | None = None  # the run whose events count
         self.before: tuple[Project | None, dict[str, Any]] | None = None
         self.restrictions = Restrictions(window)
         self.panel = LessonPanel()
@@ -97,7 +97,7 @@ class LessonPresenter(QObject):
         if self.before is None:  # what "Leave lesson" goes back to
             self.before = (self.window.project, self.window.history.saved)
         self.restrictions.clear()
-        self.lesson, self.reached, self.tracker, self.watched = lesson, 0, None, None
+        self.lesson, self.reached, self.tracker = lesson, 0, None
         self.window.runs.new_project(lesson.spec)  # no project: runs go to the user's folder
         self.restrictions.apply(lesson.locked, lesson.hidden)
         self.panel.show_lesson(lesson)
@@ -123,7 +123,7 @@ class LessonPresenter(QObject):
         if self.lesson is None:
             return
         self.restrictions.clear()
-        self.lesson, self.tracker, self.watched, self.before = None, None, None, None
+        self.lesson, self.tracker, self.before = None, None, None
         self._show_panel(False)
         self.window.menu_actions["leave_lesson"].setEnabled(False)
         self.window._show_title()
@@ -167,18 +167,25 @@ class LessonPresenter(QObject):
 
         self.tracker = GoalTracker(self.lesson.goals, self._on_goal_reached, self.reached)
         self.tracker.start_run(spec)
-        self.watched = worker
-        worker.fit_started.connect(partial(self._forward, worker, "on_fit_start"))
-        worker.epoch_ended.connect(partial(self._forward, worker, "on_epoch_end"))
-        worker.batches_ended.connect(partial(self._forward_batches, worker))
+        # Methods of this QObject, so the events arrive queued on the GUI thread (a plain
+        # callable would run on the training thread, and the panel must not be touched there).
+        # One run at a time: the run before has sent its last event when this one starts.
+        worker.fit_started.connect(self._on_fit_started)
+        worker.batches_ended.connect(self._on_batches_ended)
+        worker.epoch_ended.connect(self._on_epoch_ended)
 
-    def _forward(self, worker: TrainingWorker, hook: str, event: object) -> None:
-        if worker is self.watched and self.tracker is not None:
-            getattr(self.tracker, hook)(event)
+    def _on_fit_started(self, event: FitStarted) -> None:
+        if self.tracker is not None:
+            self.tracker.on_fit_start(event)
 
-    def _forward_batches(self, worker: TrainingWorker, batches: list) -> None:
+    def _on_batches_ended(self, batches: list[BatchEnded]) -> None:
         for batch in batches:
-            self._forward(worker, "on_batch_end", batch)
+            if self.tracker is not None:
+                self.tracker.on_batch_end(batch)
+
+    def _on_epoch_ended(self, event: EpochEnded) -> None:
+        if self.tracker is not None:
+            self.tracker.on_epoch_end(event)
 
     def _on_goal_reached(self, index: int, goal: Goal) -> None:
         assert self.lesson is not None

@@ -4,7 +4,7 @@ controls gone, train until "Goal reached", leave it, and make one with File > Sa
 
 import json
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -156,8 +156,13 @@ def test_a_coach_fix_may_not_change_what_the_lesson_locks(qtbot, window):
     assert window.spec.optimizer["lr"] == 0.01 and len(window.warnings) == 1
 
 
-def test_training_the_first_lesson_reaches_its_goal_live(qtbot, window):
+def test_training_the_first_lesson_reaches_its_goal_live(qtbot, window, monkeypatch):
     open_from_lessons_menu(qtbot, window, "Your first CNN")
+    panel, threads = window.lessons.panel, []
+    shown = panel.show_reached
+    monkeypatch.setattr(  # where the panel is told: on the GUI thread, never the run's
+        panel, "show_reached", lambda *args: threads.append(QThread.currentThread()) or shown(*args)
+    )
     qtbot.waitUntil(window.train_button.isEnabled, timeout=60_000)  # 10,000 shapes drawn
     click(qtbot, window.train_button)
     message = window.lessons.panel.goal_message
@@ -165,6 +170,7 @@ def test_training_the_first_lesson_reaches_its_goal_live(qtbot, window):
     assert message.text() == ("Goal reached: Reach 80% validation accuracy. All goals reached!")
     assert window.presenter.epochs[-1].val_accuracy >= 0.8  # said when it happened, not before
     assert "&#10004; Reach 80%" in window.lessons.panel.goals.text()  # ticked
+    assert threads == [QApplication.instance().thread()]
     click(qtbot, window.stop_button)
     qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
 
