@@ -131,9 +131,9 @@ def test_goals_are_reached_in_order_each_by_a_run_that_meets_its_conditions(smal
 
 
 def test_a_coach_goal_waits_for_the_coachs_own_rule(small_data):
-    # Adam at 1e-5 leaves the network guessing: the coach's stuck_at_chance rule (after 50 steps),
-    # not overfitting.
-    spec = small_spec(training={"epochs": 2, "batch_size": 8}, optimizer={"lr": 1e-5})
+    # Adam at 1e-5 leaves the network guessing: the coach's stuck_at_chance rule (said once
+    # the network has had 150 steps), not overfitting.
+    spec = small_spec(training={"epochs": 6, "batch_size": 8}, optimizer={"lr": 1e-5})
     for rule, reached in (("overfitting", 0), ("stuck_at_chance", 1)):
         tracker = GoalTracker([Goal("coach_note", rule=rule)])
         tracker.start_run(spec)
