@@ -102,8 +102,8 @@ def glossary(args: argparse.Namespace) -> int:
 
     name = " ".join(args.term)
     if not name:
-        for entry in entries():
-            print(f"{entry.term:<24}{', '.join(entry.aliases)}"[:96].rstrip())
+        for listed in entries():
+            print(f"{listed.term:<24}{', '.join(listed.aliases)}"[:96].rstrip())
         print("\ncnnstudio glossary TERM explains one (e.g. cnnstudio glossary lr).")
         return 0
     entry = lookup(name)

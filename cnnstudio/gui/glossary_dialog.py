@@ -50,8 +50,8 @@ class GlossaryDialog(QDialog):
         splitter.setSizes([200, SIZE[0] - 200])
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
-        for button in buttons.buttons():  # Enter in the search box must not close the dialog
-            button.setAutoDefault(False)
+        # Enter in the search box must not close the dialog
+        buttons.button(QDialogButtonBox.StandardButton.Close).setAutoDefault(False)
         column = QVBoxLayout(self)
         column.addWidget(self.search_box)
         column.addWidget(splitter, 1)

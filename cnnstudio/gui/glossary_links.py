@@ -75,7 +75,7 @@ class GlossaryKey(QObject):
     """Installed on a window: F1 in a marked widget calls `open_at(term)` instead of the window's
     F1 shortcut, by taking the key before shortcuts see it (ShortcutOverride)."""
 
-    def __init__(self, window: QWidget, open_at: Callable[[str], None]) -> None:
+    def __init__(self, window: QWidget, open_at: Callable[[str], object]) -> None:
         super().__init__(window)
         self.open_at = open_at
         window.installEventFilter(self)

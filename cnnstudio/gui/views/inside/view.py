@@ -110,12 +110,13 @@ class InsideView(QWidget):
             button.setCheckable(True)
             self.overlay_group.addButton(button)
         self.cam_button.setChecked(True)
-        for button, term in (
+        terms: tuple[tuple[QWidget, str], ...] = (
             (self.cam_button, "Grad-CAM"),
             (self.occlusion_button, "occlusion"),
             (self.filters_box, "kernel"),
-        ):
-            explain((button,), button.toolTip(), term)  # and F1 on it opens the glossary there
+        )
+        for widget, term in terms:
+            explain((widget,), widget.toolTip(), term)  # and F1 on it opens the glossary there
         self.overlay_label = ElidedLabel(lines=2)
         self.bars = ProbabilityBars()
 
