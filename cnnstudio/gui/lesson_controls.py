@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QCheckBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QTabWidget, QWidget
 
 from cnnstudio.core.spec.lesson import SECTIONS
-from cnnstudio.gui.panels.guidance import SWITCH_NAME, advanced_switch
+from cnnstudio.gui.panels.guidance import advanced_switch
 from cnnstudio.gui.panels.wording import label
 from cnnstudio.gui.param_form import ParamForm
 
@@ -47,15 +47,13 @@ class Restrictions:
         self.window = window
         self.locked: tuple[str, ...] = ()
         self.hidden: tuple[str, ...] = ()
-        self.advanced_was: bool | None = None  # the switch before the lesson hid it
         self.tips: dict[QWidget, str] = {}  # tooltips of locked widgets, given back on unlock
 
     def apply(self, locked: tuple[str, ...], hidden: tuple[str, ...]) -> None:
         self.clear()
         self.locked, self.hidden = locked, hidden
-        if "advanced" in hidden:
-            self.advanced_was = advanced_switch().shown
-            advanced_switch().set_shown(False)
+        # Held, not switched off: the person's own choice stays saved for after the lesson.
+        advanced_switch().hold_hidden("advanced" in hidden, "lesson")
         self.refresh()
 
     def refresh(self) -> None:
@@ -66,14 +64,13 @@ class Restrictions:
             self._hide(name, True)
 
     def clear(self) -> None:
-        """Everything unlocked and shown, the advanced switch as it was."""
+        """Everything unlocked and shown, the advanced switch as chosen."""
         for path in self.locked:
             self._lock(path, None)
         for name in self.hidden:
             self._hide(name, False)
-        if self.advanced_was is not None:
-            advanced_switch().set_shown(self.advanced_was)
-        self.locked, self.hidden, self.advanced_was = (), (), None
+        advanced_switch().hold_hidden(False, "lesson")
+        self.locked, self.hidden = (), ()
         model = self.window.model_panel
         model.set_layers(model.layers)  # "Use preset" is enabled again only where it applies
 
@@ -143,9 +140,6 @@ class Restrictions:
             tab_widget.setTabVisible(index, not hidden)
             if tab_widget is window.view_tabs:  # View > Runs (Ctrl+5) would show it
                 window.menu_actions[f"view{index}"].setVisible(not hidden)
-        elif name == "advanced":
-            for box in window.findChildren(QCheckBox, SWITCH_NAME):
-                box.setVisible(not hidden)
         elif name == "augmentation":
             window.dataset_panel.augment_box.setVisible(not hidden)
         elif name == "export":

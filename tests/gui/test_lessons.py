@@ -18,6 +18,7 @@ from cnnstudio.core.spec.lesson import load_lesson
 from cnnstudio.lessons import shipped_lesson_paths
 from tests.gui.panel_helpers import choose, click, focus_editor, replace_text, type_into_focus
 from tests.gui.people import click_button
+from tests.gui.test_window_edits import press
 from tests.gui.test_window_fits import inside_its_screen
 from tests.gui.test_window_runs import click_menu_item
 
@@ -49,6 +50,10 @@ def click_tab(qtbot, tabs, title):
     (index,) = [i for i in range(tabs.count()) if tabs.tabText(i) == title]
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
     assert tabs.currentIndex() == index
+
+
+def advanced_boxes(window):
+    return [b for b in window.findChildren(QCheckBox) if b.text() == "Show advanced settings"]
 
 
 def tab_shown(tabs, page):
@@ -104,7 +109,7 @@ def test_hidden_controls_are_not_shown_and_leaving_gives_everything_back(qtbot, 
     assert window.dataset_panel.augment_box.isVisible()
     open_from_lessons_menu(qtbot, window, "Overfitting and augmentation")
     assert not tab_shown(window.settings_tabs, window.model_panel)  # model_editor
-    switches = window.findChildren(QCheckBox, "advanced_switch")
+    switches = advanced_boxes(window)
     assert switches and not any(box.isVisible() for box in switches)
     assert not window.runs_view.buttons["export"].isVisibleTo(window.runs_view)
     assert not window.menu_actions["predict"].isVisible()
@@ -128,6 +133,17 @@ def test_hidden_controls_are_not_shown_and_leaving_gives_everything_back(qtbot, 
     assert window.menu_actions["predict"].isVisible()
     assert window.windowTitle() == "cnnstudio - class.cnnstudio"
     assert window.spec.to_dict() == before  # the project open before the lesson, as it was
+
+
+def test_presentation_mode_keeps_advanced_settings_hidden_after_the_lesson(qtbot, window):
+    press(qtbot, window, Qt.Key.Key_F11)  # the teacher presents
+    click_button(qtbot, "Discard")  # the settings the test window starts with
+    assert window.open_file(FIRST)  # a lesson that hides them too
+    click(qtbot, window.lessons.panel.leave_button)
+    qtbot.waitUntil(lambda: not window.lessons.active)
+    assert not any(box.isVisibleTo(window) for box in advanced_boxes(window))  # still presenting
+    press(qtbot, window, Qt.Key.Key_F11)  # the presentation ends
+    assert any(box.isVisibleTo(window) for box in advanced_boxes(window))
 
 
 def test_leaving_with_edits_can_be_cancelled(qtbot, window):

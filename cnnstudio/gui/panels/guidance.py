@@ -16,21 +16,24 @@ from cnnstudio.gui.widgets import FontFollower
 
 ADVANCED_KEY = "panels/advanced"
 HELP_LINE = "help_line"  # a widget's one-sentence help, where its tooltip holds more
-SWITCH_NAME = "advanced_switch"
 
 
 class AdvancedSwitch(QObject):
     """Whether rarely needed settings are shown; `toggled` tells every panel.
 
-    Presentation mode holds the switch off: the settings hide, the boxes with them, and the
-    person's own choice stays saved, to come back when the hold ends."""
+    Presentation mode and a lesson hold the switch off: the settings hide, the boxes with them,
+    and the person's own choice stays saved, to come back when no one holds it any more."""
 
     toggled = Signal(bool)
     held_changed = Signal(bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.held = False
+        self.holders: set[str] = set()  # who holds the switch off ("presentation", "lesson")
+
+    @property
+    def held(self) -> bool:
+        return bool(self.holders)
 
     @property
     def chosen(self) -> bool:
@@ -46,18 +49,19 @@ class AdvancedSwitch(QObject):
             QSettings().setValue(ADVANCED_KEY, shown)
             self.toggled.emit(shown)
 
-    def hold_hidden(self, held: bool) -> None:
-        """Hide the advanced settings and the boxes (held) or show them as chosen again."""
-        before = self.shown
-        self.held = held
-        self.held_changed.emit(held)
+    def hold_hidden(self, held: bool, holder: str = "presentation") -> None:
+        """Hide the advanced settings and the boxes while `holder` (or another) holds them;
+        they show as chosen again once nobody does."""
+        before, was_held = self.shown, self.held
+        self.holders = self.holders | {holder} if held else self.holders - {holder}
+        if self.held != was_held:
+            self.held_changed.emit(self.held)
         if self.shown != before:
             self.toggled.emit(self.shown)
 
     def check_box(self) -> QCheckBox:
         """A "Show advanced settings" box that follows and sets the switch."""
         box = QCheckBox("Show advanced settings")
-        box.setObjectName(SWITCH_NAME)  # a lesson that hides advanced settings finds them all
         box.setToolTip("Rarely needed settings; the usual ones are always shown.")
         box.setChecked(self.shown)
         box.setHidden(self.held)
