@@ -23,7 +23,13 @@ from cnnstudio.gui import inside_work
 from cnnstudio.gui.inside_work import Look, PastRun
 from cnnstudio.gui.jobs import JobRunner
 from cnnstudio.gui.views.inside.layer_stack import INPUT
-from cnnstudio.gui.views.inside.shown import Shown, from_look, from_snapshot, layer_picture
+from cnnstudio.gui.views.inside.shown import (
+    Shown,
+    from_look,
+    from_snapshot,
+    layer_picture,
+    overlay,
+)
 from cnnstudio.gui.views.inside.view import InsideView
 
 if TYPE_CHECKING:
@@ -177,11 +183,15 @@ class InsidePresenter(QObject):
         if run_dir != self.run_dir or not earlier:
             return
         live = {snapshot.epoch for snapshot in self.snapshots}
-        self.snapshots = [s for s in earlier if s.epoch not in live] + self.snapshots
-        self.snapshots.sort(key=lambda snapshot: snapshot.epoch)
-        if self.probe is None and self.look is None:
+        merged = [s for s in earlier if s.epoch not in live] + self.snapshots
+        self._replay(sorted(merged, key=lambda snapshot: snapshot.epoch))
+
+    def _replay(self, snapshots: list[InsideSnapshot]) -> None:
+        """Recorded epochs to replay, the newest shown."""
+        self.snapshots = snapshots
+        if self.probe is None and self.look is None and snapshots:
             self.probe = 0
-        self.view.set_epochs(len(self.snapshots), len(self.snapshots))
+        self.view.set_epochs(len(snapshots), len(snapshots))
         self._epoch_label()
         self.refresh()
 
@@ -204,17 +214,11 @@ class InsidePresenter(QObject):
         self._set_classes(past.class_names)
         self._set_layers(past.layers, past.input_shape)
         self.view.stack.choose(self.layer)
-        self.snapshots, self.pool = list(past.snapshots), (past.samples, past.sample_labels)
-        self.view.set_epochs(len(self.snapshots), len(self.snapshots))
-        if self.snapshots:
-            self.probe = 0
-            self._epoch_label()
-            self.view.notice.setText(
-                f"{past.folder.name}: {len(self.snapshots)} epoch(s) recorded."
-            )
-            self.refresh()
-        else:
-            self.view.notice.setText(past.note)
+        self.pool = (past.samples, past.sample_labels)
+        self._replay(list(past.snapshots))
+        recorded = f"{past.folder.name}: {len(self.snapshots)} epoch(s) recorded."
+        self.view.notice.setText(recorded if self.snapshots else past.note)
+        if not self.snapshots:
             self._on_random_clicked()
 
     def _say_if_current(self, folder: Path, text: str) -> None:
@@ -386,7 +390,14 @@ class InsidePresenter(QObject):
             has_filters and self.view.filters_box.isChecked(),
         )
         self.view.draw_layer(title, words, tiles, has_filters)
-        heat, overlay_words = self._overlay(shown)
+        heat, overlay_words = overlay(
+            shown,
+            self.target,
+            self.view.occlusion_button.isChecked(),
+            self.heats,
+            self.class_names,
+            self.layers,
+        )
         # Here: the module imports torch, which the window starts without; by now a run has.
         from cnnstudio.core.insight.attribution import top_classes
 
@@ -394,27 +405,6 @@ class InsidePresenter(QObject):
         true_name = None if shown.label is None else self.class_names[shown.label]
         caption = f"{shown.caption}, {'a ' + true_name if true_name else 'class not known'}"
         self.view.draw_image(shown.image, caption, heat, overlay_words, top, true_name)
-
-    def _overlay(self, shown: Shown) -> tuple[np.ndarray | None, str]:
-        """The heat map over the image and what it means, for the chosen class and overlay."""
-        target = self.target if self.target is not None else shown.predicted
-        name = self.class_names[target]
-        if self.view.occlusion_button.isChecked():
-            occluded = self.heats.get(("occlusion", *shown.key, target))
-            if occluded is None:
-                return None, "Hiding each part of the image in turn..."
-            return occluded, f"Occlusion: hiding the bright parts lowers {name} most."
-        key = ("cam", *shown.key, self.target)
-        if shown.key[0] == "probe" and self.target is None:
-            cam = shown.cam  # recorded with the epoch
-        elif key not in self.heats:
-            return None, "Looking..."
-        else:
-            cam = self.heats[key]
-        if cam is None:
-            return None, "No Grad-CAM here: the network has no feature maps."
-        layer = self.layers[shown.cam_layer].name if shown.cam_layer is not None else "?"
-        return cam, f"Grad-CAM on {layer}: where it looks for {name}."
 
     def _epoch_label(self) -> None:
         if self.snapshots:

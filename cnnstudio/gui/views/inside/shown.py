@@ -3,7 +3,7 @@ snapshot, or an on-demand look with the newest network), and the words and tiles
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -101,3 +101,34 @@ def layer_picture(
         else f"{len(maps)} values"
     )
     return f"{layer.name}: {what}{kept}, {shown.source}", layer.explanation, map_tiles(maps)
+
+
+def overlay(
+    shown: Shown,
+    target: int | None,
+    occlusion: bool,
+    heats: Mapping[tuple[Any, ...], np.ndarray | None],
+    class_names: Sequence[str],
+    layers: Sequence[LayerView],
+) -> tuple[np.ndarray | None, str]:
+    """The heat map over the image and what it means: Grad-CAM or `occlusion` for class
+    `target` (None: the predicted one). The recording has Grad-CAM of the predicted class;
+    anything else is in `heats` once computed: ("cam" or "occlusion", *shown.key, class)."""
+    chosen = target if target is not None else shown.predicted
+    name = class_names[chosen]
+    if occlusion:
+        occluded = heats.get(("occlusion", *shown.key, chosen))
+        if occluded is None:
+            return None, "Hiding each part of the image in turn..."
+        return occluded, f"Occlusion: hiding the bright parts lowers {name} most."
+    key = ("cam", *shown.key, target)
+    if shown.key[0] == "probe" and target is None:
+        cam = shown.cam  # recorded with the epoch
+    elif key not in heats:
+        return None, "Looking..."
+    else:
+        cam = heats[key]
+    if cam is None:
+        return None, "No Grad-CAM here: the network has no feature maps."
+    layer = layers[shown.cam_layer].name if shown.cam_layer is not None else "?"
+    return cam, f"Grad-CAM on {layer}: where it looks for {name}."

@@ -72,7 +72,7 @@ class InsideView(QWidget):
         self.epoch_label = QLabel("no epoch yet")
         self.stack = LayerStack()
         self.map_title = ElidedLabel(lines=2)
-        self.explanation = ElidedLabel(lines=3)
+        self.explanation = ElidedLabel(lines=4)
         self.filters_box = QCheckBox("Filters")
         self.filters_box.setToolTip("Show the layer's filters (its learned weights) instead")
         self.filters_box.setEnabled(False)
