@@ -15,7 +15,12 @@ def train(qtbot, window, epochs):
     set_epochs(window, epochs)
     qtbot.mouseClick(window.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.controller.running, timeout=120_000)
-    return window.presenter.run_dir
+    run_dir = window.presenter.run_dir
+    # The Runs tab lists it once a job has read the folder; File > Predict images asks that list
+    # for the newest network, and found none (a modal "Train a network first") on a busy machine.
+    listed = lambda: run_dir in [record.folder for record in window.runs_view.records]  # noqa: E731
+    qtbot.waitUntil(listed, timeout=30_000)
+    return run_dir
 
 
 def click_run(qtbot, window, row=0):
