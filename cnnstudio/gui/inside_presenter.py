@@ -130,6 +130,8 @@ class InsidePresenter(QObject):
         """Look at `image` (uint8 (C, H, W) at the dataset's or the network's shape) with the
         shown run's newest network; `label` is its true class when known, `name` says where
         the image came from ("a mistake")."""
+        self.view.show_layers_page()
+        self._select_class(label)
         checkpoint = self._checkpoint()
         if checkpoint is not None:
             self._request_look(

@@ -1,7 +1,7 @@
 """The embedding map (issue 11): dots coloured by class, and pointing at a dot shows its image."""
 
 import numpy as np
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPoint, QPointF
 
 from cnnstudio.gui.views.embedding import EmbeddingPoints, EmbeddingView
 
@@ -32,6 +32,8 @@ def test_pointing_at_a_dot_shows_its_image_and_what_the_network_made_of_it(qtbot
     qtbot.waitUntil(lambda: view_box.viewRange()[0][1] >= 10)
 
     dot = view.plot.mapFromScene(view_box.mapViewToScene(QPointF(5, 5)))
+    # From nearby first: the pointer may already rest where the dot is (no move, no event).
+    qtbot.mouseMove(view.plot.viewport(), dot + QPoint(3, 3))
     qtbot.mouseMove(view.plot.viewport(), dot)
     qtbot.waitUntil(lambda: "dog" in view.caption.text())
     assert view.caption.text() == "dog (predicted cat)"

@@ -250,6 +250,8 @@ def test_a_past_run_without_recordings_is_looked_at_with_its_last_network(qtbot,
 def test_why_under_a_mistake_opens_it_in_the_inside_tab(qtbot, small_window):
     window, inside, presenter = small_window, small_window.inside, small_window.inside_presenter
     train(qtbot, window, epochs=1)
+    click_tab(qtbot, window.view_tabs, inside)
+    click(qtbot, inside.map_button)  # the tab was left on its map
     click_tab(qtbot, window.view_tabs, window.mistakes)
     grid = window.mistakes.grid
     qtbot.waitUntil(lambda: grid.grid.count() > 1)
@@ -260,6 +262,8 @@ def test_why_under_a_mistake_opens_it_in_the_inside_tab(qtbot, small_window):
         click(qtbot, why)
     image, label = asked.args
     assert window.view_tabs.currentWidget() is inside
+    assert inside.pages.currentIndex() == 0 and inside.layers_button.isChecked()  # the layers
+    assert inside.class_box.currentText() == presenter.class_names[label]
     qtbot.waitUntil(lambda: presenter.look is not None, timeout=30_000)
     assert np.array_equal(presenter.look.explanation.image, image)
     assert inside.bars.true_name == presenter.class_names[label]
@@ -290,8 +294,10 @@ def test_the_map_of_all_images_is_drawn_and_pointing_at_a_dot_shows_its_image(qt
 
     view_box = view.plot.getPlotItem().getViewBox()
     qtbot.waitUntil(lambda: view_box.viewRange()[0][1] > view_box.viewRange()[0][0])
-    row = int(np.flatnonzero(view.data.predictions == view.data.labels)[0])
+    row = int(view.data.points[:, 0].argmax())  # the rightmost dot: clear of the legend
     dot = view.plot.mapFromScene(view_box.mapViewToScene(QPointF(*view.data.points[row])))
+    # From elsewhere first: the pointer may already rest where the dot is (no move, no event).
+    qtbot.mouseMove(view.plot.viewport(), dot + QPoint(3, 3))
     qtbot.mouseMove(view.plot.viewport(), dot)
     qtbot.waitUntil(lambda: "(right)" in view.caption.text() or "predicted" in view.caption.text())
     assert not view.thumbnail.pixmap().isNull()

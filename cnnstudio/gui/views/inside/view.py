@@ -187,6 +187,11 @@ class InsideView(QWidget):
         page.addLayout(top)
         page.addWidget(self.pages, 1)
 
+    def show_layers_page(self) -> None:
+        """The layers page, whichever page was open (an image was asked to be looked at)."""
+        self.layers_button.setChecked(True)
+        self.pages.setCurrentIndex(0)
+
     def set_classes(self, class_names: list[str]) -> None:
         """The class names both choosers offer (signals blocked: filling is not choosing)."""
         for box, first in ((self.class_box, "class..."), (self.target_box, "its prediction")):
