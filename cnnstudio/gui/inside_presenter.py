@@ -205,8 +205,9 @@ class InsidePresenter(QObject):
 
     def _live_notice(self) -> str:
         return (
-            f"Epoch {self.snapshots[-1].epoch}: the pictures are from the end of each epoch. "
-            "Click a block to see that layer; hover a block to read what it does."
+            f"{len(self.snapshots)} epoch(s) recorded: the pictures are from the end of each "
+            "epoch (the slider replays them). Click a block to see that layer; hover a block to "
+            "read what it does."
         )
 
     # -- a past run ---------------------------------------------------------------------------
@@ -350,19 +351,26 @@ class InsidePresenter(QObject):
     def _request_occlusion(self, checkpoint: Path, shown: Shown) -> None:
         target = self.target if self.target is not None else shown.predicted
         key = ("occlusion", *shown.key, target)
-        if key in self.heats:
+        if key in self.heats:  # computed, or asked for (None until it comes)
             return
+        self.heats[key] = None
         self.view.overlay_label.setText("Hiding each part of the image in turn...")
-        image = shown.image
+        image, run_dir = shown.image, self.run_dir
         self.jobs.start(
             lambda: inside_work.occlusion(checkpoint, image, target),
-            lambda heat: self._on_occluded(key, heat),
-            self.failed.emit,
+            lambda heat: self._on_occluded(run_dir, key, heat),
+            lambda text: self._on_occlusion_failed(run_dir, key, text),
         )
 
-    def _on_occluded(self, key: tuple[Any, ...], heat: np.ndarray) -> None:
-        self.heats[key] = heat
-        self.refresh()
+    def _on_occluded(self, run_dir: Path | None, key: tuple[Any, ...], heat: np.ndarray) -> None:
+        if run_dir == self.run_dir:  # not a map of a run no longer shown
+            self.heats[key] = heat
+            self.refresh()
+
+    def _on_occlusion_failed(self, run_dir: Path | None, key: tuple[Any, ...], text: str) -> None:
+        if run_dir == self.run_dir:
+            self.heats.pop(key, None)  # may be asked again
+            self.failed.emit(text)
 
     # -- drawing ------------------------------------------------------------------------------
     def shown(self) -> Shown | None:
@@ -392,6 +400,10 @@ class InsidePresenter(QObject):
             has_filters and self.view.filters_box.isChecked(),
         )
         self.view.draw_layer(title, words, tiles, has_filters)
+        newest = self.run_dir / "last.pt" if self.run_dir else None
+        if self.view.occlusion_button.isChecked() and newest is not None and newest.exists():
+            # Another epoch or image came into view with Occlusion on: it needs its own map.
+            self._request_occlusion(newest, shown)
         heat, overlay_words = overlay(
             shown,
             self.target,

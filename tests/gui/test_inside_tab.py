@@ -207,6 +207,26 @@ def test_runs_show_replays_a_past_run_from_its_folder(qtbot, small_window):
     qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=30_000)
 
 
+def test_occlusion_left_on_is_computed_for_a_run_shown_afterwards(qtbot, small_window):
+    """It said "Hiding each part of the image in turn..." for ever (the newcomer's trial)."""
+    window, inside = small_window, small_window.inside
+    train(qtbot, window, epochs=2)
+    click_tab(qtbot, window.view_tabs, inside)
+    click(qtbot, inside.occlusion_button)
+    qtbot.waitUntil(lambda: inside.overlay_label.text().startswith("Occlusion"), timeout=30_000)
+
+    click_run(qtbot, window)
+    show = window.runs_view.buttons["open"]
+    qtbot.mouseClick(show, Qt.MouseButton.LeftButton, pos=show.rect().center())
+    click_tab(qtbot, window.view_tabs, inside)
+    qtbot.waitUntil(lambda: inside.notice.text().endswith("2 epoch(s) recorded."), timeout=30_000)
+    qtbot.waitUntil(lambda: inside.overlay_label.text().startswith("Occlusion"), timeout=30_000)
+    assert heat_shown(inside.picture)
+    slide(qtbot, inside.epoch_slider, Qt.Key.Key_Home)
+    qtbot.waitUntil(lambda: inside.overlay_label.text().startswith("Occlusion"), timeout=30_000)
+    qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=30_000)
+
+
 def test_an_extended_run_replays_its_earlier_epochs_too(qtbot, small_window):
     window, inside, presenter = small_window, small_window.inside, small_window.inside_presenter
     train(qtbot, window, epochs=1)
