@@ -398,6 +398,7 @@ class InsidePresenter(QObject):
             self.layer,
             shown,
             has_filters and self.view.filters_box.isChecked(),
+            self.class_names,
         )
         self.view.draw_layer(title, words, tiles, has_filters)
         newest = self.run_dir / "last.pt" if self.run_dir else None

@@ -90,6 +90,17 @@ def test_the_inside_tab_fills_live_and_answers_clicks(qtbot, small_window):
     x, y, value = re.fullmatch(r"map 2 at \((\d+), (\d+)\): (.+)", reading).groups()
     assert value == f"{float(shown.maps[conv1][2][int(y), int(x)]):.2f}"
 
+    fc3 = click_block(qtbot, inside, "fc3")  # the class scores: a square of 10 values
+    assert "scores of the 10 classes" in inside.explanation.toolTip() + inside.explanation.text()
+    x, y, tile_width, tile_height = inside.grid.tile_rect(0)
+    second_row = inside.grid.view.mapViewToScene(
+        QPointF(x + 1.5 * tile_width / 4, y + 1.5 * tile_height / 4)
+    )
+    name, value = inside.grid.describe_at(second_row).split(": ")  # what hovering there reads
+    unit = presenter.class_names.index(name)
+    assert value == f"{float(shown.maps[fc3][unit]):.3g}"  # that class's score
+    click_block(qtbot, inside, "conv1")
+
     click(qtbot, inside.filters_box)  # the first layer's filters, in colour
     assert inside.map_title.text().startswith("conv1: 6 filters of 3 x 5 x 5")
     assert inside.grid.shown == 6 and inside.grid.tiles[0].values.shape == (5, 5, 3)

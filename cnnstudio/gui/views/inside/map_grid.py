@@ -35,13 +35,17 @@ class Tile:
     weights: bool = False  # a diverging colour scale around 0
     cell: tuple[int, int] = (0, 0)  # a mosaic's patch size: hover names the patch (channel)
     shown_count: int | None = None  # of a vector folded into a square: the real value count
+    unit_names: tuple[str, ...] = ()  # of a vector: what each value is (the class scores)
 
     def describe(self, row: int, col: int) -> str:
         """What the value at pixel (row, col) is, in words."""
         value = self.values[row, col]
         if self.shown_count is not None:  # a vector, folded into rows
             unit = row * self.values.shape[1] + col
-            return f"unit {unit}: {float(value):.3g}" if unit < self.shown_count else ""
+            if unit >= self.shown_count:
+                return ""
+            name = self.unit_names[unit] if unit < len(self.unit_names) else f"unit {unit}"
+            return f"{name}: {float(value):.3g}"
         if self.cell != (0, 0):  # a filter's input channels side by side
             step_r, step_c = self.cell[0] + 1, self.cell[1] + 1
             if row % step_r == self.cell[0] or col % step_c == self.cell[1]:
@@ -150,8 +154,9 @@ class MapGrid(QWidget):
         return ""
 
 
-def map_tiles(maps: np.ndarray) -> list[Tile]:
-    """A layer's output for one image as tiles: (C, H, W) one per channel; (F,) one square."""
+def map_tiles(maps: np.ndarray, unit_names: tuple[str, ...] = ()) -> list[Tile]:
+    """A layer's output for one image as tiles: (C, H, W) one per channel; (F,) one square,
+    its values named by `unit_names` when given."""
     maps = np.asarray(maps, dtype=np.float32)
     if maps.ndim == 1:
         side = math.ceil(math.sqrt(len(maps)))
@@ -159,7 +164,8 @@ def map_tiles(maps: np.ndarray) -> list[Tile]:
         square[: len(maps)] = maps
         folded = square.reshape(side, side)
         low, high = _levels(maps)
-        return [Tile(np.nan_to_num(folded, nan=low), "unit", (low, high), shown_count=len(maps))]
+        values = np.nan_to_num(folded, nan=low)
+        return [Tile(values, "unit", (low, high), shown_count=len(maps), unit_names=unit_names)]
     return [Tile(m, f"map {i}", _levels(m)) for i, m in enumerate(maps[:MAX_TILES])]
 
 

@@ -74,8 +74,10 @@ def layer_picture(
     index: int,
     shown: Shown,
     filters: bool,
+    class_names: Sequence[str] = (),
 ) -> tuple[str, str, list[Tile]]:
-    """The title, the explanation and the tiles of layer `index` (INPUT: the image itself)."""
+    """The title, the explanation and the tiles of layer `index` (INPUT: the image itself). The
+    last layer's values are the class scores: hovering one names its class."""
     if index == INPUT:
         channels = shown.image.shape[0]
         words = "The image as the network gets it: one picture of numbers per colour channel."
@@ -100,7 +102,14 @@ def layer_picture(
         if maps.ndim == 3
         else f"{len(maps)} values"
     )
-    return f"{layer.name}: {what}{kept}, {shown.source}", layer.explanation, map_tiles(maps)
+    title = f"{layer.name}: {what}{kept}, {shown.source}"
+    if index == len(layers) - 1 and maps.ndim == 1 and len(class_names) == len(maps):
+        words = (
+            f"{layer.explanation} These are the scores of the {len(maps)} classes: point at a "
+            "square to see its class; the top classes beside turn them into probabilities."
+        )
+        return title, words, map_tiles(maps, tuple(class_names))
+    return title, layer.explanation, map_tiles(maps)
 
 
 def overlay(
