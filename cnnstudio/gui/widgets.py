@@ -104,8 +104,8 @@ def forget_sizes(layout: QLayout | None) -> None:
         return
     layout.invalidate()
     for index in range(layout.count()):
-        inner = layout.itemAt(index).layout()
-        forget_sizes(inner)
+        item = layout.itemAt(index)
+        forget_sizes(item.layout() if item is not None else None)
 
 
 def fitted_width(layout: QLayout) -> int:
