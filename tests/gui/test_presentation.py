@@ -3,7 +3,7 @@ would (issue 12): larger text everywhere, dark axis text, thick curves, no advan
 one big plain-words status line, and a window that still fits a 1024x768 screen."""
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtWidgets import QAbstractButton, QApplication, QScrollArea
 
 from tests.gui.panel_helpers import click
@@ -169,3 +169,23 @@ def test_at_the_largest_zoom_every_tab_of_presentation_mode_fits_a_1024x768_scre
     controls = (window.train_button, window.pause_button, window.stop_button)
     assert all(b.width() >= b.minimumSizeHint().width() for b in controls)
     qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+
+
+def test_the_confusion_matrix_column_labels_never_run_into_each_other(qtbot, window):
+    window.resize(1024, 768)
+    press(qtbot, window, Qt.Key.Key_F11)
+    set_epochs(window, 1, batch_size=8)
+    press(qtbot, window, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    press(qtbot, window, Qt.Key.Key_2, CTRL)  # the confusion matrix
+    qtbot.waitUntil(lambda: len(window.confusion.texts) == 100)
+    plot = window.confusion.plot
+    cell = 1 / plot.vb.viewPixelSize()[0]  # pixels across one column
+    axis = plot.getAxis("bottom")
+    metrics = QFontMetrics(axis.style["tickFont"])
+    (bottom,) = axis._tickLevels
+    assert max(metrics.horizontalAdvance(text) for _at, text in bottom) < cell
+    (left,) = plot.getAxis("left")._tickLevels
+    assert [text for _at, text in left][:2] == ["disc 1", "ring 2"]  # names stay, numbered
+    count_width = QFontMetrics(window.confusion.texts[0].textItem.font()).horizontalAdvance("000")
+    assert count_width < cell

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -51,6 +52,8 @@ class ConfusionView(QWidget):
         self.val_labels: np.ndarray | None = None
         self.texts: list[pg.TextItem] = []
         self.text_scale = 1.0
+        self.ticks_numbered: bool | None = None  # whether the columns show numbers, not names
+        self.cell_font = scaled_font(1.0)
         self.dirty = False
         self.chosen_cell: tuple[int, int] | None = None
 
@@ -65,6 +68,8 @@ class ConfusionView(QWidget):
         self.plot.setLabel("bottom", "predicted class")
         for side in ("left", "bottom"):
             self.plot.getAxis(side).setToolTip(term_tip("confusion matrix"))
+        for changed in (self.plot.vb.sigResized, self.plot.vb.sigRangeChanged):
+            changed.connect(lambda *_args: self._fit_labels())
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         self.colour_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False)
@@ -127,17 +132,40 @@ class ConfusionView(QWidget):
         style_plot(self.plot, scale)
         style_axis(self.colour_bar.axis, scale)
         self.colour_bar.axis.setWidth(round(COLOUR_AXIS_WIDTH * scale))
+        self._fit_labels()
+
+    def _fit_labels(self) -> None:
+        """Class names under the columns where they fit a cell, else the classes' numbers (each
+        row's name then ends with its number); the counts in a font no wider than a cell.
+        Names side by side in narrow cells ran into one unreadable line (large text, many
+        classes)."""
+        font = scaled_font(self.text_scale)
+        metrics = QFontMetrics(font)
+        cell = 1 / max(self.plot.vb.viewPixelSize()[0], 1e-9)  # pixels across a cell
+        names = self.class_names
+        numbered = bool(names) and max(metrics.horizontalAdvance(n) for n in names) > cell - 4
+        if numbered != self.ticks_numbered:
+            self.ticks_numbered = numbered
+            shown = list(enumerate(names))[:: max(1, len(names) // MAX_LABELLED)]
+            left = [(i, f"{name} {i + 1}" if numbered else name) for i, name in shown]
+            bottom = [(i, str(i + 1) if numbered else name) for i, name in shown]
+            self.plot.getAxis("left").setTicks([left])
+            self.plot.getAxis("bottom").setTicks([bottom])
+        numbers = QFont(font)  # the columns' numbers fit their cells too
+        widest = metrics.horizontalAdvance(str(len(names)))
+        numbers.setPointSizeF(font.pointSizeF() * min(1.0, 0.9 * cell / widest))
+        self.plot.getAxis("bottom").setTickFont(numbers if numbered else font)
+        widest = metrics.horizontalAdvance("0.00" if self.normalised.isChecked() else "000")
+        font.setPointSizeF(font.pointSizeF() * min(1.0, 0.9 * cell / widest))
+        self.cell_font = font
         for text in self.texts:
-            text.setFont(scaled_font(scale))
+            text.setFont(font)
 
     def clear(self, class_names: list[str]) -> None:
         self.matrices, self.events = [], []
         self.class_names = list(class_names)
-        ticks = [(i, name) for i, name in enumerate(self.class_names)]
-        if len(ticks) > MAX_LABELLED:
-            ticks = ticks[:: max(1, len(ticks) // MAX_LABELLED)]
-        for axis in ("left", "bottom"):
-            self.plot.getAxis(axis).setTicks([ticks])
+        self.ticks_numbered = None
+        self._fit_labels()
         self.slider.setEnabled(False)
         self.epoch_label.setText("no epoch yet")
         self.image.clear()
@@ -182,6 +210,7 @@ class ConfusionView(QWidget):
         self.colour_bar.setLevels(levels)
         self.epoch_label.setText(f"epoch {self.shown_epoch} of {len(self.matrices)}")
         self._set_texts(values if self.normalised.isChecked() else counts)
+        self._fit_labels()
 
     def _set_texts(self, values: np.ndarray | None) -> None:
         for text in self.texts:
@@ -194,7 +223,7 @@ class ConfusionView(QWidget):
             label = f"{value:.2f}" if values.dtype.kind == "f" else str(value)
             colour = "k" if value > 0.6 * top else "w"
             text = pg.TextItem(label, color=colour, anchor=(0.5, 0.5))
-            text.setFont(scaled_font(self.text_scale))
+            text.setFont(self.cell_font)
             text.setPos(col, row)
             self.plot.addItem(text)
             self.texts.append(text)
