@@ -180,12 +180,18 @@ def test_the_confusion_matrix_column_labels_never_run_into_each_other(qtbot, win
     press(qtbot, window, Qt.Key.Key_2, CTRL)  # the confusion matrix
     qtbot.waitUntil(lambda: len(window.confusion.texts) == 100)
     plot = window.confusion.plot
-    cell = 1 / plot.vb.viewPixelSize()[0]  # pixels across one column
-    axis = plot.getAxis("bottom")
-    metrics = QFontMetrics(axis.style["tickFont"])
-    (bottom,) = axis._tickLevels
-    assert max(metrics.horizontalAdvance(text) for _at, text in bottom) < cell
+
+    def labels_fit():  # once the matrix has taken its place (its range settles as it is drawn)
+        cell = 1 / plot.vb.viewPixelSize()[0]  # pixels across one column
+        axis = plot.getAxis("bottom")
+        metrics = QFontMetrics(axis.style["tickFont"])
+        (bottom,) = axis._tickLevels
+        count_font = window.confusion.texts[0].textItem.font()
+        return (
+            max(metrics.horizontalAdvance(text) for _at, text in bottom) < cell
+            and QFontMetrics(count_font).horizontalAdvance("000") < cell
+        )
+
+    qtbot.waitUntil(labels_fit, timeout=5_000)
     (left,) = plot.getAxis("left")._tickLevels
     assert [text for _at, text in left][:2] == ["disc 1", "ring 2"]  # names stay, numbered
-    count_width = QFontMetrics(window.confusion.texts[0].textItem.font()).horizontalAdvance("000")
-    assert count_width < cell
