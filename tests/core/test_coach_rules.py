@@ -80,6 +80,9 @@ def test_train_longer_takes_two_better_epochs_in_a_row_not_one_lucky_one():
     assert [n.rule for n in notes] == ["train_longer"]
     assert "(0.800 -> 0.780 -> 0.700)" in notes[0].meaning
     assert (notes[0].fix.kind, notes[0].fix.epochs) == ("extend", 10)  # half the run's 20
+    # The default run's ending on two threads: the loss still creeps down, the accuracy hardly.
+    creeping = [*start, (0.7, 0.75, 0.78, 0.73), (0.6, 0.8, 0.7, 0.7345)]
+    assert notes_after(creeping) == []
 
 
 def test_a_training_loss_rising_two_epochs_running_says_the_rate_is_too_high():
