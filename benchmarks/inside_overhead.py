@@ -19,7 +19,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from window_responsiveness import release_openmp_pool, spec_data
+from window_responsiveness import ready_window, release_openmp_pool, spec_data
 
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp()  # the window's runs go here, not in ~
 
@@ -39,18 +39,7 @@ def in_window(app, images: int, epochs: int, inside_visible: bool) -> float:
     """Press Train with the Inside tab in front, or hidden behind the Curves tab."""
     from PySide6.QtCore import QEventLoop
 
-    from cnnstudio.gui.main_window import MainWindow
-
-    window = MainWindow()
-    window.resize(1600, 1000)
-    window.show()
-    options = window.dataset_panel.options_form.editors
-    options["train_size"].setValue(images)
-    options["val_size"].setValue(500)
-    window.training_panel.training.editors["epochs"].setValue(epochs)
-    window.training_panel.training.editors["batch_size"].setValue(64)
-    while window.loaded is None or window.jobs.busy() or window.dataset.reload_timer.isActive():
-        app.processEvents()
+    window = ready_window(app, images, epochs)
     tabs = window.view_tabs
     titles = [tabs.tabText(i) for i in range(tabs.count())]
     tabs.setCurrentIndex(titles.index("Inside" if inside_visible else "Curves"))

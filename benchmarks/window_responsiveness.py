@@ -89,10 +89,8 @@ def headless(spec, data) -> float:
     return statistics.median(rates.rates)
 
 
-def in_window(app, images: int, epochs: int) -> tuple[float, list[float]]:
-    """As a person would: open the window, set the run up, wait for the dataset, press Train."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
+def ready_window(app, images: int, epochs: int):
+    """The window shown with the run set up (batch 64) and its dataset loaded."""
     from cnnstudio.gui.main_window import MainWindow
 
     window = MainWindow()
@@ -105,6 +103,14 @@ def in_window(app, images: int, epochs: int) -> tuple[float, list[float]]:
     while window.loaded is None or window.jobs.busy() or window.dataset.reload_timer.isActive():
         app.processEvents()
         time.sleep(0.005)
+    return window
+
+
+def in_window(app, images: int, epochs: int) -> tuple[float, list[float]]:
+    """As a person would: open the window, set the run up, wait for the dataset, press Train."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    window = ready_window(app, images, epochs)
     rates: list[float] = []
     lateness: list[float] = []
     last = [time.perf_counter()]
