@@ -11,7 +11,7 @@ import torch
 
 from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.insight.attribution import grad_cam, occlusion_map, top_classes
-from cnnstudio.core.insight.embedding import embed, pca_2d, penultimate_features
+from cnnstudio.core.insight.embedding import embed, pca_2d
 from cnnstudio.core.insight.explanation import explain_image
 from cnnstudio.core.insight.layers import (
     cam_layer_problem,
@@ -189,16 +189,18 @@ def test_top_classes_are_ordered_and_named():
     ]
 
 
-def test_embedding_separates_what_the_trained_network_tells_apart(trained):
+def test_embedding_places_images_by_their_features_and_separates_the_classes(trained):
     model, images, labels, _ = trained
-    features = penultimate_features(model, [images[:32], images[32:]])
+    # Two batches of 32; the images are already normalised, so normalising leaves them be.
+    points, predictions = embed(model, images, lambda batch: batch, batch_size=32)
+    np.testing.assert_array_equal(predictions, model(images).argmax(1).numpy())
+    with torch.no_grad():
+        features = model[:-1](images).numpy()  # what the last Linear layer reads: 16 values
     assert features.shape == (64, 16)
-    points = pca_2d(features)
-    assert points.shape == (64, 2)
+    np.testing.assert_allclose(points, pca_2d(features), atol=1e-4)
     first_axis = points[:, 0]
     means = [first_axis[labels.numpy() == k].mean() for k in (0, 1)]
-    spread = first_axis.std()
-    assert abs(means[0] - means[1]) > spread  # the classes lie apart along the main axis
+    assert abs(means[0] - means[1]) > first_axis.std()  # the classes lie apart on the main axis
 
 
 def test_pca_finds_the_direction_of_greatest_spread():
@@ -223,12 +225,3 @@ def test_statistics_and_gradcam_survive_a_network_whose_values_overflowed():
     assert stats[0].activation_histogram[0].sum() < outputs[0].size  # infinities left out
     cams = grad_cam(model, images, 3)
     assert np.isfinite(cams).all() and cams.min() >= 0 and cams.max() <= 1
-
-
-def test_embed_places_images_and_predicts_them_in_one_pass(trained):
-    model, images, _, _ = trained
-    raw = torch.zeros(len(images), 1, SIDE, SIDE, dtype=torch.uint8)  # stands for the pictures
-    points, predictions = embed(model, raw, lambda _batch: images[: len(_batch)], batch_size=64)
-    assert points.shape == (64, 2)
-    np.testing.assert_array_equal(predictions, model(images).argmax(1).numpy())
-    np.testing.assert_allclose(points, pca_2d(penultimate_features(model, [images])), atol=1e-4)

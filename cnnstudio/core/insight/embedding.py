@@ -3,7 +3,7 @@ Linear layer), projected to two dimensions with PCA in torch (no scikit-learn)."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -20,7 +20,7 @@ def embed(
     batch_size: int = 256,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Uint8 images at the input shape -> their 2-D places (N, 2) and predicted classes (N,)."""
-    last = _last_linear(model)
+    last = max(i for i, layer in enumerate(model) if isinstance(layer, nn.Linear))
     head, tail = model[:last], model[last:]
     features, predictions = [], []
     with evaluating(model):
@@ -29,15 +29,6 @@ def embed(
             features.append(hidden.flatten(1).float().cpu())
             predictions.append(tail(hidden).argmax(1).cpu())
     return pca_2d(torch.cat(features).numpy()), torch.cat(predictions).numpy()
-
-
-@torch.no_grad()
-def penultimate_features(model: nn.Sequential, batches: Iterable[torch.Tensor]) -> np.ndarray:
-    """The last Linear layer's inputs for every image of the normalised batches: (N, D)."""
-    head = model[: _last_linear(model)]
-    with evaluating(model):
-        features = [head(batch).flatten(1).float().cpu() for batch in batches]
-    return torch.cat(features).numpy()
 
 
 def pca_2d(features: np.ndarray) -> np.ndarray:
@@ -56,7 +47,3 @@ def pca_2d(features: np.ndarray) -> np.ndarray:
     signs = torch.sign(axes.gather(0, axes.abs().argmax(0, keepdim=True)))
     signs[signs == 0] = 1
     return (centred @ (axes * signs)).float().numpy()
-
-
-def _last_linear(model: nn.Sequential) -> int:
-    return max(i for i, layer in enumerate(model) if isinstance(layer, nn.Linear))
