@@ -140,14 +140,19 @@ def test_curves_keep_legend_off_the_data_fit_the_loss_and_keep_the_learning_rate
     qtbot.waitUntil(lambda: curves.drawn.get("lr:lr") == curves.series["lr:lr"].count)
 
 
-def test_mistake_captions_stay_under_their_images(qtbot, small_window):
-    window = small_window
+def mistakes_after_one_epoch(qtbot, window, at_least):
+    """Train one epoch, open the Mistakes tab and wait for `at_least` thumbnails: its grid."""
     set_up_run(qtbot, window, epochs=1, batch_size=64)
     click(qtbot, window.train_button)
     qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
     click_tab(qtbot, window.view_tabs, window.mistakes)
     grid = window.mistakes.grid
-    qtbot.waitUntil(lambda: len(thumbnails(grid)) > 0)
+    qtbot.waitUntil(lambda: len(thumbnails(grid)) >= at_least)
+    return grid
+
+
+def test_mistake_captions_stay_under_their_images(qtbot, small_window):
+    grid = mistakes_after_one_epoch(qtbot, small_window, at_least=1)
     cells = [grid.grid.itemAt(i).widget().findChildren(QLabel) for i in range(grid.grid.count())]
     laid_out = lambda: all(caption.y() > picture.y() for picture, caption in cells)  # noqa: E731
     qtbot.waitUntil(laid_out)
@@ -236,12 +241,7 @@ def test_predict_and_export_dialogs_close_with_a_button(qtbot, small_window, tmp
 
 def test_why_under_a_mistake_asks_to_explain_that_image(qtbot, small_window):
     window = small_window
-    set_up_run(qtbot, window, epochs=1, batch_size=64)
-    click(qtbot, window.train_button)
-    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
-    click_tab(qtbot, window.view_tabs, window.mistakes)
-    grid = window.mistakes.grid
-    qtbot.waitUntil(lambda: len(thumbnails(grid)) > 1)
+    grid = mistakes_after_one_epoch(qtbot, window, at_least=2)
     second = grid.grid.itemAt(1).widget()
     why = next(b for b in second.findChildren(QPushButton) if b.text() == "why?")
     qtbot.waitUntil(why.isVisible)
