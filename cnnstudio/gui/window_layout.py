@@ -90,7 +90,7 @@ class WindowLayout(QMainWindow):
         self.view_tabs = QTabWidget()
         for view, title in (
             (self.curves, "Curves"),
-            (self.confusion, "Confusion matrix"),
+            (self.confusion, "Confusion"),  # short: seven titles fit 1024 px
             (self.class_table, "Per class"),
             (self.mistakes, "Mistakes"),
             (self.runs_view, "Runs"),

@@ -96,3 +96,12 @@ def test_showing_a_past_run_and_its_mistakes_keeps_the_window_on_a_1024x768_scre
     qtbot.wait(50)  # let a relayout happen if anything asked for one
     assert inside_its_screen(window), window.frameGeometry()
     assert window.width() <= width
+
+
+def test_every_view_tab_is_in_sight_at_1024x768(qtbot, window):
+    """Seven tabs: with "Confusion matrix" spelled out, Coach hid behind the tab bar's arrows."""
+    assert window.screen().name() == "small"
+    bar = window.view_tabs.tabBar()
+    qtbot.waitUntil(lambda: bar.width() > 0)
+    last = bar.tabRect(bar.count() - 1)
+    assert last.right() <= bar.width(), [bar.tabText(i) for i in range(bar.count())]
