@@ -124,3 +124,8 @@ def get_preset(name: str) -> Preset:
     if name not in PRESETS:
         raise SpecError(f"unknown preset {name!r}; available presets: " + ", ".join(PRESETS))
     return PRESETS[name]
+
+
+def matching_preset(layers: list[LayerSpec]) -> str | None:
+    """The preset whose stack equals `layers`, if any."""
+    return next((p.name for p in PRESETS.values() if list(p.layers) == list(layers)), None)

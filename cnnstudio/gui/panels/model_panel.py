@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.core.model.layers import LAYER_TYPES, LayerSpec, layer_from_dict
-from cnnstudio.core.model.presets import PRESETS
+from cnnstudio.core.model.presets import PRESETS, matching_preset
 from cnnstudio.core.model.shapes import StackReport, analyse_stack, format_shape
 from cnnstudio.gui.glossary_links import explain_headers, mark, term_tip
 from cnnstudio.gui.panels.guidance import HelpLine, advanced_switch
@@ -58,7 +58,7 @@ class ModelPanel(QWidget):
         self.input_shape: tuple[int, ...] | None = None
         self.num_classes = 0
         self.report: StackReport | None = None
-        self.origin = _matching_preset(self.layers)  # the preset the stack came from
+        self.origin = matching_preset(self.layers)  # the preset the stack came from
 
         column = QVBoxLayout(self)
         column.addLayout(self._preset_row())
@@ -178,7 +178,7 @@ class ModelPanel(QWidget):
         """Show `layers` (a project opened, an undo): keeps the selection and the focus, and
         emits no `changed`."""
         self.layers = list(layers)
-        self.origin = _matching_preset(self.layers) or self.origin
+        self.origin = matching_preset(self.layers) or self.origin
         self._refresh_table()
 
     def set_input(self, shape: tuple[int, ...] | None, num_classes: int) -> None:
@@ -350,7 +350,7 @@ class ModelPanel(QWidget):
 
     def _replace_with_preset(self, name: str) -> None:
         """Use preset `name`, asking first if that would discard edited layers."""
-        if _matching_preset(self.layers) is None and not self._confirm_replace(name):
+        if matching_preset(self.layers) is None and not self._confirm_replace(name):
             return
         self.use_preset(name)
 
@@ -378,10 +378,6 @@ class ModelPanel(QWidget):
             self._replace_with_preset(fix.preset)
         else:
             self.input_size_requested.emit(fix.input_size)
-
-
-def _matching_preset(layers: list[LayerSpec]) -> str | None:
-    return next((p.name for p in PRESETS.values() if list(p.layers) == layers), None)
 
 
 def _layer_tip(layer: LayerSpec) -> str:
