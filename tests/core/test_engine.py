@@ -285,3 +285,26 @@ def test_default_spec_reaches_90_percent_validation_accuracy():
     first = recorder.of(EpochEnded)[0]
     assert first.val_accuracy < 0.7  # it has to learn: not solved after one epoch
     assert result.status == "completed" and result.best_val_accuracy >= 0.90
+
+
+def test_stepping_batch_by_batch_trains_as_fit_does(small_data):
+    """Two trainers stepped in turn (as a race does) end exactly as one fit each."""
+    spec = small_spec(training={"epochs": 2, "batch_size": 16})
+    alone = Trainer(spec, small_data).fit()
+    first, second = Trainer(spec, small_data), Trainer(spec, small_data)
+    steps = [first.batches(), second.batches()]
+    yielded = [0, 0]
+    ended = [None, None]
+    while None in ended:
+        for index, batches in enumerate(steps):
+            if ended[index] is None:
+                try:
+                    assert isinstance(next(batches), BatchEnded)
+                    yielded[index] += 1
+                except StopIteration as end:
+                    ended[index] = end.value
+    assert yielded[0] == yielded[1] == 2 * len(first.train_loader)
+    assert ended[0].best_val_accuracy == ended[1].best_val_accuracy == alone.best_val_accuracy
+    theirs = second.model.state_dict()
+    for name, mine in first.model.state_dict().items():
+        assert torch.equal(mine, theirs[name])

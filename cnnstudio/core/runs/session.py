@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import errno
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -36,8 +36,8 @@ from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.core.training.callbacks import Callback
 from cnnstudio.core.training.control import TrainingControl
 from cnnstudio.core.training.device import resolve_device
-from cnnstudio.core.training.engine import Trainer
-from cnnstudio.core.training.events import EpochEnded, FitEnded
+from cnnstudio.core.training.engine import Trainer, finish
+from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded
 from cnnstudio.core.training.prepare import check_stack, load_dataset
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ class RunSession:
     start_origin: str = ""
     notes: list[str] = field(default_factory=list)  # what to tell the user before training
     writer: RunFolderWriter | None = None
+    trainer: Trainer | None = None  # once training has started
     made_folder: bool = False  # a default folder made for this run: removed if left empty
 
     @classmethod
@@ -157,7 +158,19 @@ class RunSession:
         is saved too, and handed to `inside_listener`; the coach's notes are saved in coach.json
         as they are found (a resumed run's earlier notes kept), and handed to `coach_listener`
         (both on the training thread)."""
-        trainer = Trainer(self.spec, data, control)
+        return finish(self.batches(data, control, callbacks, inside_listener, coach_listener))
+
+    def batches(
+        self,
+        data: ImageData | StreamedImages,
+        control: TrainingControl | None = None,
+        callbacks: Iterable[Callback] = (),
+        inside_listener: Callable[[InsideSnapshot], None] | None = None,
+        coach_listener: Callable[[CoachNote], None] | None = None,
+    ) -> Generator[BatchEnded, None, FitEnded]:
+        """`train`, one training batch at a time (see Trainer.batches): a race steps several
+        sessions in turn. `self.trainer` is the run's trainer once this has started."""
+        self.trainer = trainer = Trainer(self.spec, data, control)
         if self.resume_from is not None:
             trainer.restore(self.resume_from.state_dict, self.resume_from.training)
         if self.start_from is not None:
@@ -165,8 +178,10 @@ class RunSession:
         self.writer = RunFolderWriter(self.folder, trainer)
         try:
             recorder = InsideRecorder(trainer, self.folder, inside_listener)
-            return trainer.fit(
-                [self.writer, recorder, self._coach(trainer, coach_listener), *callbacks]
+            return (
+                yield from trainer.batches(
+                    [self.writer, recorder, self._coach(trainer, coach_listener), *callbacks]
+                )
             )
         except OSError as error:
             if not self.writer.write_failed:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -176,6 +176,11 @@ class Trainer:
 
     def fit(self, callbacks: Iterable[Callback] = ()) -> FitEnded:
         """Train the remaining epochs. Returns how the run ended; re-raises unexpected errors."""
+        return finish(self.batches(callbacks))
+
+    def batches(self, callbacks: Iterable[Callback] = ()) -> Generator[BatchEnded, None, FitEnded]:
+        """`fit`, one training batch at a time: yields each batch's event after its listeners
+        had it, and returns how the run ended. A race steps several trainers in turn this way."""
         listeners = CallbackList(callbacks)
         patience = self.spec.training["early_stopping_patience"]
         if patience is not None:
@@ -185,9 +190,11 @@ class Trainer:
         started = time.perf_counter()
         listeners.on_fit_start(self._fit_started())
         try:
-            for epoch in range(self.epochs_completed + 1, self.spec.training["epochs"] + 1):
+            # The total is read each epoch: it may change while the run trains.
+            while self.epochs_completed < self.spec.training["epochs"]:
+                epoch = self.epochs_completed + 1
                 epoch_start = time.perf_counter()
-                train = self._train_epoch(epoch, listeners)
+                train = yield from self._train_epoch(epoch, listeners)
                 if train is None:
                     break
                 event = self._evaluate(epoch, train, epoch_start)
@@ -212,8 +219,11 @@ class Trainer:
             torch.cuda.empty_cache()
         return self._fail(listeners, self._out_of_memory_message(), "out_of_memory", started)
 
-    def _train_epoch(self, epoch: int, listeners: Callback) -> _EpochTraining | None:
-        """Train one epoch; returns its summary, or None if a stop was requested."""
+    def _train_epoch(
+        self, epoch: int, listeners: Callback
+    ) -> Generator[BatchEnded, None, _EpochTraining | None]:
+        """Train one epoch, yielding each batch; returns its summary, or None if a stop was
+        requested."""
         self.model.train()
         loss_sum, correct, seen, paused, lr = 0.0, 0.0, 0, 0.0, self.lr
         start = time.perf_counter()
@@ -250,11 +260,11 @@ class Trainer:
             loss_sum += loss_value * count
             correct += hits
             elapsed = max(time.perf_counter() - start - paused, 1e-9)
-            listeners.on_batch_end(
-                BatchEnded(
-                    epoch, index, batches, self.step, loss_value, hits / count, lr, seen / elapsed
-                )
+            event = BatchEnded(
+                epoch, index, batches, self.step, loss_value, hits / count, lr, seen / elapsed
             )
+            listeners.on_batch_end(event)
+            yield event
         return _EpochTraining(loss_sum / seen, correct / seen, lr, paused)
 
     @torch.no_grad()
@@ -343,6 +353,15 @@ class Trainer:
             f"size (try {max(1, size // 2)}), use a smaller model or smaller images, or train on "
             "the CPU."
         )
+
+
+def finish(batches: Generator[BatchEnded, None, FitEnded]) -> FitEnded:
+    """Run a trainer's `batches` to the end; how the run ended."""
+    while True:
+        try:
+            next(batches)
+        except StopIteration as end:
+            return end.value
 
 
 def _mixed_precision_dtype(device: torch.device, wanted: bool) -> torch.dtype | None:
