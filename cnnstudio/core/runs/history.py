@@ -22,6 +22,9 @@ from cnnstudio.core.training.metrics import class_metrics
 
 log = logging.getLogger(__name__)
 
+BATCH_COLUMNS = ("step", "epoch", "batch", "loss", "accuracy", "lr")
+_BATCH_COUNTS = ("step", "epoch", "batch")
+
 
 @dataclass
 class RunRecord:
@@ -149,6 +152,36 @@ def read_metric_rows(folder: Path) -> list[dict[str, float]]:
         return []  # no epoch finished yet
     except (OSError, ValueError, TypeError) as error:
         raise CnnstudioError(f"{path}: damaged ({error})") from None
+
+
+def read_batch_rows(folder: Path) -> list[dict[str, float]]:
+    """batches.csv's rows as numbers (step, epoch and batch whole), one per training batch of the
+    finished epochs; none if there is no file (a run from before it was kept). A last line
+    without its line end, torn by a kill during an append, is left out; other damage is a
+    CnnstudioError."""
+    path = folder / "batches.csv"
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as error:
+        raise CnnstudioError(f"{path}: damaged ({error})") from None
+    if lines[0].split(",") != list(BATCH_COLUMNS):
+        raise CnnstudioError(f"{path}: damaged (expected the columns {','.join(BATCH_COLUMNS)})")
+    try:
+        # The text after the last line end is "" when the file is whole.
+        return [_batch_row(line.split(",")) for line in lines[1:-1]]
+    except ValueError as error:
+        raise CnnstudioError(f"{path}: damaged ({error})") from None
+
+
+def _batch_row(values: list[str]) -> dict[str, float]:
+    if len(values) != len(BATCH_COLUMNS):
+        raise ValueError(f"{len(values)} values in a row of {len(BATCH_COLUMNS)}")
+    return {
+        key: int(value) if key in _BATCH_COUNTS else float(value)
+        for key, value in zip(BATCH_COLUMNS, values, strict=True)
+    }
 
 
 def read_matrices(folder: Path) -> dict[str, list[list[int]]]:

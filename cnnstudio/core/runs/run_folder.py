@@ -5,6 +5,7 @@
                             (the first start's; each resume is appended under "resumed")
   dataset_check.txt         the dataset check, as `cnnstudio inspect` prints it
   metrics.csv               one row per epoch
+  batches.csv               one row per training batch of the finished epochs (batch_log.py)
   confusion_matrices.json   every epoch's confusion matrix
   last.pt, best.pt          checkpoints after the latest epoch and the best one so far
   summary.json              how the run ended (written when it ends)
@@ -36,10 +37,11 @@ import torch
 from cnnstudio import __version__
 from cnnstudio.core.data.inspect import inspect_data
 from cnnstudio.core.files import write_atomic
+from cnnstudio.core.runs.batch_log import BatchLog
 from cnnstudio.core.runs.checkpoint import checkpoint_bytes
 from cnnstudio.core.runs.history import read_matrices, read_metric_rows
 from cnnstudio.core.training.callbacks import Callback
-from cnnstudio.core.training.events import EpochEnded, FitEnded, FitStarted
+from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitStarted
 
 if TYPE_CHECKING:
     from cnnstudio.core.training.engine import Trainer
@@ -75,11 +77,15 @@ class RunFolderWriter(Callback):
             if int(epoch) <= done
         }
         self.saved_epoch = done  # the epoch last.pt holds
+        self.batches = BatchLog(self.folder)
         self.write_failed = False  # a write failed (a full disk): the run ends, files intact
 
     def on_fit_start(self, event: FitStarted) -> None:
         with self._writing():
             self._start()
+
+    def on_batch_end(self, event: BatchEnded) -> None:
+        self.batches.add(event)
 
     def on_epoch_end(self, event: EpochEnded) -> None:
         with self._writing():
@@ -109,6 +115,7 @@ class RunFolderWriter(Callback):
             # Without reading a streamed folder's files again: that is the GUI's or inspect's job.
             lines = inspect_data(self.trainer.data, read_files=False).describe(limit=50)
             write_atomic(check, "\n".join(lines) + "\n")
+        self.batches.start(self.trainer.step)
 
     def _save_epoch(self, event: EpochEnded) -> None:
         # The record first, then the checkpoint: a run killed in between has a row for an epoch
@@ -123,6 +130,7 @@ class RunFolderWriter(Callback):
             "epochs": self.matrices,
         }
         write_atomic(self.folder / "confusion_matrices.json", json.dumps(document))
+        self.batches.save_epoch()
         checkpoint = checkpoint_bytes(self.trainer)
         write_atomic(self.folder / "last.pt", checkpoint)
         self.saved_epoch = event.epoch
