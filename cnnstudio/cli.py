@@ -19,6 +19,7 @@ from cnnstudio.commands import (
     explain,
     listings,
     outputs,
+    race,
     training,
 )
 from cnnstudio.core.errors import CnnstudioError
@@ -84,12 +85,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     _add_spec_choices(train)
     _add_data_choices(train)
-    train.add_argument("--epochs", type=int, help="passes over the training data")
-    train.add_argument("--batch-size", type=int, help="images per update step")
-    train.add_argument("--optimizer", help="sgd, adam, adamw or rmsprop")
-    train.add_argument("--lr", type=float, help="learning rate")
-    train.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
-    train.add_argument("--seed", type=int, help="random seed (same seed, same result on CPU)")
+    _add_run_choices(train)
     train.add_argument(
         "--out", type=Path, help="run folder (default: runs/DATE-TIME-DATASET beside the project)"
     )
@@ -103,6 +99,31 @@ def _build_parser() -> argparse.ArgumentParser:
         help="start a new run from a checkpoint's weights (same layer stack)",
     )
     train.set_defaults(handler=training.train)
+
+    racing = commands.add_parser(
+        "race", help="train 2 to 6 variants of a spec side by side and rank them"
+    )
+    racing.add_argument(
+        "spec", nargs="?", type=Path, help="run spec JSON or .cnnstudio project (default: built-in)"
+    )
+    racing.add_argument(
+        "--vary",
+        action="append",
+        required=True,
+        metavar="SETTING=V1,V2",
+        help="a setting and its values, e.g. optimizer=sgd,adam or lr=0.1,0.01 (once or twice)",
+    )
+    _add_spec_choices(racing)
+    _add_data_choices(racing)
+    _add_run_choices(racing)
+    racing.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="new or empty folder: one run folder per variant in it",
+    )
+    racing.set_defaults(handler=race.race)
 
     predict = commands.add_parser("predict", help="classify image files with a trained network")
     _add_checkpoint_and_images(predict)
@@ -205,6 +226,15 @@ def _add_checkpoint_and_images(parser: argparse.ArgumentParser) -> None:
 def _add_spec_choices(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", help="dataset name (see: cnnstudio datasets)")
     parser.add_argument("--preset", help="layer stack (see: cnnstudio presets)")
+
+
+def _add_run_choices(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--epochs", type=int, help="passes over the training data")
+    parser.add_argument("--batch-size", type=int, help="images per update step")
+    parser.add_argument("--optimizer", help="sgd, adam, adamw or rmsprop")
+    parser.add_argument("--lr", type=float, help="learning rate")
+    parser.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    parser.add_argument("--seed", type=int, help="random seed (same seed, same result on CPU)")
 
 
 def _add_data_choices(parser: argparse.ArgumentParser) -> None:

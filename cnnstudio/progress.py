@@ -1,4 +1,5 @@
-"""The console's view of a run: a progress bar per epoch and one summary line per epoch."""
+"""The console's view of a run (a progress bar per epoch, one summary line per epoch) and of
+a race."""
 
 from __future__ import annotations
 
@@ -66,3 +67,43 @@ class ConsoleProgress(Callback):
 
     def _write(self, line: str) -> None:
         tqdm.write(line, file=self.stream)
+
+
+class RaceProgress:
+    """A race's console view: one bar for all its batches with each variant's latest loss
+    beside it, and a line for each variant's epoch or failure."""
+
+    def __init__(self, labels: list[str], stream=None) -> None:
+        self.labels = labels
+        self.stream = stream or sys.stderr
+        self.losses = ["-"] * len(labels)
+        self.left = [0] * len(labels)  # batches each variant has still to train
+        self.bar = tqdm(total=0, desc="race", unit="batch", file=self.stream, dynamic_ncols=True)
+
+    def hear(self, index: int, event: object) -> None:
+        """`Race.run`'s listener."""
+        name = f"{index + 1}. {self.labels[index]}"
+        if isinstance(event, FitStarted):
+            self.left[index] = (event.epochs - event.first_epoch + 1) * event.batches_per_epoch
+            self.bar.total += self.left[index]
+            self.bar.refresh()
+        elif isinstance(event, BatchEnded):
+            self.left[index] -= 1
+            self.losses[index] = f"{event.loss:.3f}"
+            losses = "  ".join(f"{n}: {loss}" for n, loss in enumerate(self.losses, 1))
+            self.bar.set_postfix_str(f"loss {losses}", refresh=False)
+            self.bar.update(1)
+        elif isinstance(event, EpochEnded):
+            tqdm.write(
+                f"{name}: epoch {event.epoch}/{event.epochs}  val loss {event.val_loss:.4f} "
+                f"acc {event.val_accuracy:6.2%}",
+                file=self.stream,
+            )
+        elif isinstance(event, FitFailed):
+            tqdm.write(f"{name} failed: {event.message}", file=self.stream)
+        elif isinstance(event, FitEnded):  # stopped or failed early: its batches are not coming
+            self.bar.total -= self.left[index]
+            self.bar.refresh()
+
+    def close(self) -> None:
+        self.bar.close()

@@ -95,7 +95,7 @@ def train(args: argparse.Namespace) -> int:
             )
         control = TrainingControl()
         notes: list[Any] = []
-        with _ctrl_c_stops(control):
+        with ctrl_c_stops(control):
             result = session.train(data, control, [ConsoleProgress()], coach_listener=notes.append)
     _say_how_it_ended(result, session.folder)
     _say_coach_notes(notes, session.folder)
@@ -148,7 +148,7 @@ def _default_runs_dir(args: argparse.Namespace) -> Path:
     return Path("runs")
 
 
-class _ctrl_c_stops:
+class ctrl_c_stops:
     """First Ctrl+C stops the run after the current batch (files stay complete); a second aborts."""
 
     def __init__(self, control: Any) -> None:

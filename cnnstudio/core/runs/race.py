@@ -1,0 +1,258 @@
+"""A race: variants of a spec trained side by side, one batch each in turn, then ranked.
+
+Each variant is a normal run (a RunSession into its own folder) on the same data, loaded once.
+Variants start from the same weights and see the same batches in the same order, because each
+trainer seeds its own weights, shuffle and augmentation from the spec's seed. What they share is
+torch's global random state (dropout draws from it): each variant's is kept apart, saved after
+its step and put back before its next, so every variant trains exactly as it would alone.
+
+    with Race(variants, folders) as race:
+        data = race.load_data()
+        entries = race.run(data, control, listener)
+    print(ranking_table(entries))
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from cnnstudio.core.data.images import ImageData
+from cnnstudio.core.data.streaming import StreamedImages
+from cnnstudio.core.runs.session import RunSession
+from cnnstudio.core.spec.variants import Variant
+from cnnstudio.core.training.callbacks import Callback
+from cnnstudio.core.training.control import TrainingControl
+from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
+
+MOST_VARIANTS = 6  # curves of more than six runs in one view can no longer be told apart
+Listener = Callable[[int, object], None]  # (variant's index, its event)
+
+
+@dataclass(frozen=True)
+class RaceEntry:
+    """One variant's place in the results."""
+
+    variant: Variant
+    folder: Path
+    result: FitEnded
+    first_loss: float | None  # the first batch's loss: the same for all when weights are
+    last_val_loss: float | None
+    seconds: float  # its own training time, the other variants' turns left out
+
+
+def folder_name(label: str) -> str:
+    """A variant's label as a folder name: "optimizer=adam, lr=0.01" -> "optimizer-adam-lr-0.01"."""
+    name = re.sub(r"[^\w.+-]+", "-", label.replace("=", "-")).strip("-.")
+    return name or "variant"
+
+
+class Race:
+    """The variants' run sessions, opened (checked and locked) before any image is loaded.
+
+    Leaving the `with` block frees every folder; a folder left empty is removed."""
+
+    def __init__(self, variants: Sequence[Variant], folders: Sequence[Path]) -> None:
+        if len(variants) != len(folders):
+            raise ValueError("one folder per variant")
+        self.variants = list(variants)
+        self.sessions: list[RunSession] = []
+        try:
+            for variant, folder in zip(variants, folders, strict=True):
+                session = RunSession.new(variant.spec, folder)
+                session.made_folder = True  # claimed new or empty: nothing to keep if unused
+                self.sessions.append(session)
+        except BaseException:
+            self.close()
+            raise
+
+    def load_data(self) -> ImageData | StreamedImages:
+        """The images every variant trains on (the variants differ in no dataset setting)."""
+        return self.sessions[0].load_data()
+
+    def run(
+        self,
+        data: ImageData | StreamedImages,
+        control: TrainingControl | None = None,
+        listener: Listener | None = None,
+    ) -> list[RaceEntry]:
+        """Train every variant one batch each in turn until all have ended.
+
+        `control` pauses and stops the whole race; a variant's own early stopping or a failure
+        (a loss that is not a number) ends that variant alone. `listener(index, event)` hears
+        each variant's events on this thread."""
+        control = control or TrainingControl()
+        watchers = [_Watcher(index, listener) for index in range(len(self.sessions))]
+        steps = [
+            _Stepper(session, data, _VariantControl(control), watcher)
+            for session, watcher in zip(self.sessions, watchers, strict=True)
+        ]
+        while any(step.result is None for step in steps):
+            for step in steps:
+                if step.result is None:
+                    step.advance()
+        entries = []
+        for variant, session, step, watcher in zip(
+            self.variants, self.sessions, steps, watchers, strict=True
+        ):
+            assert step.result is not None  # the loop above ran every variant to its end
+            own_time = step.seconds - step.control.waited
+            entries.append(
+                RaceEntry(
+                    variant,
+                    session.folder,
+                    step.result,
+                    watcher.first_loss,
+                    watcher.val_loss,
+                    own_time,
+                )
+            )
+        return entries
+
+    def close(self) -> None:
+        for session in self.sessions:
+            session.close()
+
+    def __enter__(self) -> Race:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _Stepper:
+    """One variant's training generator, advanced a batch at a time with its own torch random
+    state (the global one: dropout's)."""
+
+    def __init__(
+        self,
+        session: RunSession,
+        data: ImageData | StreamedImages,
+        control: _VariantControl,
+        watcher: _Watcher,
+    ) -> None:
+        self.batches = session.batches(data, control, [watcher])
+        self.control = control
+        self.random: dict[str, Any] | None = None  # None: the trainer seeds it when built
+        self.result: FitEnded | None = None
+        self.seconds = 0.0
+
+    def advance(self) -> None:
+        started = time.perf_counter()
+        if self.random is not None:
+            torch.set_rng_state(self.random["cpu"])
+            if "cuda" in self.random:
+                torch.cuda.set_rng_state_all(self.random["cuda"])
+        try:
+            next(self.batches)
+        except StopIteration as end:
+            self.result = end.value
+        self.random = {"cpu": torch.get_rng_state()}
+        if torch.cuda.is_initialized():
+            self.random["cuda"] = torch.cuda.get_rng_state_all()
+        self.seconds += time.perf_counter() - started
+
+
+class _VariantControl(TrainingControl):
+    """A variant's own stop (its early stopping ends it alone); the race's pause and stop."""
+
+    def __init__(self, race: TrainingControl) -> None:
+        super().__init__()
+        self.race = race
+        self.waited = 0.0  # seconds paused in all
+
+    def wait_while_paused(self) -> float:
+        waited = self.race.wait_while_paused()
+        if self.race.stop_requested:  # checked by the trainer right after this
+            self.request_stop(self.race.stop_reason)
+        self.waited += waited
+        return waited
+
+
+class _Watcher(Callback):
+    """Keeps what the ranking needs of one variant and hands its events on."""
+
+    def __init__(self, index: int, listener: Listener | None) -> None:
+        self.index, self.listener = index, listener
+        self.first_loss: float | None = None
+        self.val_loss: float | None = None
+
+    def _hand_on(self, event: object) -> None:
+        if self.listener is not None:
+            self.listener(self.index, event)
+
+    def on_fit_start(self, event: FitStarted) -> None:
+        self._hand_on(event)
+
+    def on_batch_end(self, event: BatchEnded) -> None:
+        if self.first_loss is None:
+            self.first_loss = event.loss
+        self._hand_on(event)
+
+    def on_epoch_end(self, event: EpochEnded) -> None:
+        self.val_loss = event.val_loss
+        self._hand_on(event)
+
+    def on_error(self, event: FitFailed) -> None:
+        self._hand_on(event)
+
+    def on_fit_end(self, event: FitEnded) -> None:
+        self._hand_on(event)
+
+
+def ranked(entries: Sequence[RaceEntry]) -> list[RaceEntry]:
+    """Best validation accuracy first; a variant with none (no epoch finished) last."""
+    return sorted(entries, key=lambda entry: -(entry.result.best_val_accuracy or -1.0))
+
+
+RANKING_COLUMNS = (
+    "rank",
+    "variant",
+    "best acc",
+    "best epoch",
+    "last val loss",
+    "time",
+    "status",
+    "folder",
+)
+
+
+def ranking_rows(entries: Sequence[RaceEntry]) -> list[tuple[str, ...]]:
+    """The ranking's cells (RANKING_COLUMNS), best validation accuracy first."""
+    rows: list[tuple[str, ...]] = []
+    for rank, entry in enumerate(ranked(entries), 1):
+        result = entry.result
+        rows.append(
+            (
+                str(rank),
+                entry.variant.label,
+                "-" if result.best_val_accuracy is None else f"{result.best_val_accuracy:.1%}",
+                "-" if result.best_epoch is None else str(result.best_epoch),
+                "-" if entry.last_val_loss is None else f"{entry.last_val_loss:.4f}",
+                _clock(entry.seconds),
+                result.status,
+                str(entry.folder),
+            )
+        )
+    return rows
+
+
+def ranking_table(entries: Sequence[RaceEntry]) -> str:
+    """The ranking as a plain-text table, best validation accuracy first."""
+    rows = [RANKING_COLUMNS, *ranking_rows(entries)]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(RANKING_COLUMNS))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"

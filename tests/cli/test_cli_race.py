@@ -1,0 +1,68 @@
+"""`cnnstudio race`: one run folder per variant and a ranking table."""
+
+import json
+
+from cnnstudio.cli import run
+from tests.cli.test_cli import write_small_spec
+
+
+def test_race_writes_a_run_folder_per_variant_and_ranks_them(tmp_path, capsys):
+    spec_file = write_small_spec(tmp_path / "small.json")
+    out = tmp_path / "race"
+    argv = ["race", str(spec_file), "--vary", "optimizer=sgd,adam", "--vary", "lr=0.01,0.003"]
+    assert run([*argv, "--epochs", "1", "--device", "cpu", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    names = {
+        "optimizer-sgd-lr-0.01",
+        "optimizer-sgd-lr-0.003",
+        "optimizer-adam-lr-0.01",
+        "optimizer-adam-lr-0.003",
+    }
+    assert {folder.name for folder in out.iterdir()} == names
+    for name in names:
+        spec = json.loads((out / name / "spec.json").read_text())
+        assert spec["training"]["epochs"] == 1
+        assert name == f"optimizer-{spec['optimizer']['name']}-lr-{spec['optimizer']['lr']:g}"
+        assert (out / name / "best.pt").exists() and (out / name / "metrics.csv").exists()
+    lines = captured.out.splitlines()
+    assert lines[0].split() == [
+        "rank", "variant", "best", "acc", "best", "epoch", "last", "val", "loss", "time",
+        "status", "folder",
+    ]  # fmt: skip
+    assert [line.split()[0] for line in lines[1:]] == ["1", "2", "3", "4"]
+    accuracies = [float(line.split("%")[0].split()[-1]) for line in lines[1:]]
+    assert accuracies == sorted(accuracies, reverse=True)
+    assert all(str(out) in line and "completed" in line for line in lines[1:])
+    assert "Racing 4 variants:" in captured.err and "epoch 1/1" in captured.err
+    assert f"Runs saved in {out}" in captured.err
+
+
+def test_one_variant_is_not_a_race(tmp_path, capsys):
+    assert run(["race", "--vary", "lr=0.01", "--out", str(tmp_path / "race")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith("cnnstudio: error: a race needs two variants or more")
+    assert not (tmp_path / "race").exists()
+
+
+def test_more_than_six_variants_and_unknown_settings_are_refused(tmp_path, capsys):
+    out = str(tmp_path / "race")
+    assert run(["race", "--vary", "lr=0.1,0.01,0.001", "--vary", "optimizer=sgd,adam,adamw",
+                "--out", out]) == 2  # fmt: skip
+    assert "9 combinations; at most 6" in capsys.readouterr().err
+    assert run(["race", "--vary", "speed=1,2", "--out", out]) == 2
+    assert "unknown setting 'speed'" in capsys.readouterr().err
+    assert not (tmp_path / "race").exists()
+
+
+def test_a_used_folder_is_refused_and_kept(tmp_path, capsys):
+    out = tmp_path / "race"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert run(["race", "--vary", "lr=0.1,0.01", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"cnnstudio: error: {out} is not empty; a race's runs never go over other files. Pick "
+        "a new or empty folder with --out."
+    )
+    assert [path.name for path in out.iterdir()] == ["notes.txt"]
