@@ -21,6 +21,7 @@ from cnnstudio.core.files import write_atomic
 from cnnstudio.core.insight.coach_notes import CoachNote, load_notes
 from cnnstudio.core.runs.history import RunRecord
 from cnnstudio.core.runs.inside_report import INSIDE_STYLE, inside_section
+from cnnstudio.core.training.changes import SettingChange, read_changes
 from cnnstudio.core.training.metrics import class_metrics
 
 if TYPE_CHECKING:
@@ -90,8 +91,9 @@ def plot_bytes(records: Sequence[RunRecord], image_format: str) -> bytes:
 
 
 def report_html(record: RunRecord) -> str:
-    """One self-contained page: outcome, curves, the coach's notes, confusion matrix, per-class
-    table and, when the run kept them, pictures of the network's inside."""
+    """One self-contained page: outcome, curves, the settings changed while it trained, the
+    coach's notes, confusion matrix, per-class table and, when the run kept them, pictures of
+    the network's inside."""
     best = record.best_epoch
     title = f"cnnstudio run {record.name}"
     parts = [
@@ -102,6 +104,7 @@ def report_html(record: RunRecord) -> str:
     if record.epochs:
         svg = plot_bytes([record], "svg").decode("utf-8")
         parts += ["<h2>Curves</h2>", svg[svg.index("<svg") :]]
+    parts += _changes_section(read_changes(record.folder))
     parts += _coach_section(load_notes(record.folder))
     if best is not None and int(best["epoch"]) in record.matrices:
         matrix = record.matrices[int(best["epoch"])]
@@ -149,6 +152,21 @@ def _coach_section(notes: list[CoachNote] | None) -> list[str]:
             f"{_e(note.meaning)}<br>Try {_e(note.advice)}{fix}</li>"
         )
     return ["<h2>Coach</h2>", f"<ul class='coach'>{''.join(items)}</ul>"]
+
+
+def _changes_section(changes: list[SettingChange]) -> list[str]:
+    """The settings changed while the run trained, each from the step that first used it."""
+    if not changes:
+        return []
+    rows = "".join(
+        f"<tr><td>{c.step}</td><td>{c.epoch}</td><td class='text'>{_e(c.label)}</td></tr>"
+        for c in changes
+    )
+    return [
+        "<h2>Settings changed while it trained</h2>",
+        "<p>Each new value was used from the step shown on (steps count batches over the run).</p>",
+        f"<table><tr><th>step</th><th>epoch</th><th>change</th></tr>{rows}</table>",
+    ]
 
 
 def _confusion_table(matrix: np.ndarray, names: list[str]) -> str:
@@ -199,6 +217,7 @@ body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; 
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
 th { background: #f3f3f3; }
+td.text { text-align: left; }
 table.matrix td { min-width: 2.5em; }
 pre { background: #f6f6f6; padding: 1em; overflow: auto; }
 svg { max-width: 100%; height: auto; }

@@ -1,6 +1,6 @@
 """A run's folder on disk.
 
-  spec.json                 the run spec
+  spec.json                 the run spec (its current settings, after any changed while it trained)
   environment.json          versions, device, threads, seed: what the numbers were measured on
                             (the first start's; each resume is appended under "resumed")
   dataset_check.txt         the dataset check, as `cnnstudio inspect` prints it
@@ -8,6 +8,8 @@
   batches.csv               one row per training batch of the finished epochs (batch_log.py)
   confusion_matrices.json   every epoch's confusion matrix
   last.pt, best.pt          checkpoints after the latest epoch and the best one so far
+  changes.csv               settings changed while it trained: step,epoch,setting,old,new
+                            (written as each change is made; training/changes.py)
   summary.json              how the run ended (written when it ends)
   inside/epoch-NNNN.npz     each epoch's look inside the network (insight/snapshot.py)
   coach.json                the training coach's notes, written as found (insight/coach.py)
@@ -41,6 +43,7 @@ from cnnstudio.core.runs.batch_log import BatchLog
 from cnnstudio.core.runs.checkpoint import checkpoint_bytes
 from cnnstudio.core.runs.history import read_matrices, read_metric_rows
 from cnnstudio.core.training.callbacks import Callback
+from cnnstudio.core.training.changes import SettingChange, changes_csv
 from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitStarted
 
 if TYPE_CHECKING:
@@ -91,6 +94,11 @@ class RunFolderWriter(Callback):
         with self._writing():
             self._save_epoch(event)
 
+    def on_setting_changed(self, change: SettingChange) -> None:
+        with self._writing():
+            write_atomic(self.folder / "changes.csv", changes_csv(self.trainer.changes))
+            write_atomic(self.folder / "spec.json", self.trainer.spec.to_json())
+
     def on_fit_end(self, event: FitEnded) -> None:
         if not self.write_failed:  # after a failed write the disk is full: keep what is there
             with self._writing():
@@ -107,6 +115,11 @@ class RunFolderWriter(Callback):
     def _start(self) -> None:
         (self.folder / "summary.json").unlink(missing_ok=True)  # the run is going again
         write_atomic(self.folder / "spec.json", self.trainer.spec.to_json())
+        # A resumed run keeps the changes its checkpoint holds; any made after it are dropped.
+        if self.trainer.changes:
+            write_atomic(self.folder / "changes.csv", changes_csv(self.trainer.changes))
+        else:
+            (self.folder / "changes.csv").unlink(missing_ok=True)
         write_environment(
             self.folder, describe_environment(self.trainer.device, self.trainer.spec.seed)
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from cnnstudio.core.training.changes import RefusedChange, SettingChange
 from cnnstudio.core.training.control import TrainingControl
 from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
 from cnnstudio.core.training.state import EpochScore
@@ -22,6 +23,12 @@ class Callback:
 
     def on_epoch_end(self, event: EpochEnded) -> None:
         pass
+
+    def on_setting_changed(self, change: SettingChange) -> None:
+        """A setting changed while the run trains; the next batch uses the new value."""
+
+    def on_setting_refused(self, refusal: RefusedChange) -> None:
+        """A change asked for could not be made (its reason says why)."""
 
     def on_error(self, event: FitFailed) -> None:
         pass
@@ -47,6 +54,14 @@ class CallbackList(Callback):
     def on_epoch_end(self, event: EpochEnded) -> None:
         for callback in self.callbacks:
             callback.on_epoch_end(event)
+
+    def on_setting_changed(self, change: SettingChange) -> None:
+        for callback in self.callbacks:
+            callback.on_setting_changed(change)
+
+    def on_setting_refused(self, refusal: RefusedChange) -> None:
+        for callback in self.callbacks:
+            callback.on_setting_refused(refusal)
 
     def on_error(self, event: FitFailed) -> None:
         for callback in self.callbacks:

@@ -1,13 +1,16 @@
-"""Stop and pause flags that any thread may set; the training loop checks them between batches."""
+"""Stop and pause flags and setting changes that any thread may set; the training loop checks
+them between batches."""
 
 from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 
 class TrainingControl:
-    """Thread-safe stop/pause. The window calls these directly from the GUI thread."""
+    """Thread-safe stop, pause and setting changes. The window calls these directly from the GUI
+    thread."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -15,6 +18,7 @@ class TrainingControl:
         self._running = threading.Event()
         self._running.set()
         self.stop_reason = ""
+        self._changes: list[tuple[str, Any]] = []
 
     def request_stop(self, reason: str = "stopped by the user") -> None:
         with self._lock:
@@ -46,3 +50,16 @@ class TrainingControl:
         start = time.perf_counter()
         self._running.wait()
         return time.perf_counter() - start
+
+    def request_change(self, path: str, value: Any) -> None:
+        """Ask the run to use `value` for the setting `path` ("optimizer.lr") from its next
+        batch. The trainer checks it then: a change it cannot make is refused with a reason
+        (`Callback.on_setting_refused`)."""
+        with self._lock:
+            self._changes.append((path, value))
+
+    def take_changes(self) -> list[tuple[str, Any]]:
+        """The changes asked for since the last call, oldest first (for the training loop)."""
+        with self._lock:
+            taken, self._changes = self._changes, []
+        return taken

@@ -1,9 +1,10 @@
 """The training engine: builds everything a run needs from its spec, then trains and announces.
 
 `Trainer(spec, data)` checks the stack, picks the device, moves the uint8 data there once and builds
-model, optimizer and schedule. `fit(callbacks)` runs the epochs, emitting events; stop and pause
-come from a `TrainingControl` that other threads may set. A non-finite loss or an out-of-memory
-error ends the run with a plain message (an `on_error` event and a "failed" result), not a crash.
+model, optimizer and schedule. `fit(callbacks)` runs the epochs, emitting events; stop, pause and
+setting changes (changes.py) come from a `TrainingControl` that other threads may set. A
+non-finite loss or an out-of-memory error ends the run with a plain message (an `on_error` event
+and a "failed" result), not a crash.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import math
 import time
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -28,10 +30,12 @@ from cnnstudio.core.data.tensors import (
     check_split_sizes,
     input_shape,
 )
-from cnnstudio.core.errors import CnnstudioError, DatasetError, TrainingError
+from cnnstudio.core.errors import CnnstudioError, DatasetError, SpecError, TrainingError
 from cnnstudio.core.model.build import build_model
 from cnnstudio.core.spec.run_spec import RunSpec
+from cnnstudio.core.spec.variants import setting_path, setting_value
 from cnnstudio.core.training.callbacks import Callback, CallbackList, EarlyStopping
+from cnnstudio.core.training.changes import RefusedChange, SettingChange, check_change
 from cnnstudio.core.training.control import TrainingControl
 from cnnstudio.core.training.device import free_memory, resolve_device
 from cnnstudio.core.training.events import (
@@ -42,7 +46,12 @@ from cnnstudio.core.training.events import (
     FitStarted,
 )
 from cnnstudio.core.training.metrics import class_metrics, confusion_matrix, top_k_correct
-from cnnstudio.core.training.optim import LearningRateSchedule, build_optimizer
+from cnnstudio.core.training.optim import (
+    LearningRateSchedule,
+    build_optimizer,
+    resized_schedule,
+    set_hyperparameter,
+)
 from cnnstudio.core.training.state import EpochScore, TrainingState
 
 EVAL_BATCH_SIZE = 512
@@ -114,6 +123,7 @@ class Trainer:
         self.step = 0
         self.history: list[EpochEnded] = []  # the epochs this trainer trained
         self.earlier: list[EpochScore] = []  # the epochs before a restore, in brief
+        self.changes: list[SettingChange] = []  # settings changed while it trained
         self.sample_images, self.sample_labels = self.data.held_out_sample()
 
     def training_state(self) -> TrainingState:
@@ -136,6 +146,7 @@ class Trainer:
             scaler=self.scaler.state_dict(),
             rng=rng,
             scores=[*self.earlier, *scores],
+            changes=list(self.changes),
         )
 
     def load_weights(self, weights: dict[str, torch.Tensor], origin: str) -> None:
@@ -158,6 +169,7 @@ class Trainer:
         self.epochs_completed = state.epochs_completed
         self.step = state.step
         self.earlier, self.history = list(state.scores), []
+        self.changes = list(state.changes)
         rng = state.rng
         torch.set_rng_state(rng["torch"])
         self.shuffle_generator.set_state(rng["shuffle"])
@@ -190,8 +202,10 @@ class Trainer:
         started = time.perf_counter()
         listeners.on_fit_start(self._fit_started())
         try:
-            # The total is read each epoch: it may change while the run trains.
-            while self.epochs_completed < self.spec.training["epochs"]:
+            while True:
+                self._apply_changes(listeners, in_epoch=False)  # a total asked for meanwhile
+                if self.epochs_completed >= self.spec.training["epochs"]:
+                    break
                 epoch = self.epochs_completed + 1
                 epoch_start = time.perf_counter()
                 train = yield from self._train_epoch(epoch, listeners)
@@ -229,10 +243,13 @@ class Trainer:
         start = time.perf_counter()
         batches = len(self.train_loader)
         clip = self.spec.training["grad_clip"]
-        for index, (images, labels) in enumerate(self.train_loader, 1):
+        loader = iter(self.train_loader)
+        for index in range(1, batches + 1):
             paused += self.control.wait_while_paused()
             if self.control.stop_requested:
                 return None
+            self._apply_changes(listeners, in_epoch=True)
+            images, labels = next(loader)  # drawn after the changes: augmented as now set
             with torch.autocast(
                 self.device.type, self.amp_dtype, enabled=self.amp_dtype is not None
             ):
@@ -266,6 +283,39 @@ class Trainer:
             listeners.on_batch_end(event)
             yield event
         return _EpochTraining(loss_sum / seen, correct / seen, lr, paused)
+
+    def _apply_changes(self, listeners: Callback, in_epoch: bool) -> None:
+        """Make the setting changes asked for since the last batch; refuse those that cannot
+        be made, saying why."""
+        for name, value in self.control.take_changes():
+            epoch = self.epochs_completed + 1
+            # Mid-epoch the run ends after this epoch at the earliest; between epochs, now.
+            least = epoch if in_epoch else max(self.epochs_completed, 1)
+            try:
+                path = setting_path(name)
+                spec = check_change(self.spec, path, value, least)
+            except SpecError as error:
+                listeners.on_setting_refused(RefusedChange(name, value, str(error)))
+                continue
+            old, new = setting_value(self.spec, path), setting_value(spec, path)
+            if new != old:
+                self.spec = spec  # checkpoints and spec.json hold the current settings
+                self._use_setting(path, new)
+                self.changes.append(SettingChange(self.step + 1, epoch, path, old, new))
+                listeners.on_setting_changed(self.changes[-1])
+
+    def _use_setting(self, path: str, value: Any) -> None:
+        """Put a changed setting to work from the next batch."""
+        section, key = path.split(".")
+        if section == "optimizer":
+            set_hyperparameter(self.optimizer, key, value)
+        elif section == "augment":  # the same generator: its random stream goes on
+            augmenter = Augmenter(self.spec.augment, self.augment_generator, self.normalizer.mean)
+            self.train_loader.finish.augmenter = augmenter if augmenter.active else None
+        elif self.schedule.per_batch:  # the epochs: cosine and one-cycle span the whole run
+            self.schedule = resized_schedule(
+                self.schedule, self.spec.schedule, value, len(self.train_loader)
+            )
 
     @torch.no_grad()
     def _evaluate(self, epoch: int, train: _EpochTraining, epoch_start: float) -> EpochEnded:

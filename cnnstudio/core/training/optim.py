@@ -111,3 +111,38 @@ class LearningRateSchedule:
             self.scheduler.step(val_loss)
         elif self.name == "step":
             self.scheduler.step()
+
+
+def resized_schedule(
+    schedule: LearningRateSchedule,
+    settings: Mapping[str, Any],
+    epochs: int,
+    steps_per_epoch: int,
+) -> LearningRateSchedule:
+    """`schedule` at the step it reached, recomputed for a run of `epochs` (the total changed
+    while the run trains), as resuming an extended run recomputes it."""
+    optimizer = schedule.scheduler.optimizer
+    saved = schedule.state_dict()
+    groups = [{k: v for k, v in group.items() if k != "params"} for group in optimizer.param_groups]
+    resized = LearningRateSchedule(settings, optimizer, epochs, steps_per_epoch)
+    # A new scheduler starts the groups afresh (one-cycle's peak from the rate now): put them
+    # back as they were, as resuming loads the optimizer's state before the schedule's.
+    for group, values in zip(optimizer.param_groups, groups, strict=True):
+        group.update(values)
+    resized.load_state_dict(saved)
+    return resized
+
+
+def set_hyperparameter(optimizer: torch.optim.Optimizer, key: str, value: float) -> None:
+    """Use `value` for `key` ("lr", "momentum", "weight_decay") from the optimizer's next step.
+
+    RMSprop keeps a momentum buffer only if it started with momentum: one begun with momentum 0
+    gets the zero buffer it would have started with."""
+    for group in optimizer.param_groups:
+        group[key] = value
+        if key != "momentum" or not isinstance(optimizer, torch.optim.RMSprop):
+            continue
+        for param in group["params"]:
+            state = optimizer.state[param]
+            if state and "momentum_buffer" not in state:
+                state["momentum_buffer"] = torch.zeros_like(param)

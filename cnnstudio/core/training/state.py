@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 from cnnstudio.core.errors import CnnstudioError
+from cnnstudio.core.training.changes import SettingChange
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,8 @@ class EpochScore:
 
 @dataclass
 class TrainingState:
-    """Optimizer, schedule and loss-scaler state, position and random states of a run."""
+    """Optimizer, schedule and loss-scaler state, position and random states of a run, and the
+    settings changed while it trained."""
 
     epochs_completed: int
     step: int
@@ -36,11 +38,13 @@ class TrainingState:
     scaler: dict[str, Any]
     rng: dict[str, torch.Tensor]
     scores: list[EpochScore] = field(default_factory=list)
+    changes: list[SettingChange] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values and tensors, for `torch.save`."""
         values = {name: getattr(self, name) for name in self.__dataclass_fields__}
         values["scores"] = [asdict(score) for score in self.scores]
+        values["changes"] = [change.to_dict() for change in self.changes]
         return values
 
     @classmethod
@@ -57,9 +61,12 @@ class TrainingState:
             scaler=_mapping(data, "scaler"),
             rng=_random_states(data.get("rng")),
             scores=_scores(data.get("scores")),
+            changes=_changes(data.get("changes", [])),  # none in checkpoints from before them
         )
         if [score.epoch for score in state.scores] != list(range(1, done + 1)):
             raise CnnstudioError(f"training.scores: expected epochs 1 to {done}, one each")
+        if any(change.step > state.step + 1 for change in state.changes):
+            raise CnnstudioError("training.changes: a change after the step the run reached")
         return state
 
 
@@ -101,3 +108,12 @@ def _scores(value: Any) -> list[EpochScore]:
             raise CnnstudioError(f"training.scores: validation loss is NaN in {item!r}")
         scores.append(score)
     return scores
+
+
+def _changes(value: Any) -> list[SettingChange]:
+    if not isinstance(value, list):
+        raise CnnstudioError("training.changes: not a list")
+    try:
+        return [SettingChange.from_dict(item) for item in value]
+    except CnnstudioError as error:
+        raise CnnstudioError(f"training.changes: {error}") from None
