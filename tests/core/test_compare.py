@@ -1,0 +1,88 @@
+"""Comparing runs: only the settings that differ, worded as people read them, and the values
+of many runs for a scatter against their best accuracy."""
+
+from cnnstudio.core.runs.compare import (
+    EPOCHS_TRAINED,
+    Difference,
+    best_accuracy,
+    settings_diff,
+    settings_table,
+)
+from cnnstudio.core.runs.history import RunRecord
+from tests.conftest import small_spec
+
+CONV = {"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1}
+TAIL = [{"type": "relu"}, {"type": "flatten"}, {"type": "linear", "out_features": "auto"}]
+
+
+def record(tmp_path, name: str, accuracies=(0.5,), **sections) -> RunRecord:
+    """A run of `small_spec(**sections)` whose epochs reached `accuracies`."""
+    epochs = [{"epoch": i, "val_accuracy": a} for i, a in enumerate(accuracies, 1)]
+    return RunRecord(tmp_path / name, small_spec(**sections), epochs, ["a", "b"])
+
+
+def test_two_runs_differ_only_in_what_was_changed(tmp_path):
+    first = record(tmp_path, "a", optimizer={"name": "sgd", "lr": 0.01})
+    second = record(tmp_path, "b", optimizer={"name": "adam", "lr": 0.001})
+    assert settings_diff(first, second) == [
+        Difference("lr", "0.01", "0.001"),
+        Difference("optimizer", "sgd", "adam"),
+    ]
+    assert settings_diff(first, first) == []
+
+
+def test_layers_are_compared_as_presets_or_by_the_first_layer_that_differs(tmp_path):
+    lenet = record(tmp_path, "a", layers=small_spec().with_preset("lenet5").to_dict()["layers"])
+    tutorial = record(tmp_path, "b")  # small_spec's layers are the default, tutorial preset
+    assert settings_diff(lenet, tutorial) == [Difference("preset", "lenet5", "tutorial")]
+
+    narrow = record(tmp_path, "c", layers=[CONV, *TAIL])
+    wide = record(tmp_path, "d", layers=[{**CONV, "out_channels": 16}, *TAIL])
+    deeper = record(tmp_path, "e", layers=[CONV, *TAIL[:2], {"type": "dropout"}, TAIL[2]])
+    assert settings_diff(narrow, wide) == [
+        Difference(
+            "layers",
+            "4 layers; layer 1: conv2d out_channels=8",
+            "4 layers; layer 1: conv2d out_channels=16",
+        )
+    ]
+    assert settings_diff(narrow, deeper) == [
+        Difference("layers", "4 layers; layer 4: linear", "5 layers; layer 4: dropout")
+    ]
+
+
+def test_fields_outside_the_named_settings_are_spelled_out(tmp_path):
+    small = record(tmp_path, "a")
+    more = record(tmp_path, "b", dataset={"options": {"train_size": 400, "val_size": 50}}, seed=7)
+    assert settings_diff(small, more) == [
+        Difference("dataset train size", "200", "400"),
+        Difference("seed", "0", "7"),
+    ]
+
+
+def test_many_runs_list_each_differing_setting_and_the_epochs_they_trained(tmp_path):
+    runs = [
+        record(tmp_path, "a", (0.4, 0.6), optimizer={"lr": 0.1}),
+        record(tmp_path, "b", (0.7,), optimizer={"lr": 0.001, "name": "sgd"}),
+        record(tmp_path, "c", (0.5, 0.8, 0.75), optimizer={"lr": 0.01}),
+    ]
+    lr, optimizer, epochs = settings_table(runs)
+    assert (lr.key, lr.label, lr.values) == ("optimizer.lr", "lr", (0.1, 0.001, 0.01))
+    assert lr.numeric and lr.logarithmic
+    assert (optimizer.label, optimizer.values) == ("optimizer", ("adam", "sgd", "adam"))
+    assert not optimizer.numeric and not optimizer.logarithmic
+    assert (epochs.key, epochs.values) == (EPOCHS_TRAINED, (2, 1, 3))
+    assert epochs.numeric and not epochs.logarithmic
+    assert [best_accuracy(r) for r in runs] == [0.6, 0.7, 0.8]
+    assert best_accuracy(record(tmp_path, "new", ())) is None
+
+
+def test_a_setting_off_in_one_run_is_a_choice_not_a_number(tmp_path):
+    runs = [
+        record(tmp_path, "a", training={"grad_clip": 1.0}),
+        record(tmp_path, "b"),
+        record(tmp_path, "c", training={"grad_clip": 5.0}),
+    ]
+    clip = settings_table(runs)[0]
+    assert clip.label == "grad clip" and not clip.numeric
+    assert clip.shown() == ["1", "off", "5"]
