@@ -1,4 +1,4 @@
-"""Past runs: a table of the runs folder, their validation curves overlaid, and what to do with one.
+"""Past runs: a table of the runs folder, the selected runs compared, and what to do with one.
 
 The view only shows: the runs controller reads the runs folder on a worker thread and hands the
 records over, and does what the buttons ask.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core.runs.history import RunRecord
 from cnnstudio.gui.glossary_links import explain_headers
-from cnnstudio.gui.plot_style import style_legend, style_plot
+from cnnstudio.gui.views.run_compare import RunComparison
 from cnnstudio.gui.widgets import ElidedLabel
 
 COLUMNS = ("run", "dataset", "layers", "optimizer", "epochs", "status", "best val. accuracy")
@@ -88,17 +87,7 @@ class RunsView(QWidget):
         self.buttons["folder"].clicked.connect(lambda: self._emit(self.folder_requested))
         extend_row = self._extend_row()
 
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground("w")
-        self.plot = self.graphics.addPlot(
-            row=1, col=0, title="Validation accuracy of the selected runs"
-        )
-        self.plot.setLabel("bottom", "epoch")
-        self.plot.setYRange(0, 1, padding=0.02)
-        # Above the plot, where it covers no curve (inside, it hid the runs' last epochs).
-        self.legend = pg.LegendItem(colCount=2)
-        self.graphics.addItem(self.legend, row=0, col=0)
-        self.thick = False
+        self.comparison = RunComparison()
         top = QWidget()
         top_column = QVBoxLayout(top)
         top_column.setContentsMargins(0, 0, 0, 0)
@@ -109,7 +98,8 @@ class RunsView(QWidget):
         top_column.addWidget(self.notice)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(top)
-        splitter.addWidget(self.graphics)
+        splitter.addWidget(self.comparison)
+        splitter.setSizes([1, 1])  # the comparison gets half the height, not what is left
         QVBoxLayout(self).addWidget(splitter)
         self._on_selection()
         self.set_text_scale(1.0)
@@ -191,28 +181,15 @@ class RunsView(QWidget):
             self.buttons[key].setEnabled(has_model)
         self.buttons["report"].setEnabled(one is not None)
         self.buttons["folder"].setEnabled(one is not None)
-        self._overlay(chosen)
+        self.comparison.show_runs(chosen)
 
     def set_text_scale(self, scale: float) -> None:
-        """The plot's axes, title and legend at `scale` times the application's font size."""
-        style_plot(self.plot, scale)
-        style_legend(self.legend, scale)
+        """The comparison's plots at `scale` times the application's font size."""
+        self.comparison.set_text_scale(scale)
 
     def set_thick_lines(self, thick: bool) -> None:
         """Curves twice as thick, with larger markers (presentation mode)."""
-        self.thick = thick
-        self._overlay(self.selected())
-
-    def _overlay(self, records: list[RunRecord]) -> None:
-        self.plot.clear()
-        self.legend.clear()
-        times = 2 if self.thick else 1
-        for index, record in enumerate(records[:10]):
-            epochs = [e["epoch"] for e in record.epochs]
-            accuracy = [e["val_accuracy"] for e in record.epochs]
-            pen = pg.mkPen(pg.intColor(index, hues=10), width=2 * times)
-            item = self.plot.plot(epochs, accuracy, pen=pen, symbol="o", symbolSize=6 * times)
-            self.legend.addItem(item, record.name)
+        self.comparison.set_thick_lines(thick)
 
     def _emit(self, signal: SignalInstance, checkpoint: str | None = None) -> None:
         chosen = self.selected()

@@ -1,0 +1,251 @@
+"""The comparison of the runs selected in the Runs tab.
+
+One run: its loss and accuracy batch by batch (faint), smoothed, and its validation points. Two:
+both overlaid, beside a table of only the settings they differ in. More: a scatter of a chosen
+setting against each run's best validation accuracy (run_scatter.py). The per-batch curves come
+from each run folder's batches.csv; a run trained before those were kept shows its validation
+points, and a note says so.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cnnstudio.core.errors import CnnstudioError
+from cnnstudio.core.runs.compare import settings_diff
+from cnnstudio.core.runs.history import RunRecord, read_batch_rows
+from cnnstudio.gui.plot_style import style_plot
+from cnnstudio.gui.views.curves import SMOOTHING
+from cnnstudio.gui.views.run_scatter import SettingScatter
+from cnnstudio.gui.widgets import ElidedLabel
+
+log = logging.getLogger(__name__)
+
+HINT = "Select runs above to compare them: one for its curves, two side by side, more in a scatter"
+RUN_COLOURS = ((70, 130, 230), (215, 75, 50))  # the first and the second run
+FAINT = 60  # alpha of the raw per-batch curves
+SYMBOL_SIZE = 7
+TABLE_WIDTH = 250  # the settings table beside the plots: the plots keep most of the width
+
+BatchRows = list[dict[str, float]]
+
+
+class RunComparison(QWidget):
+    """Curves, differences or a scatter of the selected runs, as many as are selected."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.hint = QLabel(HINT)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setWordWrap(True)
+        self.differences = self._build_table()
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("w")
+        # No titles and no legend inside: the area under the runs table is low at 1024x768.
+        self.plots = {
+            metric: self.graphics.addPlot(row=0, col=column)
+            for column, metric in enumerate(("loss", "accuracy"))
+        }
+        for metric, plot in self.plots.items():
+            plot.setLabel("left", metric)
+            plot.setLabel("bottom", "epoch")
+        self.plots["accuracy"].setYRange(0, 1, padding=0.02)
+        self.key = QLabel()  # which colour is which run, and what faint lines and dots are
+        self.key.setMinimumWidth(1)  # a long name is cut rather than widening the window
+        self.note = ElidedLabel()
+        self.scatter = SettingScatter()
+        self.pages = QStackedWidget()
+        for page in (self.hint, self._curves_page(), self.scatter):
+            self.pages.addWidget(page)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.pages)
+        self.records: list[RunRecord] = []
+        self.thick = False
+        self.scale = 1.0
+        self.cache: dict[tuple[Path, int, int], BatchRows] = {}
+        self.smooth_curves: list[pg.PlotDataItem] = []  # each run's smoothed loss, accuracy
+
+    def _build_table(self) -> QTableWidget:
+        table = QTableWidget(0, 3)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setMaximumWidth(TABLE_WIDTH)
+        table.verticalHeader().hide()
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setToolTip("The settings in which the two selected runs differ, and only those")
+        return table
+
+    def _curves_page(self) -> QWidget:
+        page = QWidget()
+        plots = QVBoxLayout()
+        plots.addWidget(self.key)
+        plots.addWidget(self.graphics, 1)
+        plots.addWidget(self.note)
+        row = QHBoxLayout(page)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.differences)
+        row.addLayout(plots, 1)
+        return page
+
+    def show_runs(self, records: list[RunRecord]) -> None:
+        """Compare `records`: the hint for none, curves for one or two, a scatter for more."""
+        self.records = list(records)
+        names = [record.name for record in records]
+        if not records:
+            self.pages.setCurrentWidget(self.hint)
+        elif len(records) <= 2:
+            self._show_differences(records, names)
+            self._draw_curves(records, names)
+            self.pages.setCurrentIndex(1)
+        else:
+            self.scatter.show_runs(records, names)
+            self.pages.setCurrentWidget(self.scatter)
+
+    def _show_differences(self, records: list[RunRecord], names: list[str]) -> None:
+        table = self.differences
+        table.setVisible(len(records) == 2)
+        if len(records) != 2:
+            return
+        rows = [(d.setting, d.first, d.second) for d in settings_diff(*records)]
+        table.setHorizontalHeaderItem(0, QTableWidgetItem("setting"))
+        for index, name in enumerate(names, 1):  # in the run's colour, as in the plots' key
+            header = QTableWidgetItem(name)
+            header.setForeground(QColor(*RUN_COLOURS[index - 1]))
+            header.setToolTip(name)
+            table.setHorizontalHeaderItem(index, header)
+        table.setRowCount(max(1, len(rows)))
+        for index, values in enumerate(rows or [("none differs", "", "")]):
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                table.setItem(index, column, item)
+
+    def _draw_curves(self, records: list[RunRecord], names: list[str]) -> None:
+        for plot in self.plots.values():
+            plot.clear()
+        self.smooth_curves = []
+        missing = []
+        used = {}
+        for index, (record, name) in enumerate(zip(records, names, strict=True)):
+            colour = RUN_COLOURS[index]
+            key, rows = self._batch_rows(record)
+            if rows:
+                used[key] = rows
+                self._draw_batches(rows, colour, name)
+            else:
+                missing.append(name)
+            self._draw_validation(record, colour)
+        self.cache = used  # only what is shown stays in memory
+        self.key.setText(run_key(names))
+        self.note.setText(
+            f"No per-batch curve for {', '.join(missing)} (trained before batches.csv was "
+            "kept): validation points only"
+        )
+        self.note.setVisible(bool(missing))
+        self.set_text_scale(self.scale)
+
+    def _batch_rows(self, record: RunRecord) -> tuple[tuple[Path, int, int], BatchRows]:
+        """The run's batches.csv rows, read again only when the file changed."""
+        path = record.folder / "batches.csv"
+        try:
+            stat = path.stat()
+        except OSError:
+            return (path, 0, 0), []
+        key = (path, stat.st_mtime_ns, stat.st_size)
+        if key not in self.cache:
+            try:
+                self.cache[key] = read_batch_rows(record.folder)
+            except CnnstudioError:
+                log.warning("could not read %s", path, exc_info=True)
+                self.cache[key] = []
+        return key, self.cache[key]
+
+    def _draw_batches(self, rows: BatchRows, colour: tuple[int, int, int], name: str) -> None:
+        x = batch_positions(rows)
+        times = 2 if self.thick else 1
+        for metric, plot in self.plots.items():
+            y = np.array([row[metric] for row in rows])
+            raw = plot.plot(x, y, pen=pg.mkPen((*colour, FAINT), width=1), antialias=False)
+            smooth = plot.plot(x, smoothed(y), pen=pg.mkPen(colour, width=2 * times))
+            for item in (raw, smooth):  # long runs have many points
+                item.setClipToView(True)
+                item.setDownsampling(auto=True, method="peak")
+            self.smooth_curves.append(smooth)
+
+    def _draw_validation(self, record: RunRecord, colour: tuple[int, int, int]) -> None:
+        """Validation points at each epoch's end, joined by a dashed line."""
+        epochs = [row["epoch"] for row in record.epochs]
+        times = 2 if self.thick else 1
+        for metric, plot in self.plots.items():
+            values = [row[f"val_{metric}"] for row in record.epochs]
+            plot.plot(
+                epochs,
+                values,
+                pen=pg.mkPen(colour, width=times, style=Qt.PenStyle.DashLine),
+                symbol="o",
+                symbolSize=SYMBOL_SIZE * times,
+                symbolBrush=colour,
+            )
+
+    def set_text_scale(self, scale: float) -> None:
+        """Axes, titles and legend at `scale` times the application's font size."""
+        self.scale = scale
+        for plot in self.plots.values():
+            style_plot(plot, scale)
+        self.scatter.set_text_scale(scale)
+
+    def set_thick_lines(self, thick: bool) -> None:
+        """Curves twice as thick, with larger markers (presentation mode)."""
+        self.thick = thick
+        self.scatter.set_thick_lines(thick)
+        self.show_runs(self.records)
+
+
+def run_key(names: list[str]) -> str:
+    """The plots' key, as rich text: a square in each run's colour before its name."""
+    runs = "&nbsp;&nbsp;".join(
+        f'<span style="color: rgb{RUN_COLOURS[i]}">&#9632;</span>&nbsp;{html.escape(name)}'
+        for i, name in enumerate(names)
+    )
+    return f"{runs}&nbsp;&nbsp;&nbsp;<i>faint: each batch, line: smoothed, dots: validation</i>"
+
+
+def batch_positions(rows: BatchRows) -> np.ndarray:
+    """Each batch's place on an epoch axis: epoch 2's 3rd of 10 batches at 1.3."""
+    epochs = np.array([row["epoch"] for row in rows], dtype=float)
+    batches = np.array([row["batch"] for row in rows], dtype=float)
+    per_epoch: dict[float, float] = {}
+    for epoch, batch in zip(epochs, batches, strict=True):
+        per_epoch[epoch] = max(per_epoch.get(epoch, 0.0), batch)
+    return epochs - 1 + batches / np.array([per_epoch[e] for e in epochs])
+
+
+def smoothed(values: np.ndarray) -> np.ndarray:
+    """The exponential moving average the live curves draw (SMOOTHING), started at the first."""
+    out = np.empty_like(values)
+    level = values[0] if len(values) else 0.0
+    for index, value in enumerate(values):
+        level = SMOOTHING * level + (1 - SMOOTHING) * value
+        out[index] = level
+    return out
