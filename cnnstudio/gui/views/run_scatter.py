@@ -119,8 +119,8 @@ class SettingScatter(QWidget):
 
 
 def _categories(column: SettingValues) -> list[str]:
-    """A choice's values in the order first met: one place on the axis each."""
-    return list(dict.fromkeys(column.shown()))
+    """A choice's values in alphabetical order: one place on the axis each."""
+    return sorted(set(column.shown()))
 
 
 def _ticks(column: SettingValues) -> list[list[tuple[float, str]]] | None:
