@@ -59,7 +59,9 @@ def test_f11_makes_text_larger_axes_dark_and_curves_thick_and_f11_again_undoes_i
     assert during["marker"] > before["marker"]
     assert window.status_line.isVisible() and not window.progress_label.isVisible()
     background = window.curves.layout_widget.backgroundBrush().color()
-    for plot in (*window.curves.plots.values(), window.confusion.plot, window.runs_view.plot):
+    comparison = window.runs_view.comparison
+    plots = (*window.curves.plots.values(), window.confusion.plot, *comparison.plots.values())
+    for plot in (*plots, comparison.scatter.plot):
         for side in ("left", "bottom"):
             axis = plot.getAxis(side)
             assert contrast(axis.textPen().color(), background) >= 7, (side, axis.labelText)
