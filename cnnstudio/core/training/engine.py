@@ -128,13 +128,6 @@ class Trainer:
 
     def training_state(self) -> TrainingState:
         """Everything besides the weights that training needs to go on exactly where it is."""
-        rng = {
-            "torch": torch.get_rng_state(),
-            "shuffle": self.shuffle_generator.get_state(),
-            "augment": self.augment_generator.get_state(),
-        }
-        if self.device.type == "cuda":
-            rng["cuda"] = torch.cuda.get_rng_state(self.device)
         scores = [
             EpochScore(e.epoch, float(e.val_loss), float(e.val_accuracy)) for e in self.history
         ]
@@ -144,10 +137,29 @@ class Trainer:
             optimizer=self.optimizer.state_dict(),
             schedule=self.schedule.state_dict(),
             scaler=self.scaler.state_dict(),
-            rng=rng,
+            rng=self.random_states(),
             scores=[*self.earlier, *scores],
             changes=list(self.changes),
         )
+
+    def random_states(self) -> dict[str, torch.Tensor]:
+        """Copies of the random states training draws from: dropout, shuffling, augmentation."""
+        rng = {
+            "torch": torch.get_rng_state(),
+            "shuffle": self.shuffle_generator.get_state(),
+            "augment": self.augment_generator.get_state(),
+        }
+        if self.device.type == "cuda":
+            rng["cuda"] = torch.cuda.get_rng_state(self.device)
+        return rng
+
+    def set_random_states(self, rng: dict[str, torch.Tensor]) -> None:
+        """Put back states from `random_states` (or a checkpoint's)."""
+        torch.set_rng_state(rng["torch"])
+        self.shuffle_generator.set_state(rng["shuffle"])
+        self.augment_generator.set_state(rng["augment"])
+        if "cuda" in rng and self.device.type == "cuda":
+            torch.cuda.set_rng_state(rng["cuda"], self.device)
 
     def load_weights(self, weights: dict[str, torch.Tensor], origin: str) -> None:
         """Start from trained weights (a new run forked from a checkpoint of the same stack)."""
@@ -170,12 +182,7 @@ class Trainer:
         self.step = state.step
         self.earlier, self.history = list(state.scores), []
         self.changes = list(state.changes)
-        rng = state.rng
-        torch.set_rng_state(rng["torch"])
-        self.shuffle_generator.set_state(rng["shuffle"])
-        self.augment_generator.set_state(rng["augment"])
-        if "cuda" in rng and self.device.type == "cuda":
-            torch.cuda.set_rng_state(rng["cuda"], self.device)
+        self.set_random_states(state.rng)
 
     @property
     def lr(self) -> float:
@@ -242,7 +249,6 @@ class Trainer:
         loss_sum, correct, seen, paused, lr = 0.0, 0.0, 0, 0.0, self.lr
         start = time.perf_counter()
         batches = len(self.train_loader)
-        clip = self.spec.training["grad_clip"]
         loader = iter(self.train_loader)
         for index in range(1, batches + 1):
             paused += self.control.wait_while_paused()
@@ -250,25 +256,10 @@ class Trainer:
                 return None
             self._apply_changes(listeners, in_epoch=True)
             images, labels = next(loader)  # drawn after the changes: augmented as now set
-            with torch.autocast(
-                self.device.type, self.amp_dtype, enabled=self.amp_dtype is not None
-            ):
-                logits = self.model(images)
-                loss = self.criterion(logits, labels)
-            # One device sync per batch for both numbers.
-            loss_value, hits = torch.stack(
-                [loss.detach().float(), (logits.argmax(1) == labels).sum().float()]
-            ).tolist()
-            if not math.isfinite(loss_value):
-                raise TrainingError(_non_finite_message(loss_value, epoch, index, self.lr))
-            self.optimizer.zero_grad(set_to_none=True)
             lr = self.lr  # the rate this batch uses; a per-batch schedule changes it below
-            self.scaler.scale(loss).backward()
-            if clip is not None:
-                self.scaler.unscale_(self.optimizer)
-                nn.utils.clip_grad_norm_(self.model.parameters(), clip)
-            self.scaler.step(self.optimizer)
-            self.scaler.update()
+            loss_value, hits = self.train_step(images, labels)
+            if not math.isfinite(loss_value):
+                raise TrainingError(_non_finite_message(loss_value, epoch, index, lr))
             self.schedule.after_batch()
 
             count = len(labels)
@@ -316,6 +307,28 @@ class Trainer:
             self.schedule = resized_schedule(
                 self.schedule, self.spec.schedule, value, len(self.train_loader)
             )
+
+    def train_step(self, images: torch.Tensor, labels: torch.Tensor) -> tuple[float, float]:
+        """One update of the weights on a batch at the current rate: the batch's loss and how
+        many it got right, read in one device sync. A loss that is not finite leaves the weights
+        as they were; the caller decides what it means."""
+        with torch.autocast(self.device.type, self.amp_dtype, enabled=self.amp_dtype is not None):
+            logits = self.model(images)
+            loss = self.criterion(logits, labels)
+        loss_value, hits = torch.stack(
+            [loss.detach().float(), (logits.argmax(1) == labels).sum().float()]
+        ).tolist()
+        if not math.isfinite(loss_value):
+            return loss_value, hits
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        clip = self.spec.training["grad_clip"]
+        if clip is not None:
+            self.scaler.unscale_(self.optimizer)
+            nn.utils.clip_grad_norm_(self.model.parameters(), clip)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        return loss_value, hits
 
     @torch.no_grad()
     def _evaluate(self, epoch: int, train: _EpochTraining, epoch_start: float) -> EpochEnded:
