@@ -18,6 +18,7 @@ from cnnstudio.commands import (
     EXIT_USAGE,
     explain,
     listings,
+    lr_find,
     outputs,
     race,
     training,
@@ -124,6 +125,26 @@ def _build_parser() -> argparse.ArgumentParser:
         help="new or empty folder: one run folder per variant in it",
     )
     racing.set_defaults(handler=race.race)
+
+    finder = commands.add_parser(
+        "lr-find", help="find a learning rate: the range test on a fresh network of the spec"
+    )
+    finder.add_argument(
+        "spec", nargs="?", type=Path, help="run spec JSON or .cnnstudio project (default: built-in)"
+    )
+    _add_spec_choices(finder)
+    _add_data_choices(finder)
+    _add_run_choices(finder)
+    finder.add_argument(
+        "--batches",
+        type=int,
+        metavar="N",
+        help="training batches the rate takes to grow from 1e-7 to 10 (default: 800)",
+    )
+    finder.add_argument(
+        "--plot", type=Path, metavar="FILE.png", help="save the loss against the rate (a new file)"
+    )
+    finder.set_defaults(handler=lr_find.lr_find)
 
     predict = commands.add_parser("predict", help="classify image files with a trained network")
     _add_checkpoint_and_images(predict)

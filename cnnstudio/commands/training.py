@@ -68,7 +68,6 @@ def _apply_data_choices(args: argparse.Namespace, data: dict[str, Any]) -> None:
 
 
 def train(args: argparse.Namespace) -> int:
-    from cnnstudio.core.data.sources.registry import get_source
     from cnnstudio.core.runs.session import RunSession
     from cnnstudio.core.training.control import TrainingControl
     from cnnstudio.progress import ConsoleProgress
@@ -86,13 +85,7 @@ def train(args: argparse.Namespace) -> int:
     with session:
         for line in session.notes:
             print(line, file=sys.stderr)
-        print(f"Loading {get_source(session.spec.dataset['name']).title}...", file=sys.stderr)
-        data = session.load_data()
-        if data.skipped:
-            print(
-                f"Skipped {len(data.skipped)} unreadable file(s); `cnnstudio inspect` lists them.",
-                file=sys.stderr,
-            )
+        data = load_data_saying_so(session.spec)
         control = TrainingControl()
         notes: list[Any] = []
         with ctrl_c_stops(control):
@@ -100,6 +93,21 @@ def train(args: argparse.Namespace) -> int:
     _say_how_it_ended(result, session.folder)
     _say_coach_notes(notes, session.folder)
     return EXIT_FAILED_RUN if result.status == "failed" else 0
+
+
+def load_data_saying_so(spec: Any) -> Any:
+    """The spec's images, saying what is loading and how many files could not be read."""
+    from cnnstudio.core.data.sources.registry import get_source
+    from cnnstudio.core.training.prepare import load_dataset
+
+    print(f"Loading {get_source(spec.dataset['name']).title}...", file=sys.stderr)
+    data = load_dataset(spec)
+    if data.skipped:
+        print(
+            f"Skipped {len(data.skipped)} unreadable file(s); `cnnstudio inspect` lists them.",
+            file=sys.stderr,
+        )
+    return data
 
 
 def _say_coach_notes(notes: list[Any], out: Path) -> None:

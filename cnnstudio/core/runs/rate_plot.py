@@ -34,7 +34,7 @@ def rate_plot_png(test: RateTest) -> bytes:
     top = max(test.smoothed, default=1.0)
     axes.set_ylim(min(test.losses, default=0.0) * 0.95, top * 1.1)
     axes.set(xlabel="learning rate", ylabel="training loss", title="Learning-rate range test")
-    axes.grid(alpha=0.3, which="both")
+    axes.grid(alpha=0.3)
     axes.legend(fontsize="small")
     buffer = io.BytesIO()
     FigureCanvasAgg(figure).print_figure(buffer, format="png", dpi=120)

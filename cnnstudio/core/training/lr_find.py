@@ -27,6 +27,7 @@ from cnnstudio.core.training.engine import Trainer
 # there is nothing to suggest. With 800 (100 per tenfold) Adam's suggestion over eight seeds was
 # 1.8e-3 to 5.1e-3, where two epochs at 2e-3 to 3e-3 trained best (benchmarks/lr_find_batches.py).
 DEFAULT_BATCHES = 800
+START, END = 1e-7, 10.0  # the rates tried by default
 SMOOTHING = 0.98  # the loss's exponential moving average keeps 98% of the past each batch
 DIVERGED = 4.0  # stop once the smoothed loss passes this many times its lowest
 NOISY_START = 5  # the first smoothed losses rest on a handful of batches: not trusted for slopes
@@ -47,8 +48,8 @@ class RateTest:
 
 def find_learning_rate(
     trainer: Trainer,
-    start: float = 1e-7,
-    end: float = 10.0,
+    start: float = START,
+    end: float = END,
     batches: int = DEFAULT_BATCHES,
     control: TrainingControl | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -67,10 +68,7 @@ def find_learning_rate(
     Raises:
         CnnstudioError: the range or the number of batches makes no sense.
     """
-    if not 0 < start < end:
-        raise CnnstudioError(f"the rates must grow from above 0: got {start:g} to {end:g}")
-    if batches < 2 * NOISY_START:
-        raise CnnstudioError(f"the test needs at least {2 * NOISY_START} batches, got {batches}")
+    check_range(start, end, batches)
     control = control or trainer.control
     saved = _Saved(trainer)
     try:
@@ -80,6 +78,15 @@ def find_learning_rate(
     suggestion, no_suggestion = _suggest(rates, smoothed)
     note = why if suggestion is not None else f"{why} {no_suggestion}"
     return RateTest(rates, losses, smoothed, suggestion, note)
+
+
+def check_range(start: float, end: float, batches: int) -> None:
+    """Raise CnnstudioError, in plain words, for a range or a number of batches that makes no
+    sense (before anything is loaded)."""
+    if not 0 < start < end:
+        raise CnnstudioError(f"the rates must grow from above 0: got {start:g} to {end:g}")
+    if batches < 2 * NOISY_START:
+        raise CnnstudioError(f"the test needs at least {2 * NOISY_START} batches, got {batches}")
 
 
 class _Saved:
@@ -174,7 +181,7 @@ def _suggest(rates: list[float], smoothed: list[float]) -> tuple[float | None, s
     first, least = smoothed[NOISY_START], smoothed[lowest]
     if least > (1 - LEAST_FALL) * first:
         return None, (
-            f"No suggestion: the smoothed loss hardly fell ({first:.3g} to {least:.3g}), so the "
+            f"No suggestion: the smoothed loss hardly fell ({first:.3f} to {least:.3f}), so the "
             "network had not started to learn before the rate grew too large. Try more batches."
         )
     slopes = np.gradient(np.asarray(smoothed[: lowest + 1]), np.log10(rates[: lowest + 1]))
