@@ -2,13 +2,18 @@
 of many runs for a scatter against their best accuracy."""
 
 from cnnstudio.core.runs.compare import (
+    CHANGED,
     EPOCHS_TRAINED,
     Difference,
     best_accuracy,
+    changes_made,
     settings_diff,
     settings_table,
 )
-from cnnstudio.core.runs.history import RunRecord
+from cnnstudio.core.runs.history import RunRecord, read_run
+from cnnstudio.core.runs.session import RunSession
+from cnnstudio.core.training.callbacks import Callback
+from cnnstudio.core.training.control import TrainingControl
 from tests.conftest import small_spec
 
 CONV = {"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1}
@@ -86,3 +91,31 @@ def test_a_setting_off_in_one_run_is_a_choice_not_a_number(tmp_path):
     clip = settings_table(runs)[0]
     assert clip.label == "grad clip" and not clip.numeric
     assert clip.shown() == ["1", "off", "5"]
+
+
+class ChangeLr(Callback):
+    """Asks for a new learning rate after the second batch, as the window's lr field does."""
+
+    def __init__(self, control: TrainingControl) -> None:
+        self.control = control
+
+    def on_batch_end(self, event) -> None:
+        if event.step == 2:
+            self.control.request_change("optimizer.lr", 0.001)
+
+
+def test_changes_made_while_training_are_a_difference_too(tmp_path, small_data):
+    """spec.json holds the settings a run ended with: a run whose lr went from 0.01 to 0.001
+    has the same spec as one trained at 0.001 throughout, and differs by that change."""
+    folders = []
+    for name, lr, listen in (("changed", 0.01, True), ("steady", 0.001, False)):
+        control = TrainingControl()
+        spec = small_spec(optimizer={"lr": lr}, training={"epochs": 1})
+        with RunSession.new(spec, tmp_path / name) as session:
+            session.train(small_data, control, [ChangeLr(control)] if listen else [])
+        folders.append(tmp_path / name)
+    changed, steady = (read_run(folder) for folder in folders)
+    assert settings_diff(changed, steady) == [
+        Difference(CHANGED, "epoch 1: lr 0.01 -> 0.001", "none")
+    ]
+    assert changes_made(steady.folder) == "none"

@@ -5,6 +5,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from cnnstudio.core.runs.session import RunSession
+from cnnstudio.core.training.callbacks import Callback
+from cnnstudio.core.training.control import TrainingControl
 from tests.conftest import small_spec
 from tests.gui.test_views import click_tab
 from tests.gui.test_window_fits import inside_its_screen
@@ -15,15 +17,28 @@ BATCHES = 7  # 200 training images in batches of 32
 RUNS = {"a": ("adam", 0.01, 2), "b": ("adam", 0.001, 2), "c": ("sgd", 0.05, 1)}
 
 
+class SlowDown(Callback):
+    """Lowers the learning rate to 0.02 after the second batch, as typing it in the window does."""
+
+    def __init__(self, control: TrainingControl) -> None:
+        self.control = control
+
+    def on_batch_end(self, event) -> None:
+        if event.step == 2:
+            self.control.request_change("optimizer.lr", 0.02)
+
+
 @pytest.fixture
 def runs(qtbot, window, small_data):
     """Three real runs in the window's runs folder: a and b differ only in lr, c also in its
-    optimizer and length. Listed in the Runs tab, which is opened."""
+    optimizer and length, and its lr went from 0.05 to 0.02 at its third batch. Listed in the
+    Runs tab, which is opened."""
     folders = {}
     for key, (optimizer, lr, epochs) in RUNS.items():
         spec = small_spec(optimizer={"name": optimizer, "lr": lr}, training={"epochs": epochs})
+        control = TrainingControl()
         with RunSession.new(spec, runs_dir=window.runs.runs_dir) as session:
-            session.train(small_data)
+            session.train(small_data, control, [SlowDown(control)] if key == "c" else [])
         folders[key] = session.folder
     assert window.screen().name() == "small"  # the window opens on the 1024x768 screen
     click_tab(qtbot, window.view_tabs, window.runs_view)
@@ -73,7 +88,7 @@ def test_many_runs_scatter_a_chosen_setting_and_name_the_run_pointed_at(qtbot, w
     assert choices == ["lr", "optimizer", "epochs", "epochs trained"]
     assert scatter.setting.currentText() == "lr"
     ticks = scatter.plot.getAxis("bottom")._tickLevels[0]
-    assert [label for _place, label in ticks] == ["0.001", "0.01", "0.05"]  # a log axis
+    assert [label for _place, label in ticks] == ["0.001", "0.01", "0.02"]  # a log axis
 
     scatter.setting.setFocus()
     qtbot.keyClick(scatter.setting, Qt.Key.Key_Down)
@@ -99,15 +114,26 @@ def test_many_runs_scatter_a_chosen_setting_and_name_the_run_pointed_at(qtbot, w
     assert inside_its_screen(window)
 
 
-def test_a_run_from_before_batches_were_kept_shows_its_validation_points(qtbot, window, runs):
-    (runs["c"] / "batches.csv").unlink()
+def test_one_run_marks_its_changes_and_one_from_before_batches_has_validation_points(
+    qtbot, window, runs
+):
     comparison = window.runs_view.comparison
+    click_run(qtbot, window.runs_view, runs["c"])
+    assert [c.xData.size for c in comparison.smooth_curves] == [BATCHES] * 2
+    assert not comparison.note.isVisible()
+    marker, _accuracy_marker = comparison.markers
+    assert marker.value() == pytest.approx(3 / BATCHES)  # the first batch at the new rate
+    assert marker.label.format == "lr 0.05 -> 0.02"
+
+    (runs["c"] / "batches.csv").unlink()
+    click_run(qtbot, window.runs_view, runs["b"])
     click_run(qtbot, window.runs_view, runs["c"])
     assert comparison.pages.currentIndex() == 1 and comparison.smooth_curves == []
     assert comparison.note.isVisible()
     assert comparison.note.text().startswith(f"No per-batch curve for {runs['c'].name}")
     validation = comparison.plots["accuracy"].listDataItems()
     assert [item.yData.size for item in validation] == [1]
+    assert comparison.markers[0].value() == 0  # without batches: its epoch's start
 
 
 def dot_position(scatter, point) -> QPoint:

@@ -10,6 +10,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cnnstudio.core.runs.history import RunRecord
@@ -21,7 +22,9 @@ from cnnstudio.core.spec.variants import (
     short_name,
     show_setting,
 )
+from cnnstudio.core.training.changes import read_changes
 
+CHANGED = "changed mid-run"
 LAYERS = "layers"  # the spec's key for the layer stack, compared as the preset it matches
 EPOCHS_TRAINED = "epochs trained"
 # Settings people try over orders of magnitude: their axis is logarithmic when all are > 0.
@@ -60,7 +63,8 @@ class SettingValues:
 
 
 def settings_diff(first: RunRecord, second: RunRecord) -> list[Difference]:
-    """Only the settings in which the two runs differ, in the spec's order."""
+    """Only the settings in which the two runs differ, in the spec's order, then the changes
+    made while they trained (their spec.json holds the settings they ended with)."""
     differences = []
     for key in differing_keys([first.spec, second.spec]):
         if key == LAYERS:
@@ -68,7 +72,16 @@ def settings_diff(first: RunRecord, second: RunRecord) -> list[Difference]:
         else:
             shown = (show_setting(_value(first.spec, key)), show_setting(_value(second.spec, key)))
         differences.append(Difference(setting_label(key), *shown))
+    changed = [changes_made(first.folder), changes_made(second.folder)]
+    if changed[0] != changed[1]:
+        differences.append(Difference(CHANGED, *changed))
     return differences
+
+
+def changes_made(folder: Path) -> str:
+    """The settings changed while the run trained, in words: "epoch 3: lr 0.01 -> 0.001"."""
+    changes = read_changes(folder)
+    return "; ".join(f"epoch {c.epoch}: {c.label}" for c in changes) or "none"
 
 
 def settings_table(records: Sequence[RunRecord]) -> list[SettingValues]:

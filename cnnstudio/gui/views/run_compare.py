@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.runs.compare import settings_diff
 from cnnstudio.core.runs.history import RunRecord, read_batch_rows
+from cnnstudio.core.training.changes import read_changes
 from cnnstudio.gui.plot_style import style_plot
 from cnnstudio.gui.views.curves import SMOOTHING
 from cnnstudio.gui.views.run_scatter import SettingScatter
@@ -83,6 +84,7 @@ class RunComparison(QWidget):
         self.scale = 1.0
         self.cache: dict[tuple[Path, int, int], BatchRows] = {}
         self.smooth_curves: list[pg.PlotDataItem] = []  # each run's smoothed loss, accuracy
+        self.markers: list[pg.InfiniteLine] = []  # settings changed while a run trained
 
     def _build_table(self) -> QTableWidget:
         table = QTableWidget(0, 3)
@@ -145,6 +147,7 @@ class RunComparison(QWidget):
         for plot in self.plots.values():
             plot.clear()
         self.smooth_curves = []
+        self.markers = []
         missing = []
         used = {}
         for index, (record, name) in enumerate(zip(records, names, strict=True)):
@@ -156,6 +159,7 @@ class RunComparison(QWidget):
             else:
                 missing.append(name)
             self._draw_validation(record, colour)
+            self._draw_changes(record, rows, colour)
         self.cache = used  # only what is shown stays in memory
         self.key.setText(run_key(names))
         self.note.setText(
@@ -207,6 +211,26 @@ class RunComparison(QWidget):
                 symbolSize=SYMBOL_SIZE * times,
                 symbolBrush=colour,
             )
+
+    def _draw_changes(
+        self, record: RunRecord, rows: BatchRows, colour: tuple[int, int, int]
+    ) -> None:
+        """A labelled vertical line where each setting was changed while the run trained
+        ("lr 0.01 -> 0.001"), at the first batch that used the new value."""
+        places = dict(zip((row["step"] for row in rows), batch_positions(rows), strict=True))
+        for change in read_changes(record.folder):
+            # Without batches.csv, or a change in a batch not kept: the start of its epoch.
+            x = places.get(change.step, change.epoch - 1)
+            for metric, plot in self.plots.items():
+                line = pg.InfiniteLine(
+                    x,
+                    angle=90,
+                    pen=pg.mkPen(colour, width=1, style=Qt.PenStyle.DotLine),
+                    label=change.label if metric == "loss" else None,
+                    labelOpts={"position": 0.9, "color": colour, "anchors": [(0, 0), (0, 1)]},
+                )
+                plot.addItem(line)
+                self.markers.append(line)
 
     def set_text_scale(self, scale: float) -> None:
         """Axes, titles and legend at `scale` times the application's font size."""
