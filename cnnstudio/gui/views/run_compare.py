@@ -19,9 +19,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSplitter,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -44,7 +44,7 @@ HINT = "Select runs above to compare them: one for its curves, two side by side,
 RUN_COLOURS = ((70, 130, 230), (215, 75, 50))  # the first and the second run
 FAINT = 60  # alpha of the raw per-batch curves
 SYMBOL_SIZE = 7
-TABLE_WIDTH = 250  # the settings table beside the plots: the plots keep most of the width
+TABLE_SHARE = 2, 3  # the settings table beside the plots: two fifths of the width at first
 
 BatchRows = list[dict[str, float]]
 
@@ -89,7 +89,6 @@ class RunComparison(QWidget):
     def _build_table(self) -> QTableWidget:
         table = QTableWidget(0, 3)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setMaximumWidth(TABLE_WIDTH)
         table.verticalHeader().hide()
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -98,16 +97,17 @@ class RunComparison(QWidget):
         table.setToolTip("The settings in which the two selected runs differ, and only those")
         return table
 
-    def _curves_page(self) -> QWidget:
-        page = QWidget()
-        plots = QVBoxLayout()
-        plots.addWidget(self.key)
-        plots.addWidget(self.graphics, 1)
-        plots.addWidget(self.note)
-        row = QHBoxLayout(page)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.differences)
-        row.addLayout(plots, 1)
+    def _curves_page(self) -> QSplitter:
+        plots = QWidget()
+        column = QVBoxLayout(plots)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.key)
+        column.addWidget(self.graphics, 1)
+        column.addWidget(self.note)
+        page = QSplitter(Qt.Orientation.Horizontal)  # a long setting can get more room
+        page.addWidget(self.differences)
+        page.addWidget(plots)
+        page.setSizes([1000 * share for share in TABLE_SHARE])  # in proportion, when shown
         return page
 
     def show_runs(self, records: list[RunRecord]) -> None:
