@@ -54,7 +54,11 @@ class DatasetPresenter(QObject):
 
     def current(self) -> LoadedDataset | None:
         """The loaded dataset if it is the one the settings name, else None."""
-        return self.loaded if self.loaded_key == _key(self.spec) else None
+        return self.loaded_for(self.spec)
+
+    def loaded_for(self, spec: RunSpec) -> LoadedDataset | None:
+        """The loaded dataset if it is the one `spec` names (a queued run's may not be)."""
+        return self.loaded if self.loaded_key == _key(spec) else None
 
     def edited(self, spec: RunSpec) -> None:
         """The settings changed: reload when the dataset part did, and update the model's input."""

@@ -33,6 +33,7 @@ from cnnstudio.gui.loading import LoadedDataset
 from cnnstudio.gui.presentation import Presentation
 from cnnstudio.gui.run_dialogs import IMAGE_SUFFIXES
 from cnnstudio.gui.run_presenter import RunPresenter
+from cnnstudio.gui.run_queue import RunQueue
 from cnnstudio.gui.runs_controller import RunsController
 from cnnstudio.gui.widgets import ask
 from cnnstudio.gui.window_geometry import restore_geometry, save_geometry
@@ -70,6 +71,7 @@ class MainWindow(WindowLayout, QMainWindow):
         saved = project.spec.to_dict() if project else first_launch_spec().to_dict()
         self.history = EditHistory(self.spec.to_dict(), self)
         self.history.reset(self.spec.to_dict(), saved)
+        self.queue = RunQueue(self.queue_box, self.queue_button, self, self)
         self.build_menus(self.history.stack)
         self.lessons = LessonPresenter(self)
         self._connect_signals()
@@ -119,6 +121,10 @@ class MainWindow(WindowLayout, QMainWindow):
         self.history.applied.connect(lambda spec: self.apply_spec(RunSpec.from_dict(spec)))
         self.history.modified_changed.connect(self._show_title)
         self.devices.found.connect(self._on_devices_found)
+        self.queue.noted.connect(self._say)
+        self.presenter.failed.connect(self.queue.run_failed)
+        self.stop_button.clicked.connect(self.queue.user_stopped)
+        self.menu_actions["stop"].triggered.connect(self.queue.user_stopped)
 
     @property
     def loaded(self) -> LoadedDataset | None:
@@ -206,7 +212,9 @@ class MainWindow(WindowLayout, QMainWindow):
         return self.model_panel.problem
 
     def _update_train_button(self) -> None:
-        reason = None if self.controller.running else self.train_blocked_reason()
+        blocked = self.train_blocked_reason()
+        self.queue.set_blocked(blocked)
+        reason = None if self.controller.running else blocked
         can_start = not self.controller.running and reason is None
         self.train_button.setEnabled(can_start)
         self.menu_actions["train"].setEnabled(can_start)
@@ -292,13 +300,22 @@ class MainWindow(WindowLayout, QMainWindow):
         self._collect_spec()
         if self.controller.running or self.train_blocked_reason() is not None:
             return
-        spec = RunSpec.from_dict(self.spec.to_dict())
+        self.start_new_run(self.current_spec())
+
+    def current_spec(self) -> RunSpec:
+        """The settings the panels show (a copy)."""
+        self._collect_spec()
+        return RunSpec.from_dict(self.spec.to_dict())
+
+    def start_new_run(self, spec: RunSpec) -> bool:
+        """Train `spec` in a new run folder (Train, the queue); False if it cannot start."""
         try:  # a name no other run has, even one started in the same second
             run_dir = new_run_folder(self.runs.runs_dir, spec.dataset["name"])
         except CnnstudioError as error:
             QMessageBox.warning(self, "Cannot start the run", str(error))
-            return
+            return False
         self._start_run(spec, run_dir)
+        return True
 
     def _resume(self, spec: RunSpec, run_dir: Path, more_epochs: int | None) -> None:
         """Go on with a past run (resumed, or `more_epochs` added) in its own folder."""
@@ -309,7 +326,7 @@ class MainWindow(WindowLayout, QMainWindow):
     def _start_run(
         self, spec: RunSpec, run_dir: Path, resume: bool = False, more_epochs: int | None = None
     ) -> None:
-        loaded = self.dataset.current()
+        loaded = self.dataset.loaded_for(spec)
         data = loaded.data if loaded else None
 
         def listen(worker: TrainingWorker) -> None:
@@ -379,9 +396,10 @@ class MainWindow(WindowLayout, QMainWindow):
             )
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.controller.running and not self._may_stop_the_run():
+        if not self.queue.may_quit() or (self.controller.running and not self._may_stop_the_run()):
             event.ignore()
             return
+        self.queue.shut_down()
         self.presenter.redraw_timer.stop()
         self.dataset.stop()
         self.controller.shutdown()  # stops the run at its next batch and waits

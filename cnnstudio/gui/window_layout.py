@@ -39,6 +39,7 @@ from cnnstudio.gui.panels.dataset_panel import DatasetPanel
 from cnnstudio.gui.panels.model_panel import ModelPanel
 from cnnstudio.gui.panels.training_panel import TrainingPanel
 from cnnstudio.gui.run_presenter import RunViews
+from cnnstudio.gui.run_queue import QueueBox
 from cnnstudio.gui.status_line import StatusLine
 from cnnstudio.gui.views.class_table import ClassTable
 from cnnstudio.gui.views.coach import CoachView
@@ -52,6 +53,7 @@ from cnnstudio.gui.widgets import ElidedLabel, scrolling
 if TYPE_CHECKING:
     from cnnstudio.gui.controller import RunController
     from cnnstudio.gui.presentation import Presentation
+    from cnnstudio.gui.run_queue import RunQueue
     from cnnstudio.gui.runs_controller import RunsController
 
 SETTINGS_WIDTH = 420  # the left panel's first width; it changes only when the user drags
@@ -64,6 +66,7 @@ class WindowLayout(QMainWindow):
     runs: RunsController
     controller: RunController
     presentation: Presentation
+    queue: RunQueue
     new_project: Callable[[], None]
     _on_open: Callable[[], None]
     _on_save: Callable[[], bool]
@@ -106,6 +109,8 @@ class WindowLayout(QMainWindow):
             self.view_tabs.setTabToolTip(self.view_tabs.indexOf(view), tip)
 
         self.train_button = QPushButton("Train")
+        self.queue_button = QPushButton("Add to queue")
+        self.queue_box = QueueBox()  # shown while runs wait in the queue
         self.pause_button = QPushButton("Pause")
         self.stop_button = QPushButton("Stop")
         self.progress = QProgressBar()
@@ -116,7 +121,7 @@ class WindowLayout(QMainWindow):
         palette.setColor(QPalette.ColorRole.WindowText, Qt.GlobalColor.darkRed)
         self.reason_label.setPalette(palette)
         controls = QHBoxLayout()
-        for button in (self.train_button, self.pause_button, self.stop_button):
+        for button in (self.train_button, self.queue_button, self.pause_button, self.stop_button):
             controls.addWidget(button)
         controls.addWidget(self.progress, 1)
         right = QWidget()
@@ -124,6 +129,7 @@ class WindowLayout(QMainWindow):
         right_column.addLayout(controls)
         right_column.addWidget(self.progress_label)
         right_column.addWidget(self.reason_label)
+        right_column.addWidget(self.queue_box)
         right_column.addWidget(self.view_tabs, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -190,6 +196,8 @@ class WindowLayout(QMainWindow):
         self._add(run_menu, "train", "&Train", "F5", self._on_train_clicked)
         self._add(run_menu, "pause", "&Pause / resume", "F6", self._on_pause_clicked)
         self._add(run_menu, "stop", "&Stop", "Shift+F5", self.controller.stop)
+        run_menu.addSeparator()
+        self.menu_actions.update(self.queue.add_actions(run_menu))
         self.pause_button.setToolTip("Pause or go on (F6)")
         self.stop_button.setToolTip("Stop the run; its finished epochs are kept (Shift+F5)")
 

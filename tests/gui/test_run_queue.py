@@ -1,0 +1,193 @@
+"""The run queue and sweeps in the window (issue 13): runs added with "Add to queue" wait for
+Start queue, then train one after another as normal runs; the list reorders and clears; a sweep
+adds one run per combination; a failed run lets the queue go on, a stopped one pauses it; and
+nothing is dropped on quitting without asking."""
+
+import pytest
+from PySide6.QtCore import Qt
+
+from cnnstudio.core.spec.run_spec import load_spec
+from cnnstudio.gui.sweep_dialog import SweepDialog
+from cnnstudio.gui.window_geometry import keep_inside
+from tests.gui.panel_helpers import choose, click, click_row, replace_text
+from tests.gui.people import click_button, when_dialog_opens
+from tests.gui.test_main_window import set_epochs
+from tests.gui.test_window_fits import inside_its_screen
+from tests.gui.test_window_runs import click_menu_item
+
+
+@pytest.fixture
+def queue_window(window):
+    yield window
+    window.queue.model.clear()  # a test that failed midway: the window closes without asking
+
+
+def type_lr(qtbot, window, text):
+    window.settings_tabs.setCurrentIndex(2)  # Training
+    replace_text(qtbot, window.training_panel.optimizer.editors["lr"], text)
+
+
+def names(window):
+    return [run.name for run in window.queue.model.waiting]
+
+
+def run_folders(window):
+    return [record.folder for record in window.runs_view.records]
+
+
+def wait_for_the_queue(qtbot, window, runs, timeout=180_000):
+    """Until the queue has nothing left to start and the Runs tab lists `runs` runs."""
+    queue = window.queue
+    idle = lambda: not queue.active and not window.controller.running  # noqa: E731
+    qtbot.waitUntil(idle, timeout=timeout)
+    qtbot.waitUntil(lambda: len(run_folders(window)) == runs, timeout=30_000)
+
+
+def test_added_runs_wait_for_start_then_train_one_after_another(qtbot, queue_window):
+    window = queue_window
+    set_epochs(window, 1)
+    type_lr(qtbot, window, "0.001")
+    click(qtbot, window.queue_button)
+    type_lr(qtbot, window, "0.003")
+    click(qtbot, window.queue_button)
+    assert names(window) == ["PyTorch tutorial CNN on shapes", "lr=0.003"]
+    assert not window.controller.running  # added runs wait for Start queue
+    assert window.queue_box.isVisible() and window.queue_box.state.text() == "Queue: 2 waiting"
+    said = []
+    window.statusBar().messageChanged.connect(said.append)
+
+    click(qtbot, window.queue_box.buttons["start"])
+    assert window.controller.running
+    assert (
+        window.queue_box.list.model().index(0, 0).data() == "Training now: PyTorch tutorial "
+        "CNN on shapes"
+    )
+    wait_for_the_queue(qtbot, window, runs=2)
+
+    folders = sorted(run_folders(window))  # named by their start time: first run first
+    rates = [load_spec(folder / "spec.json").optimizer["lr"] for folder in folders]
+    assert rates == [0.001, 0.003]
+    assert all((folder / "metrics.csv").read_text().count("\n") == 2 for folder in folders)
+    assert "Queue finished: 2 run(s) trained." in said
+    assert not window.queue_box.isVisible()
+
+
+def test_train_while_runs_wait_trains_just_the_settings_shown(qtbot, queue_window):
+    window = queue_window
+    set_epochs(window, 1)
+    click(qtbot, window.queue_button)
+    click(qtbot, window.train_button)
+    assert window.controller.running
+    qtbot.waitUntil(lambda: len(run_folders(window)) == 1, timeout=120_000)
+    qtbot.waitUntil(lambda: not window.controller.running)
+    assert len(window.queue.model.waiting) == 1 and not window.queue.active
+
+
+def test_the_list_reorders_removes_and_clears_and_fits_1024x768(qtbot, queue_window):
+    window = queue_window
+    window.resize(1024, 768)  # as large as the 1024x768 screen takes, frame and all
+    keep_inside(window, window.screen().availableGeometry())
+    frame = window.frameGeometry()
+    assert frame.width() >= 1020 and frame.height() >= 764
+    for rate in ("0.001", "0.002", "0.003"):
+        type_lr(qtbot, window, rate)
+        click(qtbot, window.queue_button)
+    assert names(window) == ["PyTorch tutorial CNN on shapes", "lr=0.002", "lr=0.003"]
+    box = window.queue_box
+    qtbot.wait(50)  # let a relayout happen if the box asked for one
+    assert inside_its_screen(window) and window.frameGeometry() == frame
+    for widget in (box.list, *box.buttons.values(), window.queue_button, window.view_tabs):
+        assert widget.isVisible()
+        corners = (widget.mapTo(window, widget.rect().topLeft()), widget.rect().size())
+        assert window.rect().contains(corners[0]) and window.rect().contains(
+            corners[0] + widget.rect().bottomRight()
+        ), widget
+    assert window.view_tabs.height() > 350  # the views keep most of the window
+
+    click_row(qtbot, box.list, 2)
+    click(qtbot, box.buttons["up"])
+    assert names(window) == ["PyTorch tutorial CNN on shapes", "lr=0.003", "lr=0.002"]
+    assert box.chosen_row() == 1  # the moved run stays chosen: Up again moves it again
+    click(qtbot, box.buttons["up"])
+    assert names(window)[0] == "lr=0.003" and not box.buttons["up"].isEnabled()
+    click_row(qtbot, box.list, 1)
+    click(qtbot, box.buttons["remove"])
+    assert names(window) == ["lr=0.003", "lr=0.002"]
+
+    click_button(qtbot, "Cancel")  # Clear asks when more than one run waits
+    click(qtbot, box.buttons["clear"])
+    assert len(names(window)) == 2
+    click_button(qtbot, "Clear")
+    click(qtbot, box.buttons["clear"])
+    assert names(window) == [] and not box.isVisible()
+
+
+def test_a_sweep_queues_each_combination_and_a_failed_run_lets_the_queue_go_on(qtbot, queue_window):
+    window = queue_window
+    set_epochs(window, 1, batch_size=16)
+    window.settings_tabs.setCurrentIndex(2)
+    choose(qtbot, window.training_panel.optimizer.editors["name"], "sgd")
+
+    seen = []
+
+    def sweep(dialog):
+        picker = dialog.picker
+        try:
+            seen.append((picker.settings[0].currentText(), picker.values[0].text()))
+            replace_text(qtbot, picker.values[0], "5, 0.01,")  # 5 diverges to NaN at batch 6
+            seen.append((picker.count.text(), dialog.add_button.text()))
+            choose(qtbot, picker.settings[1], "lr")  # the same setting twice: said in words
+            seen.append((picker.error.text(), dialog.add_button.isEnabled()))
+            choose(qtbot, picker.settings[1], "(none)")
+            click(qtbot, dialog.add_button)
+        finally:  # a failure here fails the test instead of leaving the dialog open
+            if dialog.isVisible():
+                dialog.reject()
+
+    when_dialog_opens(SweepDialog, sweep)
+    click_menu_item(qtbot, window, "Run", window.menu_actions["sweep"])
+    assert seen == [
+        ("lr", "0.001"),  # the setting's value now, to type the others beside
+        ("2 run(s):", "Add 2 runs to queue"),
+        ("each setting can be varied once", False),
+    ]
+    assert names(window) == ["lr=5", "lr=0.01"]
+    said = []
+    window.statusBar().messageChanged.connect(said.append)
+    click_menu_item(qtbot, window, "Run", window.menu_actions["queue_start"])
+    wait_for_the_queue(qtbot, window, runs=2)
+    assert [title for title, _text in window.warnings] == ["Training stopped"]
+    assert "Queued run lr=5 failed; the queue goes on with lr=0.01." in said
+    assert window.progress_label.text().startswith("Finished after 1 epoch(s)")
+
+
+def test_stopping_a_queued_run_pauses_the_queue_until_start(qtbot, queue_window):
+    window = queue_window
+    set_epochs(window, 5, batch_size=8)
+    click(qtbot, window.queue_button)
+    click(qtbot, window.queue_button)
+    click(qtbot, window.queue_box.buttons["start"])
+    qtbot.waitUntil(lambda: window.curves.series["loss:batch"].count > 0, timeout=30_000)
+    qtbot.keyClick(window, Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=30_000)
+    qtbot.waitUntil(lambda: len(run_folders(window)) == 1, timeout=30_000)
+    assert not window.controller.running  # the next did not start
+    assert window.queue_box.state.text() == "Queue paused: 1 waiting. Start queue goes on."
+    assert window.queue_box.buttons["start"].text() == "Start queue"
+
+    click(qtbot, window.queue_box.buttons["start"])  # goes on with the run left
+    assert window.controller.running and names(window) == []
+    qtbot.waitUntil(lambda: window.curves.series["loss:batch"].count > 0, timeout=30_000)
+    click(qtbot, window.stop_button)
+    wait_for_the_queue(qtbot, window, runs=2)
+
+
+def test_quitting_with_waiting_runs_asks_first(qtbot, queue_window):
+    window = queue_window
+    click(qtbot, window.queue_button)
+    click_button(qtbot, "Cancel")
+    window.close()
+    assert window.isVisible() and len(window.queue.model.waiting) == 1
+    click_button(qtbot, "Quit")
+    window.close()
+    assert not window.isVisible()
