@@ -109,6 +109,9 @@ def test_a_torn_last_line_is_left_out_and_other_damage_is_said(tmp_path):
     path.write_text(whole.replace("2,1,2,2.1", "2,1,2,x"))
     with pytest.raises(CnnstudioError, match=r"batches\.csv: damaged \(could not convert"):
         read_batch_rows(tmp_path)
+    path.write_text(whole.replace(",0.01\n", "\n"))  # every row a value short
+    with pytest.raises(CnnstudioError, match=r"batches\.csv: damaged \(5 values a row, not 6"):
+        read_batch_rows(tmp_path)
     path.write_text("loss\n1.0\n")
     with pytest.raises(CnnstudioError, match=r"batches\.csv: damaged \(expected the columns"):
         read_batch_rows(tmp_path)

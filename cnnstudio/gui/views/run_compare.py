@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.runs.compare import settings_diff
-from cnnstudio.core.runs.history import RunRecord, read_batch_rows
+from cnnstudio.core.runs.history import RunRecord, read_batch_columns
 from cnnstudio.core.training.changes import read_changes
 from cnnstudio.gui.plot_style import style_plot
 from cnnstudio.gui.views.curves import SMOOTHING
@@ -46,7 +46,8 @@ FAINT = 60  # alpha of the raw per-batch curves
 SYMBOL_SIZE = 7
 TABLE_SHARE = 2, 3  # the settings table beside the plots: two fifths of the width at first
 
-BatchRows = list[dict[str, float]]
+Batches = dict[str, np.ndarray]  # batches.csv's columns
+NO_BATCHES: Batches = {}
 
 
 class RunComparison(QWidget):
@@ -82,7 +83,7 @@ class RunComparison(QWidget):
         self.records: list[RunRecord] = []
         self.thick = False
         self.scale = 1.0
-        self.cache: dict[tuple[Path, int, int], BatchRows] = {}
+        self.cache: dict[tuple[Path, int, int], Batches] = {}
         self.smooth_curves: list[pg.PlotDataItem] = []  # each run's smoothed loss, accuracy
         self.markers: list[pg.InfiniteLine] = []  # settings changed while a run trained
 
@@ -152,14 +153,14 @@ class RunComparison(QWidget):
         used = {}
         for index, (record, name) in enumerate(zip(records, names, strict=True)):
             colour = RUN_COLOURS[index]
-            key, rows = self._batch_rows(record)
-            if rows:
-                used[key] = rows
-                self._draw_batches(rows, colour, name)
+            key, batches = self._batches(record)
+            if batches:
+                used[key] = batches
+                self._draw_batches(batches, colour)
             else:
                 missing.append(name)
             self._draw_validation(record, colour)
-            self._draw_changes(record, rows, colour)
+            self._draw_changes(record, batches, colour)
         self.cache = used  # only what is shown stays in memory
         self.key.setText(run_key(names))
         self.note.setText(
@@ -169,27 +170,28 @@ class RunComparison(QWidget):
         self.note.setVisible(bool(missing))
         self.set_text_scale(self.scale)
 
-    def _batch_rows(self, record: RunRecord) -> tuple[tuple[Path, int, int], BatchRows]:
-        """The run's batches.csv rows, read again only when the file changed."""
+    def _batches(self, record: RunRecord) -> tuple[tuple[Path, int, int], Batches]:
+        """The run's batches.csv (none if it has no rows), read again only when it changed."""
         path = record.folder / "batches.csv"
         try:
             stat = path.stat()
         except OSError:
-            return (path, 0, 0), []
+            return (path, 0, 0), NO_BATCHES
         key = (path, stat.st_mtime_ns, stat.st_size)
         if key not in self.cache:
             try:
-                self.cache[key] = read_batch_rows(record.folder)
+                columns = read_batch_columns(record.folder)
             except CnnstudioError:
                 log.warning("could not read %s", path, exc_info=True)
-                self.cache[key] = []
+                columns = NO_BATCHES
+            self.cache[key] = columns if len(columns.get("step", ())) else NO_BATCHES
         return key, self.cache[key]
 
-    def _draw_batches(self, rows: BatchRows, colour: tuple[int, int, int], name: str) -> None:
-        x = batch_positions(rows)
+    def _draw_batches(self, batches: Batches, colour: tuple[int, int, int]) -> None:
+        x = batch_positions(batches)
         times = 2 if self.thick else 1
         for metric, plot in self.plots.items():
-            y = np.array([row[metric] for row in rows])
+            y = batches[metric]
             raw = plot.plot(x, y, pen=pg.mkPen((*colour, FAINT), width=1), antialias=False)
             smooth = plot.plot(x, smoothed(y), pen=pg.mkPen(colour, width=2 * times))
             for item in (raw, smooth):  # long runs have many points
@@ -213,11 +215,12 @@ class RunComparison(QWidget):
             )
 
     def _draw_changes(
-        self, record: RunRecord, rows: BatchRows, colour: tuple[int, int, int]
+        self, record: RunRecord, batches: Batches, colour: tuple[int, int, int]
     ) -> None:
         """A labelled vertical line where each setting was changed while the run trained
         ("lr 0.01 -> 0.001"), at the first batch that used the new value."""
-        places = dict(zip((row["step"] for row in rows), batch_positions(rows), strict=True))
+        steps = batches["step"].tolist() if batches else []
+        places = dict(zip(steps, batch_positions(batches).tolist(), strict=True))
         for change in read_changes(record.folder):
             # Without batches.csv, or a change in a batch not kept: the start of its epoch.
             x = places.get(change.step, change.epoch - 1)
@@ -255,14 +258,14 @@ def run_key(names: list[str]) -> str:
     return f"{runs}&nbsp;&nbsp;&nbsp;<i>faint: each batch, line: smoothed, dots: validation</i>"
 
 
-def batch_positions(rows: BatchRows) -> np.ndarray:
+def batch_positions(batches: Batches) -> np.ndarray:
     """Each batch's place on an epoch axis: epoch 2's 3rd of 10 batches at 1.3."""
-    epochs = np.array([row["epoch"] for row in rows], dtype=float)
-    batches = np.array([row["batch"] for row in rows], dtype=float)
-    per_epoch: dict[float, float] = {}
-    for epoch, batch in zip(epochs, batches, strict=True):
-        per_epoch[epoch] = max(per_epoch.get(epoch, 0.0), batch)
-    return epochs - 1 + batches / np.array([per_epoch[e] for e in epochs])
+    if not batches:
+        return np.zeros(0)
+    epochs = batches["epoch"].astype(int)
+    per_epoch = np.zeros(epochs.max() + 1)  # each epoch's number of batches
+    np.maximum.at(per_epoch, epochs, batches["batch"])
+    return epochs - 1 + batches["batch"] / per_epoch[epochs]
 
 
 def smoothed(values: np.ndarray) -> np.ndarray:
