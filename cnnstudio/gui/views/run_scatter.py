@@ -106,9 +106,11 @@ class SettingScatter(QWidget):
         style_axis(self.plot.getAxis("bottom"), self.scale)
 
     def _on_dots_hovered(self, _item: object, points: list, _event: object) -> None:
-        if len(points):
-            dot = points[0].data()
-            self.pointed.setText(f"{dot.run}: {dot.value}, best {dot.accuracy:.1%}")
+        dots = [point.data() for point in points]  # dots on top of each other: every run
+        if dots:
+            self.pointed.setText(
+                "; ".join(f"{d.run}: {d.value}, best {d.accuracy:.1%}" for d in dots)
+            )
 
     def set_text_scale(self, scale: float) -> None:
         self.scale = scale
