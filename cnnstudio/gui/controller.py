@@ -1,10 +1,11 @@
-"""Owns the training run's thread: starts it, forwards stop and pause, and cleans up."""
+"""Owns the training run's thread: starts it, forwards stop, pause and setting changes, and cleans
+up."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
@@ -84,6 +85,11 @@ class RunController(QObject):
     def resume(self) -> None:
         if self.control is not None:
             self.control.resume()
+
+    def request_change(self, path: str, value: Any) -> None:
+        """Ask the run to use `value` for the setting `path` from its next batch."""
+        if self.control is not None:
+            self.control.request_change(path, value)
 
     @property
     def paused(self) -> bool:

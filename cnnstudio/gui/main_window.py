@@ -29,6 +29,7 @@ from cnnstudio.gui.glossary_dialog import open_glossary
 from cnnstudio.gui.inside_presenter import InsidePresenter
 from cnnstudio.gui.jobs import JobRunner
 from cnnstudio.gui.lesson_presenter import LessonPresenter
+from cnnstudio.gui.live_changes import LiveChanges
 from cnnstudio.gui.loading import LoadedDataset
 from cnnstudio.gui.presentation import Presentation
 from cnnstudio.gui.run_dialogs import IMAGE_SUFFIXES
@@ -75,6 +76,7 @@ class MainWindow(WindowLayout, QMainWindow):
         self.build_menus(self.history.stack)
         self.lessons = LessonPresenter(self)
         self._connect_signals()
+        self.live = LiveChanges(self)  # after the signals: it acts after the window's handlers
         restore_geometry(self, self.settings)
         self.restore_splitter(self.settings)
         self.presentation.start()
@@ -334,6 +336,7 @@ class MainWindow(WindowLayout, QMainWindow):
             self.inside_presenter.attach(worker, run_dir)
             self.coach_presenter.attach(worker, run_dir)
             self.lessons.watch(worker, spec)
+            self.live.attach(worker, spec)
             self.status_line.attach(worker)
 
         self.controller.start(spec, data, run_dir, resume, more_epochs, listen=listen)
@@ -359,9 +362,7 @@ class MainWindow(WindowLayout, QMainWindow):
         self.menu_actions["pause"].setEnabled(running)
         self.menu_actions["stop"].setEnabled(running)
         self.pause_button.setText("Pause")
-        self.dataset_panel.set_editable(not running)
-        self.model_panel.setEnabled(not running)
-        self.training_panel.setEnabled(not running)
+        self.live.set_running(running)  # what may change while it trains stays editable
         if not running:
             self.presenter.stopped()
         self._update_train_button()

@@ -63,6 +63,7 @@ class ParamForm(QWidget):
         self.advanced: set[str] = set()
         self.unused: dict[str, str] = {}  # setting -> why it has no effect now
         self.locked: dict[str, str] = {}  # setting -> why it cannot be changed (a lesson)
+        self.frozen: dict[str, str] = {}  # setting -> why it cannot change while a run trains
         self.layout_ = layout = QFormLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
@@ -120,16 +121,28 @@ class ParamForm(QWidget):
             self.locked[name] = why
         self._show_state(name)
 
+    def set_frozen(self, name: str, why: str | None) -> None:
+        """Fix a setting while a run trains (greyed out, `why` in its tip), or free it with
+        None; a lesson's lock is kept either way."""
+        if why is None:
+            self.frozen.pop(name, None)
+        else:
+            self.frozen[name] = why
+        self._show_state(name)
+
     def _show_state(self, name: str) -> None:
         tip = self.help[name]
         if name in self.locked:
             tip = f"{tip} {self.locked[name]}"
+        elif name in self.frozen:
+            tip = f"{tip} {self.frozen[name]}"
         elif name in self.unused:
             tip = f"{tip} Not used now: {self.unused[name]}"
         widgets = (self.editors[name], self.labels[name])
         explain(widgets, tip, self.terms[name])
+        usable = not (name in self.locked or name in self.frozen or name in self.unused)
         for widget in widgets:
-            widget.setEnabled(name not in self.locked and name not in self.unused)
+            widget.setEnabled(usable)
 
 
 def _special(param: Param) -> str | None:

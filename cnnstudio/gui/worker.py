@@ -19,6 +19,7 @@ from cnnstudio.core.insight.coach_notes import load_notes
 from cnnstudio.core.runs.session import RunSession
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.core.training.callbacks import Callback
+from cnnstudio.core.training.changes import RefusedChange, SettingChange
 from cnnstudio.core.training.control import TrainingControl
 from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
 from cnnstudio.gui.jobs import hand_back_to_gui_thread
@@ -41,6 +42,8 @@ class TrainingWorker(QObject):
     fit_ended = Signal(object)  # FitEnded
     inside_recorded = Signal(object)  # InsideSnapshot of an epoch's end (saved in the run folder)
     coach_noted = Signal(object)  # CoachNote, as the coach finds it (saved in coach.json first)
+    setting_changed = Signal(object)  # SettingChange, made while it trains (saved first)
+    setting_refused = Signal(object)  # RefusedChange: a change asked for that could not be made
     failed = Signal(str)  # a message for a dialog (one per run)
     finished = Signal()
 
@@ -123,6 +126,12 @@ class _SignalBridge(Callback):
     def on_epoch_end(self, event: EpochEnded) -> None:
         self._flush(time.monotonic())
         self.worker.epoch_ended.emit(event)
+
+    def on_setting_changed(self, change: SettingChange) -> None:
+        self.worker.setting_changed.emit(change)
+
+    def on_setting_refused(self, refusal: RefusedChange) -> None:
+        self.worker.setting_refused.emit(refusal)
 
     def on_error(self, event: FitFailed) -> None:
         self._flush(time.monotonic())

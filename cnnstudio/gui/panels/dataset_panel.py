@@ -154,9 +154,9 @@ class DatasetPanel(QWidget):
 
     # -- settings ---------------------------------------------------------------------------
     def set_editable(self, editable: bool) -> None:
-        """Lock the settings during a run; classes, samples and the check stay readable."""
+        """Lock the dataset during a run; classes, samples and the check stay readable, and
+        augmentation may change while it trains."""
         self.choose_box.setEnabled(editable)
-        self.augment_box.setEnabled(editable)
 
     def set_spec(self, spec: RunSpec) -> None:
         """Show `spec`'s dataset settings; emits no `changed` and leaves the focus alone (the

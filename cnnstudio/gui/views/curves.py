@@ -5,7 +5,8 @@ are clipped to view and peak-downsampled. The view sets the axis ranges itself f
 while appending: pyqtgraph's auto-range rescans every item on each update and made a redraw cost
 about 40 ms instead of 10 on a 2-core CPU, time the training thread then waits for the GIL.
 Batches are drawn raw (faint) and smoothed; validation per epoch with markers; a vertical line marks
-the best epoch. One legend sits above the plots, where it cannot cover a curve; the loss axis fits
+the best epoch; a labelled dashed line marks each setting changed while the run trained ("lr 0.01
+-> 0.001"). One legend sits above the plots, where it cannot cover a curve; the loss axis fits
 the data; the learning rate, often flat, is a small plot shown on request.
 """
 
@@ -31,7 +32,7 @@ from cnnstudio.core.files import write_atomic
 from cnnstudio.core.training.events import BatchEnded, EpochEnded
 from cnnstudio.gui.file_dialogs import save_file
 from cnnstudio.gui.glossary_links import term_tip
-from cnnstudio.gui.plot_style import style_legend, style_plot
+from cnnstudio.gui.plot_style import INK, scaled_font, style_legend, style_plot
 from cnnstudio.gui.views.coach_marks import CoachMarks
 
 SMOOTHING = 0.9  # exponential moving average weight for the smoothed batch curves
@@ -42,7 +43,9 @@ PENS = {  # each kind of curve's colour and line width
     "val": (VAL, 2),
     "lr": ((90, 160, 90), 2),
     "best": ((40, 160, 40), 2),
+    "change": ((150, 60, 170), 1),
 }
+MARKER_ROWS = 3  # labels of markers close together sit on this many heights in turn
 SYMBOL_SIZE = 7
 WIDE_LEGEND_SCALE = 1.2  # larger text puts the legend in two columns, or it is cut at 1024 pixels
 THICK = 2  # how many times thicker curves are drawn in presentation mode
@@ -97,6 +100,9 @@ class CurvesView(QWidget):
         self.bounds = dict(EMPTY_BOUNDS)  # extremes of the data so far
         self.shown_bounds: dict[str, tuple[float, float]] = {}
         self.drawn: dict[str, int] = {}  # points each item holds; only grown series are redrawn
+        self.markers: list[tuple[float, str]] = []  # settings changed: (x, label)
+        self.marker_lines: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
+        self.text_scale, self.thick = 1.0, False
         column = QVBoxLayout(self)
         column.addWidget(self.layout_widget)
         column.addLayout(self._build_buttons())
@@ -174,6 +180,10 @@ class CurvesView(QWidget):
         self.plots["lr"].setMaximumHeight(round(LR_HEIGHT * scale))
         style_legend(self.legend, scale)
         self.legend.setColumnCount(4 if scale <= WIDE_LEGEND_SCALE else 2)
+        self.text_scale = scale
+        for plot, line in self.marker_lines:
+            if plot is self.plots["loss"]:  # the one labelled
+                line.label.setFont(scaled_font(scale))
 
     def set_thick_lines(self, thick: bool) -> None:
         """Curves and markers `THICK` times thicker, to be seen from the back of a room. The
@@ -187,6 +197,9 @@ class CurvesView(QWidget):
                 item.setSymbolSize(SYMBOL_SIZE * times)
         self.best_line.setPen(pen_of("best", times))
         self.best_sample.setPen(pen_of("best", times))
+        self.thick = thick
+        for _plot, line in self.marker_lines:
+            line.setPen(pen_of("change", times))
 
     def clear(self) -> None:
         for series in self.series.values():
@@ -197,6 +210,33 @@ class CurvesView(QWidget):
         self.shown_bounds = {}
         self.drawn = {}
         self.best_line.setVisible(False)
+        for plot, line in self.marker_lines:
+            plot.removeItem(line)
+        self.markers, self.marker_lines = [], []
+
+    def add_marker(self, x: float, label: str) -> None:
+        """A dashed vertical line at `x` (in epochs, as the batch curves) on every plot, labelled
+        on the loss plot: a setting changed there ("lr 0.01 -> 0.001")."""
+        row = len(self.markers) % MARKER_ROWS
+        self.markers.append((x, label))
+        for name, plot in self.plots.items():
+            line = pg.InfiniteLine(
+                pos=x,
+                angle=90,
+                pen=pen_of("change", THICK if self.thick else 1),
+                label=label if name == "loss" else None,
+                labelOpts={
+                    "position": 0.95 - 0.12 * row,  # from the bottom, as a fraction of the height
+                    "anchors": [(0, 0.5), (0, 0.5)],  # the text starts at the line
+                    "color": INK,
+                    "fill": (255, 255, 255, 210),
+                },
+            )
+            if name == "loss":
+                line.label.setFont(scaled_font(self.text_scale))
+            line.setToolTip(f"Changed while it trained: {label}")
+            plot.addItem(line)
+            self.marker_lines.append((plot, line))
 
     def add_batches(self, batches: list[BatchEnded]) -> None:
         for event in batches:
@@ -327,9 +367,10 @@ class CurvesView(QWidget):
 
 
 def pen_of(kind: str, times: int = 1) -> QPen:
-    """The pen of a kind of curve (see PENS), `times` as thick; the best epoch's is dashed."""
+    """The pen of a kind of curve (see PENS), `times` as thick; the best epoch's and the
+    changes' are dashed."""
     colour, width = PENS[kind]
-    style = Qt.PenStyle.DashLine if kind == "best" else Qt.PenStyle.SolidLine
+    style = Qt.PenStyle.DashLine if kind in ("best", "change") else Qt.PenStyle.SolidLine
     return pg.mkPen(colour, width=width * times, style=style)
 
 

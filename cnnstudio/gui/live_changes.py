@@ -1,0 +1,207 @@
+"""Changing settings while a run trains, in the window.
+
+While a run trains, the learning rate, momentum, weight decay, the number of epochs and the
+augmentation stay editable; everything else is greyed out with the reason in its tooltip, and a
+line at the top of each settings tab says what is fixed. A value a person enters (Enter, or
+leaving the field; a tick box at once) goes to the running trainer through the controller, and
+also stays in the window's settings as an ordinary, undoable edit: after the run the panels show
+the settings it ended with. Each change the trainer makes is drawn on the curves as a labelled
+vertical line, for the live run and for a past run shown from its folder (changes.csv).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QLabel, QMessageBox, QWidget
+
+from cnnstudio.core.errors import CnnstudioError, SpecError
+from cnnstudio.core.runs.history import RunRecord, read_batch_rows
+from cnnstudio.core.spec.run_spec import RunSpec
+from cnnstudio.core.spec.variants import setting_value, show_setting, with_setting
+from cnnstudio.core.training.changes import (
+    FIXED,
+    LIVE_SETTINGS,
+    RefusedChange,
+    SettingChange,
+    check_change,
+    locked_reason,
+    read_changes,
+)
+from cnnstudio.core.training.events import FitStarted
+from cnnstudio.gui.param_form import ParamForm
+
+if TYPE_CHECKING:
+    from cnnstudio.gui.main_window import MainWindow
+    from cnnstudio.gui.worker import TrainingWorker
+
+NOTES = {
+    "dataset": f"{FIXED} the images are already loaded. Augmentation can still change: the next "
+    "batch uses it.",
+    "model": f"{FIXED} the network is already built. Stop the run to change it.",
+    "training": "While it trains you can change the learning rate, momentum, weight decay and "
+    "epochs: the next batch uses them. The rest is fixed until the run ends.",
+}
+NOTE_COLOUR = QColor(122, 82, 0)  # dark amber, about 6:1 on the window's grey
+
+
+class LiveChanges(QObject):
+    """Keeps the window's panels editable where a running trainer can take a change, and
+    forwards such edits to it."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        training, dataset = window.training_panel, window.dataset_panel
+        self.forms: dict[str, ParamForm] = {
+            "optimizer": training.optimizer,
+            "schedule": training.schedule,
+            "training": training.training,
+            "augment": dataset.augment_form,
+        }
+        self.notes = {
+            "dataset": _note(dataset),
+            "model": _note(window.model_panel),
+            "training": _note(training),
+        }
+        self.spec: RunSpec | None = None  # the run's settings as it trains them, while it runs
+        self.asked: dict[str, Any] = {}  # each live setting's value as last sent to the run
+        self.batches_per_epoch = 0
+        for path in LIVE_SETTINGS:
+            section, name = path.split(".")
+            _when_entered(self.forms[section].editors[name], self._send_edits)
+        # After the window's own handlers (connected before this is made): the run is shown
+        # first, then its markers; the panels show an undone edit, then it is sent.
+        window.runs.run_loaded.connect(self.show_record)
+        window.history.applied.connect(lambda _spec: self._send_edits())
+
+    # -- a run starts and ends ----------------------------------------------------------------
+    def attach(self, worker: TrainingWorker, spec: RunSpec) -> None:
+        """Follow the run `worker` trains from `spec`."""
+        self.spec = spec
+        self.asked = {path: setting_value(spec, path) for path in LIVE_SETTINGS}
+        worker.fit_started.connect(self._on_fit_started)
+        worker.setting_changed.connect(self._on_setting_changed)
+        worker.setting_refused.connect(self._on_setting_refused)
+
+    def set_running(self, running: bool) -> None:
+        """Fix what cannot change while a run trains, saying why; free it all afterwards."""
+        window = self.window
+        window.dataset_panel.set_editable(not running)
+        window.model_panel.setEnabled(not running)
+        window.training_panel.run_box.setEnabled(not running)  # the seed and the device
+        spec = self.spec if running and self.spec is not None else window.spec
+        for section, form in self.forms.items():
+            for param in form.params:
+                why = locked_reason(spec, f"{section}.{param.name}") if running else None
+                form.set_frozen(param.name, why)
+        for name, note in self.notes.items():
+            note.setText(NOTES[name])
+            note.setVisible(running)
+        if not running:
+            self.spec = None
+
+    # -- edits go to the run ------------------------------------------------------------------
+    def _send_edits(self) -> None:
+        """Send each live setting the panels hold that the run does not have yet."""
+        if self.spec is None or not self.window.controller.running:
+            return
+        latest = self.window.presenter.latest_batch  # the epoch in progress, as last shown
+        epoch = latest.epoch if latest is not None else 1
+        for path in LIVE_SETTINGS:
+            section, name = path.split(".")
+            value = self.forms[section].values()[name]
+            # A fixed one changes only for the next run (an undo may bring its old value back).
+            if value == self.asked[path] or locked_reason(self.spec, path) is not None:
+                continue
+            try:  # refused at once where the window can tell; the trainer checks it again
+                check_change(self.spec, path, value, epoch)
+            except SpecError as error:
+                self._refuse(path, str(error))
+                continue
+            self.asked[path] = value
+            self.window.controller.request_change(path, value)
+            if self.window.controller.paused:
+                self.window.statusBar().showMessage(
+                    f"{path.split('.')[-1]} {show_setting(value)}: used from the next batch, "
+                    "once the run goes on.",
+                    10_000,
+                )
+
+    def _refuse(self, path: str, reason: str) -> None:
+        """Say why a change cannot be made, and show the run's value in its field again."""
+        QMessageBox.warning(self.window, "Cannot change it now", reason)
+        if self.spec is None:
+            return
+        section, name = path.split(".")
+        value = setting_value(self.spec, path)
+        self.asked[path] = value
+        form = self.forms[section]
+        form.set_values({name: value})
+        form.changed.emit()  # the window's settings follow, as an edit
+
+    # -- what the run reports -----------------------------------------------------------------
+    def _on_fit_started(self, event: FitStarted) -> None:
+        self.batches_per_epoch = event.batches_per_epoch
+        if self.window.presenter.run_dir is not None:  # a resumed run's earlier changes
+            for change in read_changes(self.window.presenter.run_dir):
+                self._mark(change)
+
+    def _on_setting_changed(self, change: SettingChange) -> None:
+        if self.spec is not None:
+            self.spec = with_setting(self.spec, change.path, change.new)
+        self._mark(change)
+        if change.path == "training.epochs" and self.batches_per_epoch:
+            self.window.progress.setMaximum(change.new * self.batches_per_epoch)
+        self.window.statusBar().showMessage(
+            f"{change.label}, from batch {change.step} (epoch {change.epoch}).", 10_000
+        )
+
+    def _on_setting_refused(self, refusal: RefusedChange) -> None:
+        self._refuse(refusal.path, refusal.reason)
+
+    def _mark(self, change: SettingChange) -> None:
+        x = (change.step - 1) / self.batches_per_epoch if self.batches_per_epoch else 0.0
+        self.window.curves.add_marker(x, change.label)
+
+    # -- a past run ---------------------------------------------------------------------------
+    def show_record(self, record: RunRecord) -> None:
+        """Mark the changes a past run made, where its batches.csv places them (else at the
+        start of their epoch)."""
+        changes = read_changes(record.folder)
+        if not changes:
+            return
+        try:
+            rows = read_batch_rows(record.folder)
+        except CnnstudioError:
+            rows = []
+        per_epoch = max((int(row["batch"]) for row in rows), default=0)
+        for change in changes:
+            x = (change.step - 1) / per_epoch if per_epoch else change.epoch - 1.0
+            self.window.curves.add_marker(x, change.label)
+
+
+def _note(panel: QWidget) -> QLabel:
+    """A line at the top of `panel` saying what is fixed while the run trains (hidden until
+    then)."""
+    note = QLabel()
+    note.setWordWrap(True)
+    palette = note.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, NOTE_COLOUR)  # a caution, not a link
+    note.setPalette(palette)
+    note.hide()
+    layout = panel.layout()
+    assert layout is not None
+    layout.insertWidget(0, note)  # type: ignore[attr-defined]  # every panel is a QVBoxLayout
+    return note
+
+
+def _when_entered(editor: QWidget, slot: Any) -> None:
+    """Call `slot` when a value is entered: Enter or leaving a number's field (not at each
+    keystroke: typing 0.015 passes through 0.01), a tick box at once."""
+    if isinstance(editor, QCheckBox):
+        editor.toggled.connect(lambda _checked: slot())
+    elif isinstance(editor, QAbstractSpinBox):
+        editor.editingFinished.connect(slot)

@@ -1,0 +1,113 @@
+"""Changing settings while a run trains, as a person does it at 1024x768: type a new value into
+the field and press Enter (paused or not), click a tick box; see the change drawn on the curves
+and written to the run folder; the settings that cannot change are greyed out with the reason."""
+
+import pytest
+from PySide6.QtCore import Qt
+
+from cnnstudio.core.training.changes import SettingChange, read_changes
+from tests.gui.panel_helpers import click, replace_text
+from tests.gui.test_views import click_tab, set_up_run
+from tests.gui.test_window_fits import inside_its_screen
+from tests.gui.test_window_runs import click_run
+
+
+@pytest.fixture
+def small_window(window):
+    """The window as it opens on a 1024x768 screen."""
+    assert window.screen().geometry().size().toTuple() == (1024, 768)
+    assert inside_its_screen(window)
+    return window
+
+
+def enter(qtbot, editor, text):
+    """Click into the field, replace what it holds with `text` and press Enter."""
+    replace_text(qtbot, editor, text)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+
+
+def trained_batches(window):
+    return window.curves.series["loss:batch"].count
+
+
+def lrs(window):
+    return list(window.curves.series["lr:lr"].data()[1])
+
+
+def test_a_rate_and_epochs_typed_while_paused_are_used_when_the_run_goes_on(qtbot, small_window):
+    window = small_window
+    set_up_run(qtbot, window, epochs=30, batch_size=16)  # 400 images: 25 batches an epoch
+    click(qtbot, window.train_button)
+    qtbot.waitUntil(lambda: trained_batches(window) > 25, timeout=60_000)  # in epoch 2
+    click(qtbot, window.pause_button)
+    assert window.controller.paused and window.pause_button.text() == "Resume"
+
+    # What cannot change is greyed out, saying why; what can stays editable.
+    optimizer, training = window.training_panel.optimizer, window.training_panel.training
+    assert not training.editors["batch_size"].isEnabled()
+    assert "Fixed while the run trains: the batches are already laid out" in (
+        training.editors["batch_size"].toolTip()
+    )
+    assert not window.training_panel.schedule.editors["name"].isEnabled()
+    assert window.live.notes["training"].isVisible()
+    assert optimizer.editors["lr"].isEnabled() and training.editors["epochs"].isEnabled()
+    assert not window.model_panel.isEnabled()
+    assert "the network is already built" in window.live.notes["model"].text()
+    assert inside_its_screen(window)  # the notes widen nothing
+
+    enter(qtbot, optimizer.editors["lr"], "0.01")
+    enter(qtbot, training.editors["epochs"], "1")  # fewer than it has trained: refused
+    (title, reason) = window.warnings[-1]
+    assert title == "Cannot change it now"
+    assert reason.startswith("epochs: the run has reached epoch ") and "1 is too few" in reason
+    assert training.editors["epochs"].value() == 30
+    enter(qtbot, training.editors["epochs"], "5")
+    click(qtbot, window.pause_button)  # Resume
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=120_000)
+
+    run_dir = window.presenter.run_dir
+    lr_change, epochs_change = read_changes(run_dir)
+    step = lr_change.step
+    assert lr_change == SettingChange(step, lr_change.epoch, "optimizer.lr", 0.001, 0.01)
+    assert epochs_change == SettingChange(step, lr_change.epoch, "training.epochs", 30, 5)
+    assert lr_change.epoch >= 2 and step > 26
+    shown = lrs(window)
+    assert len(shown) == 5 * 25  # the run ended after epoch 5
+    assert shown[: step - 1] == [0.001] * (step - 1) and set(shown[step - 1 :]) == {0.01}
+    x = (step - 1) / 25  # where the batch curves have the step's start
+    marks = [(x, "lr 0.001 -> 0.01"), (x, "epochs 30 -> 5")]
+    assert window.curves.markers == marks
+    # The panels and the window's settings keep what the run ended with, as an undoable edit.
+    assert (window.spec.optimizer["lr"], window.spec.training["epochs"]) == (0.01, 5)
+    assert optimizer.editors["lr"].isEnabled() and training.editors["batch_size"].isEnabled()
+    assert not window.live.notes["training"].isVisible()
+    assert window.history.stack.undoText() == "Epochs"
+
+    click_run(qtbot, window)  # the past run, shown from its folder, keeps its marks
+    qtbot.mouseClick(window.runs_view.buttons["open"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.progress_label.text().startswith("Showing"), timeout=10_000)
+    assert window.curves.markers == marks
+
+
+def test_a_rate_typed_and_a_tick_box_clicked_while_it_trains(qtbot, small_window):
+    window = small_window
+    set_up_run(qtbot, window, epochs=30, batch_size=16)
+    click(qtbot, window.train_button)
+    qtbot.waitUntil(lambda: trained_batches(window) > 3, timeout=60_000)
+
+    enter(qtbot, window.training_panel.optimizer.editors["lr"], "0.005")
+    qtbot.waitUntil(lambda: len(window.curves.markers) == 1, timeout=30_000)
+    click_tab(qtbot, window.settings_tabs, window.settings_tabs.widget(0))  # Dataset
+    assert window.live.notes["dataset"].isVisible()
+    assert not window.dataset_panel.choose_box.isEnabled()
+    hflip = window.dataset_panel.augment_form.editors["hflip"]
+    window.settings_tabs.currentWidget().ensureWidgetVisible(hflip)  # the panel scrolls
+    click(qtbot, hflip)
+    qtbot.waitUntil(lambda: len(window.curves.markers) == 2, timeout=30_000)
+    click(qtbot, window.stop_button)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+
+    changes = read_changes(window.presenter.run_dir)
+    assert [c.label for c in changes] == ["lr 0.001 -> 0.005", "hflip false -> true"]
+    assert [label for _x, label in window.curves.markers] == [c.label for c in changes]
+    assert window.spec.augment["hflip"] and window.spec.optimizer["lr"] == 0.005
