@@ -3,9 +3,12 @@ Start queue, then train one after another as normal runs; the list reorders and 
 adds one run per combination; a failed run lets the queue go on, a stopped one pauses it; and
 nothing is dropped on quitting without asking."""
 
+import math
+
 import pytest
 from PySide6.QtCore import Qt
 
+from cnnstudio.core.runs.history import read_batch_rows
 from cnnstudio.core.spec.run_spec import load_spec
 from cnnstudio.gui.sweep_dialog import SweepDialog
 from cnnstudio.gui.window_geometry import keep_inside
@@ -191,3 +194,20 @@ def test_quitting_with_waiting_runs_asks_first(qtbot, queue_window):
     click_button(qtbot, "Quit")
     window.close()
     assert not window.isVisible()
+
+
+def test_a_queued_run_trains_on_its_own_dataset_not_the_one_loaded_since(qtbot, queue_window):
+    """The settings' dataset changed after a run was queued: the run loads its own images (it was
+    handed the images loaded for the panels, and trained on 200 images where it asked for 400)."""
+    window = queue_window
+    set_epochs(window, 1)
+    click(qtbot, window.queue_button)  # 400 training images, as loaded
+    window.settings_tabs.setCurrentIndex(0)
+    replace_text(qtbot, window.dataset_panel.options_form.editors["train_size"], "200")
+    loaded = lambda: window.loaded is not None and window.loaded.report.train_counts.sum() == 200  # noqa: E731
+    qtbot.waitUntil(loaded, timeout=30_000)
+    click(qtbot, window.queue_box.buttons["start"])
+    wait_for_the_queue(qtbot, window, runs=1)
+    (folder,) = run_folders(window)
+    rows = read_batch_rows(folder)
+    assert len(rows) == math.ceil(400 / 64)  # one epoch of 400 images in batches of 64
