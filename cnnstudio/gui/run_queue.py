@@ -10,38 +10,18 @@ with runs waiting asks first.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
-from PySide6.QtCore import (
-    QAbstractListModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import QAction, QFont
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QFrame,
-    QHBoxLayout,
-    QListView,
-    QMenu,
-    QMessageBox,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QMessageBox, QPushButton, QWidget
 
 from cnnstudio.core.runs.queue import QueuedRun, queued_name
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.gui.controller import RunController
 from cnnstudio.gui.sweep_dialog import SweepDialog
-from cnnstudio.gui.widgets import ElidedLabel, FontFollower, ask
-
-LIST_ROWS = 3  # rows the list shows before it scrolls: the views below keep their height
-Index = QModelIndex | QPersistentModelIndex
+from cnnstudio.gui.views.queue_list import QueueBox, QueueModel
+from cnnstudio.gui.widgets import ask
 
 
 class QueueHost(Protocol):
@@ -53,133 +33,13 @@ class QueueHost(Protocol):
         """The settings the panels show, checked (a copy)."""
         ...
 
+    def apply_spec(self, spec: RunSpec) -> None:
+        """Show `spec` in the panels (not an edit of the settings)."""
+        ...
+
     def start_new_run(self, spec: RunSpec) -> bool:
         """Start `spec` in a new run folder, as Train does; False (the user told) if it cannot."""
         ...
-
-
-class QueueModel(QAbstractListModel):
-    """The run training now (the first row, if it came from the queue), then the waiting ones."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.running: QueuedRun | None = None
-        self.waiting: list[QueuedRun] = []
-
-    def rowCount(self, parent: Index | None = None) -> int:
-        return (
-            0
-            if parent is not None and parent.isValid()
-            else len(self.waiting) + (self.running is not None)
-        )
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        place = self.waiting_place(index.row())
-        run = self.running if place is None else self.waiting[place]
-        if run is None:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return f"Training now: {run.name}" if place is None else f"{place + 1}. {run.name}"
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return run.name
-        if role == Qt.ItemDataRole.FontRole and place is None:
-            font = QFont()
-            font.setBold(True)
-            return font
-        return None
-
-    def waiting_place(self, row: int) -> int | None:
-        """The place in the waiting list a row shows; None for the running run's row."""
-        place = row - (self.running is not None)
-        return place if 0 <= place < len(self.waiting) else None
-
-    def row_of(self, place: int) -> int:
-        return place + (self.running is not None)
-
-    def add(self, run: QueuedRun) -> None:
-        self._change(lambda: self.waiting.append(run))
-
-    def move(self, place: int, step: int) -> None:
-        target = place + step
-        if 0 <= target < len(self.waiting):
-            waiting = self.waiting
-            self._change(lambda: waiting.insert(target, waiting.pop(place)))
-
-    def remove(self, place: int) -> None:
-        self._change(lambda: self.waiting.pop(place))
-
-    def clear(self) -> None:
-        self._change(self.waiting.clear)
-
-    def start_next(self) -> QueuedRun | None:
-        """The first waiting run becomes the running one (None when none waits)."""
-        run = self.waiting[0] if self.waiting else None
-        self.set_running(run)
-        return run
-
-    def set_running(self, run: QueuedRun | None) -> None:
-        def change() -> None:
-            if run is not None:
-                self.waiting.remove(run)
-            self.running = run
-
-        self._change(change)
-
-    def _change(self, change) -> None:
-        self.beginResetModel()
-        change()
-        self.endResetModel()
-
-
-class QueueBox(QFrame):
-    """The queue's list and buttons; shown while runs wait or a queued run trains."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.state = ElidedLabel()
-        self.buttons = {
-            key: QPushButton(text)
-            for key, text in (
-                ("start", "Start queue"),
-                ("up", "Up"),
-                ("down", "Down"),
-                ("remove", "Remove"),
-                ("clear", "Clear"),
-            )
-        }
-        for key, tip in (
-            ("up", "Train the chosen run earlier"),
-            ("down", "Train the chosen run later"),
-            ("remove", "Take the chosen run out of the queue"),
-            ("clear", "Take every waiting run out of the queue"),
-        ):
-            self.buttons[key].setToolTip(tip)
-        self.list = QListView()
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.setUniformItemSizes(True)
-        header = QHBoxLayout()
-        header.addWidget(self.state, 1)
-        for button in self.buttons.values():
-            header.addWidget(button)
-        column = QVBoxLayout(self)
-        column.setContentsMargins(4, 2, 4, 4)
-        column.setSpacing(2)
-        column.addLayout(header)
-        column.addWidget(self.list)
-        FontFollower(self.list, self._fit_list)
-        self.hide()
-
-    def _fit_list(self) -> None:
-        rows = self.list.fontMetrics().height() + 4  # an item's height with its margins
-        self.list.setFixedHeight(rows * LIST_ROWS + 2 * self.list.frameWidth() + 2)
-
-    def chosen_row(self) -> int | None:
-        rows = self.list.selectionModel().selectedRows()
-        return rows[0].row() if rows else None
-
-    def choose_row(self, row: int) -> None:
-        self.list.setCurrentIndex(self.list.model().index(row, 0))
 
 
 class RunQueue(QObject):
@@ -199,6 +59,7 @@ class RunQueue(QObject):
         self.stopping = False  # the user stopped the run training now
         self.failed = False  # the run training now failed
         self.trained = 0  # runs the queue has started since it was started
+        self.own_spec: RunSpec | None = None  # the panels' settings before a queued run's
         self.actions: dict[str, QAction] = {}
         add_button.setToolTip("Queue these settings to train after the runs before them")
         add_button.clicked.connect(self.add_current)
@@ -333,14 +194,14 @@ class RunQueue(QObject):
         ended, stopped, failed = self.model.running, self.stopping, self.failed
         self.stopping = self.failed = False
         self.model.set_running(None)
-        if not self.active:
-            return
-        if stopped:
+        if self.active and stopped:
             self._pause()
-        elif failed and ended is not None:
+        elif self.active and failed and ended is not None:
             self._say_failed(ended)
-        # After the other listeners have seen this run end: they would see the next begin first.
-        QTimer.singleShot(0, self, self._start_next)
+        if self.active:  # after the other listeners have seen this run end, not the next begin
+            QTimer.singleShot(0, self, self._start_next)
+        else:
+            self._show_own_settings()
         self._show_state()
 
     def _start_next(self) -> None:
@@ -350,13 +211,25 @@ class RunQueue(QObject):
         if run is None:
             self.active = self.paused = False
             self.noted.emit(f"Queue finished: {self.trained} run(s) trained.")
-        elif self.host.start_new_run(run.spec):
+            self._show_own_settings()
+            self._show_state()
+            return
+        if self.own_spec is None:
+            self.own_spec = self.host.current_spec()
+        self.host.apply_spec(run.spec)  # the panels show what trains, as for a resumed run
+        if self.host.start_new_run(run.spec):
             self.trained += 1
         else:  # could not start (told in a dialog): the others may
             self.model.set_running(None)
             self._say_failed(run)
             QTimer.singleShot(0, self, self._start_next)
         self._show_state()
+
+    def _show_own_settings(self) -> None:
+        """The queue has stopped starting runs: the panels show the settings they had."""
+        if self.own_spec is not None:
+            self.host.apply_spec(self.own_spec)
+            self.own_spec = None
 
     def _pause(self) -> None:
         self.active, self.paused = False, True

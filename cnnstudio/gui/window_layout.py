@@ -39,7 +39,6 @@ from cnnstudio.gui.panels.dataset_panel import DatasetPanel
 from cnnstudio.gui.panels.model_panel import ModelPanel
 from cnnstudio.gui.panels.training_panel import TrainingPanel
 from cnnstudio.gui.run_presenter import RunViews
-from cnnstudio.gui.run_queue import QueueBox
 from cnnstudio.gui.status_line import StatusLine
 from cnnstudio.gui.views.class_table import ClassTable
 from cnnstudio.gui.views.coach import CoachView
@@ -47,6 +46,7 @@ from cnnstudio.gui.views.confusion import ConfusionView
 from cnnstudio.gui.views.curves import CurvesView
 from cnnstudio.gui.views.inside.view import InsideView
 from cnnstudio.gui.views.mistakes import MistakesView
+from cnnstudio.gui.views.queue_list import QueueBox
 from cnnstudio.gui.views.runs import RunsView
 from cnnstudio.gui.widgets import ElidedLabel, scrolling
 

@@ -164,25 +164,36 @@ def test_a_sweep_queues_each_combination_and_a_failed_run_lets_the_queue_go_on(q
     assert window.progress_label.text().startswith("Finished after 1 epoch(s)")
 
 
+def shown_lr(window):
+    return window.training_panel.optimizer.editors["lr"].text()
+
+
 def test_stopping_a_queued_run_pauses_the_queue_until_start(qtbot, queue_window):
+    """The panels show the queued run's settings while it trains, and the person's own again
+    once the queue stops starting runs."""
     window = queue_window
     set_epochs(window, 5, batch_size=8)
     click(qtbot, window.queue_button)
+    type_lr(qtbot, window, "0.002")
     click(qtbot, window.queue_button)
+    type_lr(qtbot, window, "0.005")  # the person's own settings, not queued
     click(qtbot, window.queue_box.buttons["start"])
     qtbot.waitUntil(lambda: window.curves.series["loss:batch"].count > 0, timeout=30_000)
+    assert shown_lr(window) == "0.001"
     qtbot.keyClick(window, Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: not window.controller.running, timeout=30_000)
     qtbot.waitUntil(lambda: len(run_folders(window)) == 1, timeout=30_000)
     assert not window.controller.running  # the next did not start
     assert window.queue_box.state.text() == "Queue paused: 1 waiting. Start queue goes on."
     assert window.queue_box.buttons["start"].text() == "Start queue"
+    assert shown_lr(window) == "0.005"
 
     click(qtbot, window.queue_box.buttons["start"])  # goes on with the run left
-    assert window.controller.running and names(window) == []
+    assert window.controller.running and names(window) == [] and shown_lr(window) == "0.002"
     qtbot.waitUntil(lambda: window.curves.series["loss:batch"].count > 0, timeout=30_000)
     click(qtbot, window.stop_button)
     wait_for_the_queue(qtbot, window, runs=2)
+    assert shown_lr(window) == "0.005"
 
 
 def test_quitting_with_waiting_runs_asks_first(qtbot, queue_window):
