@@ -9,13 +9,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import QFile, QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from cnnstudio.core.data.sources.locations import default_runs_dir
 from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.runs.history import RunRecord, list_runs, read_run
+from cnnstudio.core.runs.labels import LABEL_FILE, describe_run, read_label, run_name, write_label
+from cnnstudio.core.runs.lock import is_locked
 from cnnstudio.core.runs.report import write_output
 from cnnstudio.core.spec.lesson import LESSON_SUFFIX
 from cnnstudio.core.spec.project import PROJECT_SUFFIX, Project, load_project, save_project
@@ -68,6 +70,8 @@ class RunsController(QObject):
         runs_view.export_requested.connect(self.open_export_dialog)
         runs_view.report_requested.connect(self.ask_report_path)
         runs_view.folder_requested.connect(self.open_folder)
+        runs_view.label_edited.connect(self.save_label)
+        runs_view.delete_requested.connect(self.delete_runs)
 
     @property
     def runs_dir(self) -> Path:
@@ -83,14 +87,14 @@ class RunsController(QObject):
         self.listing += 1
         number, folder, kept = self.listing, self.runs_dir, list(self.kept_runs)
         self.jobs.start(
-            lambda: list_runs(folder) + _readable_runs(kept),
-            lambda records: self._show_listing(number, folder, records, select),
+            lambda: [describe_run(r) for r in list_runs(folder) + _readable_runs(kept)],
+            lambda rows: self._show_listing(number, folder, rows, select),
             lambda text: self.message.emit(f"Cannot list the runs in {folder}: {text}"),
         )
 
-    def _show_listing(self, number: int, folder: Path, records: list, select: Path | None) -> None:
+    def _show_listing(self, number: int, folder: Path, rows: list, select: Path | None) -> None:
         if number == self.listing:
-            self.runs_view.show_records(folder, records)
+            self.runs_view.show_records(folder, rows)
             if select is not None:
                 self.runs_view.select(select)
 
@@ -270,6 +274,65 @@ class RunsController(QObject):
         else:
             self._say(f"No file manager could be started here. The run is in {folder}")
 
+    def save_label(self, folder: Path, field: str, text: str) -> None:
+        """Save a run's new name or notes in its run.json at once (a small file)."""
+        try:
+            label = write_label(folder, **{field: text})
+        except OSError as error:
+            QMessageBox.warning(
+                self.parent_widget,
+                f"Cannot save the run's {field}",
+                f"{folder / LABEL_FILE}: {error.strerror or error}. Check that the run's folder "
+                "can be written, then type it again.",
+            )
+            label = read_label(folder)
+        self.runs_view.relabel(folder, label)
+
+    def delete_runs(self, records: list[RunRecord]) -> None:
+        """Move runs to the system trash once the person agrees; never a run that trains."""
+        # Asked now, not as listed: a run may have started training into the folder since.
+        running = [run_name(r) for r in records if is_locked(r.folder)]
+        if running:
+            QMessageBox.warning(
+                self.parent_widget,
+                "Cannot delete a running run",
+                f"{', '.join(running)} is training. Stop it first, then delete it.",
+            )
+            return
+        listed = "\n".join(f"  {run_name(r)}  ({r.folder.name})" for r in records)
+        answer = ask(
+            self.parent_widget,
+            "Delete runs",
+            f"Move {len(records)} run(s) to the trash?\n\n{listed}\n\n"
+            "They can be restored from the system trash.",
+            {"Move to trash": QMessageBox.ButtonRole.DestructiveRole},
+        )
+        if answer:
+            folders = [r.folder for r in records]
+            self.jobs.start(
+                lambda: move_to_trash(folders),
+                lambda result: self._on_trashed(*result),
+                lambda text: QMessageBox.warning(self.parent_widget, "Cannot delete", text),
+            )
+
+    def _on_trashed(self, moved: list[Path], problem: str) -> None:
+        self.kept_runs = [r for r in self.kept_runs if r not in moved]
+        if problem:
+            done = (
+                f"{len(moved)} run(s) went to the trash; the others stay where they are."
+                if moved
+                else "Nothing was deleted."
+            )
+            QMessageBox.warning(
+                self.parent_widget,
+                "Cannot move the runs to the trash",
+                f"The system trash cannot take {problem}. {done} To delete a run anyway, remove "
+                "its folder in the file manager.",
+            )
+        if moved:
+            self._say(f"Moved {len(moved)} run(s) to the trash.")
+        self.refresh_runs()
+
     def _say(self, text: str) -> None:
         """Said where it stays until the next notice (the runs view) and in the status bar."""
         self.runs_view.show_notice(text)
@@ -298,6 +361,18 @@ def transfer_runs(runs: list[Path], target: Path, move: bool) -> list[Path]:
             shutil.copytree(run, destination)
         placed.append(destination)
     return placed
+
+
+def move_to_trash(folders: list[Path]) -> tuple[list[Path], str]:
+    """Move folders to the system trash, stopping at the first that cannot go; the folders moved,
+    and why the next could not ("" when all went)."""
+    moved: list[Path] = []
+    for folder in folders:
+        file = QFile(str(folder))
+        if not file.moveToTrash():
+            return moved, f"{folder} ({file.errorString()})"
+        moved.append(folder)
+    return moved, ""
 
 
 def _readable_runs(folders: list[Path]) -> list[RunRecord]:

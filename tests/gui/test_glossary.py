@@ -20,6 +20,7 @@ from cnnstudio.gui.glossary_dialog import GlossaryDialog
 from cnnstudio.gui.panels.guidance import HelpLine
 from cnnstudio.gui.panels.wording import wording
 from cnnstudio.gui.param_form import ParamForm
+from cnnstudio.gui.views.run_table import TITLES
 from tests.gui.panel_helpers import click_row, focus_editor
 from tests.gui.test_window_edits import press
 from tests.gui.test_window_fits import inside_its_screen
@@ -132,7 +133,9 @@ def test_the_views_explain_their_words(window):
     for view, term in ((window.confusion, "confusion matrix"), (window.mistakes, "softmax")):
         assert lookup(term).text in window.view_tabs.tabToolTip(window.view_tabs.indexOf(view))
     for table, column, term in (
-        (window.runs_view.table, 6, "accuracy"),
+        (window.runs_view.table, TITLES.index("best val. accuracy"), "accuracy"),
+        (window.runs_view.table, TITLES.index("parameters"), "parameters"),
+        (window.runs_view.table, TITLES.index("lr"), "learning rate"),
         (window.dataset_panel.class_table, 2, "validation"),
         (window.model_panel.table, 3, "multiply-adds"),
     ):

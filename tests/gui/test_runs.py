@@ -5,6 +5,7 @@ import csv
 import json
 
 from cnnstudio.core.runs.checkpoint import read_checkpoint
+from cnnstudio.gui.views.run_table import TITLES
 from tests.datafiles import write_image
 from tests.gui.test_main_window import set_epochs, train_and_wait
 
@@ -22,8 +23,9 @@ def test_a_run_is_saved_listed_shown_used_and_exported(qtbot, window, tmp_path):
     assert str(run_dir) in window.progress_label.text()
     runs = window.runs_view
     qtbot.waitUntil(lambda: runs.table.rowCount() == 1, timeout=10_000)  # listed off the GUI thread
-    assert runs.table.item(0, 5).text() == "completed"
-    assert runs.table.item(0, 3).text() == "adam, lr 0.001, batch 64"
+    assert runs.table.item(0, TITLES.index("status")).text() == "completed"
+    assert runs.table.item(0, TITLES.index("optimizer")).text() == "adam"
+    assert runs.table.item(0, TITLES.index("lr")).text() == "0.001"
     assert runs.selected()[0].folder == run_dir  # the run just trained is selected
     assert runs.buttons["export"].isEnabled() and not runs.buttons["resume"].isEnabled()
 
@@ -62,7 +64,10 @@ def test_a_stopped_run_resumes_from_its_last_epoch(qtbot, window):
     assert read_checkpoint(run_dir / "last.pt").training.epochs_completed == 1
     runs = window.runs_view
     qtbot.waitUntil(lambda: runs.table.rowCount() == 1, timeout=10_000)
-    assert runs.table.item(0, 5).text() == "stopped" and runs.buttons["resume"].isEnabled()
+    assert (
+        runs.table.item(0, TITLES.index("status")).text() == "stopped"
+        and runs.buttons["resume"].isEnabled()
+    )
 
     set_epochs(window, 7)  # the run goes on with its own settings, not these
     runs.buttons["resume"].click()

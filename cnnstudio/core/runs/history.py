@@ -45,6 +45,11 @@ class RunRecord:
         return max(self.epochs, key=lambda e: (e["val_accuracy"], -e["epoch"]), default=None)
 
     @property
+    def seconds(self) -> float:
+        """How long it trained: its epochs' times added up (over every resume)."""
+        return sum(row["seconds"] for row in self.epochs)
+
+    @property
     def status(self) -> str:
         """completed, stopped or failed; "running" while a training holds the folder;
         "interrupted" if it never wrote how it ended."""

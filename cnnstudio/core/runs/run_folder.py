@@ -11,6 +11,7 @@
   changes.csv               settings changed while it trained: step,epoch,setting,old,new
                             (written as each change is made; training/changes.py)
   summary.json              how the run ended (written when it ends)
+  run.json                  the name and notes a person gave the run (labels.py)
   inside/epoch-NNNN.npz     each epoch's look inside the network (insight/snapshot.py)
   coach.json                the training coach's notes, written as found (insight/coach.py)
   .lock                     while a run trains into the folder (see lock.py)

@@ -10,24 +10,20 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QGridLayout,
     QHBoxLayout,
     QPushButton,
     QSpinBox,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from cnnstudio.core.runs.history import RunRecord
-from cnnstudio.gui.glossary_links import explain_headers
+from cnnstudio.core.runs.labels import RunLabel, RunRow
 from cnnstudio.gui.views.run_compare import RunComparison
+from cnnstudio.gui.views.run_table import NAME, RunTable
 from cnnstudio.gui.widgets import ElidedLabel
-
-COLUMNS = ("run", "dataset", "layers", "optimizer", "epochs", "status", "best val. accuracy")
 
 
 class RunsView(QWidget):
@@ -38,28 +34,22 @@ class RunsView(QWidget):
     export_requested = Signal(object)  # Path of the run
     report_requested = Signal(object)  # Path of the run
     folder_requested = Signal(object)  # Path of the run
+    label_edited = Signal(object, str, str)  # Path of the run, "name" or "notes", the new text
+    delete_requested = Signal(object)  # list[RunRecord] to move to the trash
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runs_dir: Path | None = None
-        self.records: list[RunRecord] = []
         self.folder_label = ElidedLabel()
         self.notice = ElidedLabel()  # what the last action did (a report written, ...)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        explain_headers(
-            self.table,
-            {"optimizer": "optimizer", "epochs": "epoch", "best val. accuracy": "accuracy"},
-        )
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = RunTable()
         self.table.itemSelectionChanged.connect(self._on_selection)
-        self.table.itemDoubleClicked.connect(lambda _item: self._emit(self.open_requested))
+        self.table.open_pressed.connect(lambda: self._emit(self.open_requested))
+        self.table.label_edited.connect(self.label_edited)
+        self.table.delete_pressed.connect(self._ask_delete)
 
         self.buttons: dict[str, QPushButton] = {}
-        row = QGridLayout()  # two rows of three: fits beside the settings at 1024x768
+        row = QGridLayout()  # two rows of four: fits beside the settings at 1024x768
         for key, text, tip in (
             ("open", "Show", "Show the run's curves, confusion matrices and per-class table"),
             ("resume", "Resume", "Go on training a stopped or interrupted run from its last epoch"),
@@ -71,12 +61,18 @@ class RunsView(QWidget):
             ),
             ("report", "Report...", "Save an HTML report, a plot of the curves or the metrics CSV"),
             ("folder", "Open folder", "Open the run's folder in the file manager"),
+            ("rename", "Rename", "Type a new name for the run (F2, or double-click its name)"),
+            (
+                "delete",
+                "Delete...",
+                "Move the selected runs to the system trash, after asking (Delete key)",
+            ),
         ):
             button = QPushButton(text)
             button.setToolTip(tip)
             self.buttons[key] = button
-            row.addWidget(button, *divmod(len(self.buttons) - 1, 3))
-        row.setColumnStretch(3, 1)
+            row.addWidget(button, *divmod(len(self.buttons) - 1, 4))
+        row.setColumnStretch(4, 1)
         self.buttons["open"].clicked.connect(lambda: self._emit(self.open_requested))
         self.buttons["resume"].clicked.connect(lambda: self._emit(self.resume_requested))
         self.buttons["predict"].clicked.connect(
@@ -85,6 +81,8 @@ class RunsView(QWidget):
         self.buttons["export"].clicked.connect(lambda: self._emit(self.export_requested))
         self.buttons["report"].clicked.connect(lambda: self._emit(self.report_requested))
         self.buttons["folder"].clicked.connect(lambda: self._emit(self.folder_requested))
+        self.buttons["rename"].clicked.connect(self._rename)
+        self.buttons["delete"].clicked.connect(self._ask_delete)
         extend_row = self._extend_row()
 
         self.comparison = RunComparison()
@@ -131,43 +129,35 @@ class RunsView(QWidget):
         if len(chosen) == 1:
             self.extend_requested.emit(chosen[0].folder, self.more_epochs.value())
 
-    def show_records(self, runs_dir: Path, records: list[RunRecord]) -> None:
-        """List `records`, the runs in `runs_dir`, keeping the selection where it can."""
-        selected = {r.folder for r in self.selected()}
+    def show_records(self, runs_dir: Path, rows: list[RunRow]) -> None:
+        """List `rows`, the runs in `runs_dir`, keeping the selection where it can."""
         self.runs_dir = runs_dir
         self.folder_label.setText(f"Runs in {runs_dir}")
-        self.records = records
-        self.table.blockSignals(True)
-        self.table.clearSelection()
-        self.table.setRowCount(len(self.records))
-        for index, record in enumerate(self.records):
-            best = record.best_epoch
-            values = (
-                record.name,
-                record.spec.dataset["name"],
-                str(len(record.spec.layers)),
-                f"{record.spec.optimizer['name']}, lr {record.spec.optimizer['lr']:g}, "
-                f"batch {record.spec.training['batch_size']}",
-                f"{len(record.epochs)} of {record.spec.training['epochs']}",
-                record.status,
-                f"{best['val_accuracy']:.2%} (epoch {int(best['epoch'])})" if best else "",
-            )
-            for column, value in enumerate(values):
-                self.table.setItem(index, column, QTableWidgetItem(value))
-            if record.folder in selected:
-                self.table.selectRow(index)
-        self.table.blockSignals(False)
-        self.table.resizeColumnsToContents()
-        self._on_selection()
+        self.table.show_rows(rows)  # the buttons follow through the selection's signal
+
+    @property
+    def records(self) -> list[RunRecord]:
+        """The runs listed, in the order shown."""
+        return self.table.records
 
     def selected(self) -> list[RunRecord]:
-        rows = sorted({index.row() for index in self.table.selectedIndexes()})
-        return [self.records[r] for r in rows if r < len(self.records)]
+        return self.table.selected()
 
     def select(self, folder: Path) -> None:
-        for index, record in enumerate(self.records):
-            if record.folder == folder:
-                self.table.selectRow(index)
+        self.table.select(folder)
+
+    def relabel(self, folder: Path, label: RunLabel) -> None:
+        """Show the run's name and notes as saved in its run.json."""
+        self.table.relabel(folder, label)
+
+    def _rename(self) -> None:
+        self.table.setFocus()
+        self.table.edit_label(NAME)
+
+    def _ask_delete(self) -> None:
+        chosen = self.selected()
+        if chosen:
+            self.delete_requested.emit(chosen)
 
     def _on_selection(self) -> None:
         chosen = self.selected()
@@ -181,6 +171,8 @@ class RunsView(QWidget):
             self.buttons[key].setEnabled(has_model)
         self.buttons["report"].setEnabled(one is not None)
         self.buttons["folder"].setEnabled(one is not None)
+        self.buttons["rename"].setEnabled(one is not None)
+        self.buttons["delete"].setEnabled(bool(chosen))
         self.comparison.show_runs(chosen)
 
     def set_text_scale(self, scale: float) -> None:
