@@ -31,6 +31,7 @@ from cnnstudio.gui.jobs import JobRunner
 from cnnstudio.gui.lesson_presenter import LessonPresenter
 from cnnstudio.gui.live_changes import LiveChanges
 from cnnstudio.gui.loading import LoadedDataset
+from cnnstudio.gui.lr_find_dialog import LrFinder
 from cnnstudio.gui.presentation import Presentation
 from cnnstudio.gui.run_dialogs import IMAGE_SUFFIXES
 from cnnstudio.gui.run_presenter import RunPresenter
@@ -75,6 +76,7 @@ class MainWindow(WindowLayout, QMainWindow):
         self.queue = RunQueue(self.queue_box, self.queue_button, self, self)
         self.build_menus(self.history.stack)
         self.lessons = LessonPresenter(self)
+        self.lr_finder = LrFinder(self)
         self._connect_signals()
         self.live = LiveChanges(self)  # after the signals: it acts after the window's handlers
         restore_geometry(self, self.settings)
@@ -221,6 +223,7 @@ class MainWindow(WindowLayout, QMainWindow):
         self.train_button.setEnabled(can_start)
         self.menu_actions["train"].setEnabled(can_start)
         self.train_button.setToolTip(reason or "Train this network (F5)")
+        self.lr_finder.set_blocked(reason, self.controller.running)
         loading = reason == "the dataset is still loading."
         self.status_line.show_idle(reason, loading)
         self.reason_label.setText(f"Cannot train yet: {reason}" if reason and not loading else "")
@@ -403,6 +406,7 @@ class MainWindow(WindowLayout, QMainWindow):
         self.queue.shut_down()
         self.presenter.redraw_timer.stop()
         self.dataset.stop()
+        self.lr_finder.cancel()
         self.controller.shutdown()  # stops the run at its next batch and waits
         self.jobs.wait_all()
         self._collect_spec()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QSpinBox,
@@ -102,7 +103,20 @@ class ParamForm(QWidget):
     def show_advanced(self, shown: bool) -> None:
         """Show or hide the rarely needed settings."""
         for name in self.advanced:
-            self.layout_.setRowVisible(self.editors[name], shown)
+            self.layout_.setRowVisible(self.labels[name], shown)
+
+    def add_beside(self, name: str, widget: QWidget) -> None:
+        """Put `widget` (a button) right of a setting's editor, in its row."""
+        editor = self.editors[name]
+        position = self.layout_.getWidgetPosition(editor)
+        row = cast(tuple[int, QFormLayout.ItemRole], position)[0]
+        self.layout_.removeWidget(editor)
+        field = QWidget()
+        line = QHBoxLayout(field)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(editor, 1)
+        line.addWidget(widget)
+        self.layout_.setWidget(row, QFormLayout.ItemRole.FieldRole, field)
 
     def set_applies(self, name: str, applies: bool, why: str = "") -> None:
         """Grey out a setting that has no effect with the other choices, saying why in its tip."""

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -49,6 +50,8 @@ class TrainingPanel(QWidget):
         self.schedule = ParamForm(SCHEDULE_PARAMS, spec.schedule, "schedule")
         self.training = ParamForm(TRAINING_PARAMS, spec.training, "training")
         self.forms = (self.optimizer, self.schedule, self.training)
+        self.find_button = QPushButton("Find")  # the learning-rate range test (lr_find_dialog)
+        self.optimizer.add_beside("lr", self.find_button)
         self.has_cuda = False  # until set_devices says otherwise
         column = QVBoxLayout(self)
         column.addWidget(advanced_switch().check_box())

@@ -1,0 +1,88 @@
+"""The learning-rate range test in the window: Find beside the learning rate, the dialog with
+the curve and the suggestion, Use this, undo (issue 13)."""
+
+from PySide6.QtCore import Qt
+
+from cnnstudio.core.training.lr_find import RateTest
+from cnnstudio.gui.lr_find_dialog import RateTestDialog
+from cnnstudio.gui.panels.number_box import format_number
+from tests.gui.panel_helpers import click, replace_text
+from tests.gui.test_window_edits import CTRL, press
+
+
+def training_tab(window):
+    window.settings_tabs.setCurrentWidget(window.training_panel.parentWidget().parentWidget())
+    return window.training_panel
+
+
+def fits_the_screen(widget):
+    return widget.screen().availableGeometry().contains(widget.frameGeometry())
+
+
+def test_find_suggests_a_rate_use_this_puts_it_in_the_field_and_undo_takes_it_back(qtbot, window):
+    window.resize(1024, 768)
+    panel = training_tab(window)
+    lr = panel.optimizer.editors["lr"]
+    assert lr.text() == "0.001" and panel.find_button.isEnabled()
+    click(qtbot, panel.find_button)
+    finder = window.lr_finder
+    assert panel.find_button.text() == "Finding..." and not panel.find_button.isEnabled()
+    qtbot.waitUntil(lambda: finder.dialog is not None and finder.dialog.isVisible(), timeout=90_000)
+    dialog = finder.dialog
+    assert fits_the_screen(dialog) and dialog.screen().geometry().size().toTuple() == (1024, 768)
+    assert panel.find_button.text() == "Find" and panel.find_button.isEnabled()
+    rate = dialog.rate
+    assert rate is not None, dialog.words.text()
+    shown = format_number(rate)
+    assert f"fell fastest at a rate of {shown}" in dialog.words.text()
+    marked = 10 ** dialog.mark.value()  # the line's place on the log axis
+    assert float(f"{marked:.2g}") == rate and 1e-7 < marked < 10
+    assert dialog.mark.label.toPlainText() == f"suggested {shown}"
+    assert dialog.use_button.isEnabled()
+
+    click(qtbot, dialog.use_button)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert lr.text() == shown and window.spec.optimizer["lr"] == rate
+    assert window.menu_actions["undo"].text() == "&Undo Learning rate"
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)
+    assert lr.text() == "0.001" and window.spec.optimizer["lr"] == 0.001
+
+
+def test_find_waits_for_the_data_and_for_a_run_to_end_saying_why(qtbot, window):
+    panel = training_tab(window)
+    button = panel.find_button
+    options = window.dataset_panel.options_form.editors
+    window.settings_tabs.setCurrentIndex(0)
+    replace_text(qtbot, options["train_size"], "300")
+    qtbot.waitUntil(lambda: not button.isEnabled())
+    assert button.toolTip() == "Cannot find a rate now: the dataset is still loading."
+    qtbot.waitUntil(button.isEnabled, timeout=30_000)
+    assert button.toolTip().startswith("Find a good learning rate")
+
+    click(qtbot, window.train_button)
+    qtbot.waitUntil(lambda: window.controller.running)
+    assert not button.isEnabled() and "a run is training" in button.toolTip()
+    click(qtbot, window.stop_button)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    qtbot.waitUntil(button.isEnabled)
+
+
+def test_cancel_ends_the_test_with_no_dialog(qtbot, window):
+    panel = training_tab(window)
+    click(qtbot, panel.find_button)
+    finder = window.lr_finder
+    qtbot.waitUntil(lambda: finder.progress is not None and finder.progress.value() > 0)
+    click(qtbot, finder.progress.findChild(type(panel.find_button)))  # its Cancel button
+    qtbot.waitUntil(lambda: panel.find_button.text() == "Find", timeout=30_000)
+    assert finder.dialog is None and "cancelled" in window.statusBar().currentMessage()
+
+
+def test_with_no_suggestion_the_dialog_says_why_and_offers_nothing_to_use(qtbot, isolated):
+    note = "Tried 20 rates from 1e-12 to 1e-10. No suggestion: the loss did not fall."
+    rates = [1e-12 * 10 ** (2 * i / 19) for i in range(20)]
+    test = RateTest(rates, [2.3] * 20, [2.3] * 20, None, note)
+    dialog = RateTestDialog(test, 1.0)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.use_button.isEnabled() and dialog.mark is None
+    assert dialog.words.text().startswith(note)
