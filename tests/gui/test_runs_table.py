@@ -262,3 +262,19 @@ def test_the_name_and_best_accuracy_show_without_scrolling_at_1024x768(qtbot, li
             for row in range(table.rowCount()):
                 cell = table.visualRect(table.model().index(row, column(title)))
                 assert viewport.contains(cell), (title, size)
+
+
+def test_a_name_that_cannot_be_saved_is_said_and_the_name_on_disk_stays(qtbot, listed):
+    view, table, window = listed, listed.table, listed.window()
+    folder = view.records[0].folder
+    (folder / LABEL_FILE).mkdir()  # a folder where run.json goes: nothing can be written there
+    click_cell(qtbot, table, 0, "name")
+    press(qtbot, window, Qt.Key.Key_F2)
+    editor = QApplication.focusWidget()
+    qtbot.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(editor, "mine")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(window.warnings))
+    title, text = window.warnings[-1]
+    assert title == "Cannot save the run's name" and str(folder / LABEL_FILE) in text
+    assert table.item(0, column("name")).text() == "LeNet-5 on shapes"
