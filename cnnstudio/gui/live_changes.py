@@ -11,6 +11,7 @@ vertical line, for the live run and for a past run shown from its folder (change
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QLabel, QMessageBox, 
 from cnnstudio.core.errors import CnnstudioError, SpecError
 from cnnstudio.core.runs.history import RunRecord, read_batch_rows
 from cnnstudio.core.spec.run_spec import RunSpec
-from cnnstudio.core.spec.variants import setting_value, show_setting, with_setting
+from cnnstudio.core.spec.variants import setting_value, short_name, show_setting, with_setting
 from cnnstudio.core.training.changes import (
     FIXED,
     LIVE_SETTINGS,
@@ -68,20 +69,24 @@ class LiveChanges(QObject):
         }
         self.spec: RunSpec | None = None  # the run's settings as it trains them, while it runs
         self.asked: dict[str, Any] = {}  # each live setting's value as last sent to the run
+        self.shown: dict[str, Any] = {}  # each live setting's value in the panels, as last seen
         self.batches_per_epoch = 0
         for path in LIVE_SETTINGS:
             section, name = path.split(".")
-            _when_entered(self.forms[section].editors[name], self._send_edits)
+            _when_entered(self.forms[section].editors[name], partial(self._send, path))
+        for panel in (training, dataset):
+            panel.changed.connect(self._remember_shown)
         # After the window's own handlers (connected before this is made): the run is shown
         # first, then its markers; the panels show an undone edit, then it is sent.
         window.runs.run_loaded.connect(self.show_record)
-        window.history.applied.connect(lambda _spec: self._send_edits())
+        window.history.applied.connect(self._on_undone)
 
     # -- a run starts and ends ----------------------------------------------------------------
     def attach(self, worker: TrainingWorker, spec: RunSpec) -> None:
         """Follow the run `worker` trains from `spec`."""
         self.spec = spec
         self.asked = {path: setting_value(spec, path) for path in LIVE_SETTINGS}
+        self._remember_shown()
         worker.fit_started.connect(self._on_fit_started)
         worker.setting_changed.connect(self._on_setting_changed)
         worker.setting_refused.connect(self._on_setting_refused)
@@ -104,31 +109,41 @@ class LiveChanges(QObject):
             self.spec = None
 
     # -- edits go to the run ------------------------------------------------------------------
-    def _send_edits(self) -> None:
-        """Send each live setting the panels hold that the run does not have yet."""
-        if self.spec is None or not self.window.controller.running:
+    def _send(self, path: str) -> None:
+        """Send the value entered for the setting `path` to the run, unless it has it. Only
+        the setting entered: the panels may hold other settings than the run (a queued run)."""
+        value = self._shown_value(path)
+        # A fixed one changes only for the next run (an undo may bring its old value back).
+        if self.spec is None or value == self.asked[path] or locked_reason(self.spec, path):
             return
         latest = self.window.presenter.latest_batch  # the epoch in progress, as last shown
-        epoch = latest.epoch if latest is not None else 1
-        for path in LIVE_SETTINGS:
-            section, name = path.split(".")
-            value = self.forms[section].values()[name]
-            # A fixed one changes only for the next run (an undo may bring its old value back).
-            if value == self.asked[path] or locked_reason(self.spec, path) is not None:
-                continue
-            try:  # refused at once where the window can tell; the trainer checks it again
-                check_change(self.spec, path, value, epoch)
-            except SpecError as error:
-                self._refuse(path, str(error))
-                continue
-            self.asked[path] = value
-            self.window.controller.request_change(path, value)
-            if self.window.controller.paused:
-                self.window.statusBar().showMessage(
-                    f"{path.split('.')[-1]} {show_setting(value)}: used from the next batch, "
-                    "once the run goes on.",
-                    10_000,
-                )
+        try:  # refused at once where the window can tell; the trainer checks it again
+            check_change(self.spec, path, value, latest.epoch if latest is not None else 1)
+        except SpecError as error:
+            self._refuse(path, str(error))
+            return
+        self.asked[path] = value
+        self.window.controller.request_change(path, value)
+        if self.window.controller.paused:
+            self.window.statusBar().showMessage(
+                f"{short_name(path)} {show_setting(value)}: used from the next batch, once the "
+                "run goes on.",
+                10_000,
+            )
+
+    def _on_undone(self, _spec: object) -> None:
+        """An undo or redo while a run trains: the live settings it changed go to the run."""
+        changed = [path for path in LIVE_SETTINGS if self._shown_value(path) != self.shown[path]]
+        self._remember_shown()
+        for path in changed:
+            self._send(path)
+
+    def _remember_shown(self) -> None:
+        self.shown = {path: self._shown_value(path) for path in LIVE_SETTINGS}
+
+    def _shown_value(self, path: str) -> Any:
+        section, name = path.split(".")
+        return self.forms[section].values()[name]
 
     def _refuse(self, path: str, reason: str) -> None:
         """Say why a change cannot be made, and show the run's value in its field again."""

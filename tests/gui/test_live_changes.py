@@ -5,8 +5,12 @@ and written to the run folder; the settings that cannot change are greyed out wi
 import pytest
 from PySide6.QtCore import Qt
 
+from cnnstudio.core.spec.project import Project, save_project
+from cnnstudio.core.spec.run_spec import load_spec
+from cnnstudio.core.spec.variants import with_setting
 from cnnstudio.core.training.changes import SettingChange, read_changes
-from tests.gui.panel_helpers import click, replace_text
+from tests.gui.panel_helpers import choose, click, replace_text
+from tests.gui.people import click_button
 from tests.gui.test_views import click_tab, set_up_run
 from tests.gui.test_window_fits import inside_its_screen
 from tests.gui.test_window_runs import click_run
@@ -104,10 +108,52 @@ def test_a_rate_typed_and_a_tick_box_clicked_while_it_trains(qtbot, small_window
     window.settings_tabs.currentWidget().ensureWidgetVisible(hflip)  # the panel scrolls
     click(qtbot, hflip)
     qtbot.waitUntil(lambda: len(window.curves.markers) == 2, timeout=30_000)
+    window.menu_actions["undo"].trigger()  # Edit > Undo: the run goes back too
+    assert not hflip.isChecked()
+    qtbot.waitUntil(lambda: len(window.curves.markers) == 3, timeout=30_000)
     click(qtbot, window.stop_button)
     qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
 
     changes = read_changes(window.presenter.run_dir)
-    assert [c.label for c in changes] == ["lr 0.001 -> 0.005", "hflip false -> true"]
-    assert [label for _x, label in window.curves.markers] == [c.label for c in changes]
-    assert window.spec.augment["hflip"] and window.spec.optimizer["lr"] == 0.005
+    labels = ["lr 0.001 -> 0.005", "hflip false -> true", "hflip true -> false"]
+    assert [c.label for c in changes] == labels
+    assert [label for _x, label in window.curves.markers] == labels
+    assert not window.spec.augment["hflip"] and window.spec.optimizer["lr"] == 0.005
+
+
+def test_under_a_cosine_schedule_the_rate_is_fixed_while_it_trains(qtbot, small_window):
+    window = small_window
+    set_up_run(qtbot, window, epochs=30, batch_size=16)
+    choose(qtbot, window.training_panel.schedule.editors["name"], "cosine")
+    click(qtbot, window.train_button)
+    qtbot.waitUntil(lambda: trained_batches(window) > 0, timeout=60_000)
+    lr = window.training_panel.optimizer.editors["lr"]
+    assert not lr.isEnabled()
+    assert "Fixed while the run trains: the cosine schedule sets the learning rate at every " in (
+        lr.toolTip()
+    )
+    assert window.training_panel.training.editors["epochs"].isEnabled()
+    click(qtbot, window.stop_button)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    assert lr.isEnabled()
+
+
+def test_only_the_setting_entered_goes_to_the_run(qtbot, small_window, tmp_path):
+    """The panels may show other settings than the run trains (a project opened meanwhile):
+    entering one sends that one alone. Every live setting that differed was sent before."""
+    window = small_window
+    set_up_run(qtbot, window, epochs=30, batch_size=16)
+    project = tmp_path / "other.cnnstudio"
+    save_project(Project(project, with_setting(window.current_spec(), "optimizer.lr", 0.05)))
+    click(qtbot, window.train_button)
+    qtbot.waitUntil(lambda: trained_batches(window) > 0, timeout=60_000)
+    click_button(qtbot, "Discard")  # the settings typed before are not saved
+    assert window.open_project(project)
+    lr = window.training_panel.optimizer.editors["lr"]
+    assert lr.value() == 0.05
+    enter(qtbot, window.training_panel.training.editors["epochs"], "2")
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=120_000)
+
+    run_dir = window.presenter.run_dir
+    assert [c.label for c in read_changes(run_dir)] == ["epochs 30 -> 2"]
+    assert load_spec(run_dir / "spec.json").optimizer["lr"] == 0.001
