@@ -11,6 +11,7 @@ from cnnstudio.core.runs.compare import (
     settings_table,
 )
 from cnnstudio.core.runs.history import RunRecord, read_run
+from cnnstudio.core.runs.labels import parameter_count
 from cnnstudio.core.runs.session import RunSession
 from cnnstudio.core.training.callbacks import Callback
 from cnnstudio.core.training.control import TrainingControl
@@ -119,3 +120,21 @@ def test_changes_made_while_training_are_a_difference_too(tmp_path, small_data):
         Difference(CHANGED, "epoch 1: lr 0.01 -> 0.001", "none")
     ]
     assert changes_made(steady.folder) == "none"
+
+
+def test_many_runs_list_their_parameters_when_every_count_is_known(tmp_path):
+    lenet = small_spec().with_preset("lenet5").to_dict()["layers"]
+    runs = [record(tmp_path, "a"), record(tmp_path, "b", layers=lenet), record(tmp_path, "c")]
+    for run in runs:  # the first line of the dataset check each run wrote
+        run.folder.mkdir()
+        (run.folder / "dataset_check.txt").write_text(
+            "200 training and 50 validation images, 3x32x32, 6 classes.\n"
+        )
+    preset, parameters, _epochs = settings_table(runs)
+    assert preset.values == ("tutorial", "lenet5", "tutorial")
+    assert parameters.label == "parameters" and parameters.logarithmic
+    assert parameters.values == tuple(parameter_count(run) for run in runs)
+    assert parameters.values[0] == parameters.values[2] != parameters.values[1]
+
+    (runs[1].folder / "dataset_check.txt").unlink()  # a run from before the check was kept
+    assert [column.label for column in settings_table(runs)] == ["preset", EPOCHS_TRAINED]

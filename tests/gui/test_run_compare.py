@@ -4,9 +4,12 @@ differs, overlay their per-batch curves, and point at dots of a setting-against-
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
+from cnnstudio.core.runs.history import RunRecord
+from cnnstudio.core.runs.labels import write_label
 from cnnstudio.core.runs.session import RunSession
 from cnnstudio.core.training.callbacks import Callback
 from cnnstudio.core.training.control import TrainingControl
+from cnnstudio.gui.views.run_compare import shown_names
 from tests.conftest import small_spec
 from tests.gui.test_views import click_tab
 from tests.gui.test_window_fits import inside_its_screen
@@ -40,6 +43,8 @@ def runs(qtbot, window, small_data):
         with RunSession.new(spec, runs_dir=window.runs.runs_dir) as session:
             session.train(small_data, control, [SlowDown(control)] if key == "c" else [])
         folders[key] = session.folder
+    for key in "ab":  # renamed as a person does; c keeps its default name
+        write_label(folders[key], name=f"run {key}")
     assert window.screen().name() == "small"  # the window opens on the 1024x768 screen
     click_tab(qtbot, window.view_tabs, window.runs_view)
     window.runs.refresh_runs()
@@ -69,12 +74,11 @@ def test_two_runs_show_what_differs_and_their_batches_overlaid(qtbot, window, ru
     cells = [table.item(0, column).text() for column in range(3)]
     headers = [table.horizontalHeaderItem(column).text() for column in (1, 2)]
     assert cells[0] == "lr"
-    shown = dict(zip(headers, cells[1:], strict=True))
-    assert shown == {runs["a"].name: "0.01", runs["b"].name: "0.001"}
+    assert dict(zip(headers, cells[1:], strict=True)) == {"run a": "0.01", "run b": "0.001"}
     assert len(comparison.smooth_curves) == 4  # each run's loss and accuracy
     loss_plot = comparison.plots["loss"]
     assert sum(item.xData.size == 2 * BATCHES for item in loss_plot.listDataItems()) == 4
-    assert runs["a"].name in comparison.key.text() and runs["b"].name in comparison.key.text()
+    assert "run a" in comparison.key.text() and "run b" in comparison.key.text()
     assert comparison.graphics.height() >= 150 and inside_its_screen(window)
 
 
@@ -85,7 +89,7 @@ def test_many_runs_scatter_a_chosen_setting_and_name_the_run_pointed_at(qtbot, w
     assert window.runs_view.comparison.pages.currentWidget() is scatter
     assert len(scatter.dots.points()) == 3
     choices = [scatter.setting.itemText(i) for i in range(scatter.setting.count())]
-    assert choices == ["lr", "optimizer", "epochs", "epochs trained"]
+    assert choices == ["lr", "optimizer", "epochs", "parameters", "epochs trained"]
     assert scatter.setting.currentText() == "lr"
     ticks = scatter.plot.getAxis("bottom")._tickLevels[0]
     assert [label for _place, label in ticks] == ["0.001", "0.01", "0.02"]  # a log axis
@@ -107,10 +111,10 @@ def test_many_runs_scatter_a_chosen_setting_and_name_the_run_pointed_at(qtbot, w
         # pixel while it waits, as a hand does, staying on the dot.
         jitter = QPoint(next(steps) % 2, 0)
         qtbot.mouseMove(graphics.viewport(), dot_position(scatter, sgd) + jitter)
-        return scatter.pointed.text().startswith(f"{runs['c'].name}: sgd, best ")
+        return scatter.pointed.text().startswith("PyTorch tutorial CNN on shapes: sgd, best ")
 
     qtbot.waitUntil(pointed_at)
-    assert scatter.plot.vb.toolTip().startswith(runs["c"].name)
+    assert scatter.plot.vb.toolTip().startswith("PyTorch tutorial CNN on shapes\n")
     assert inside_its_screen(window)
 
 
@@ -130,7 +134,7 @@ def test_one_run_marks_its_changes_and_one_from_before_batches_has_validation_po
     click_run(qtbot, window.runs_view, runs["c"])
     assert comparison.pages.currentIndex() == 1 and comparison.smooth_curves == []
     assert comparison.note.isVisible()
-    assert comparison.note.text().startswith(f"No per-batch curve for {runs['c'].name}")
+    assert comparison.note.text().startswith("No per-batch curve for PyTorch tutorial CNN on")
     validation = comparison.plots["accuracy"].listDataItems()
     assert [item.yData.size for item in validation] == [1]
     assert comparison.markers[0].value() == 0  # without batches: its epoch's start
@@ -139,3 +143,14 @@ def test_one_run_marks_its_changes_and_one_from_before_batches_has_validation_po
 def dot_position(scatter, point) -> QPoint:
     scene = scatter.plot.vb.mapViewToScene(point.pos())
     return scatter.graphics.mapFromScene(scene)
+
+
+def test_runs_of_one_name_are_told_apart_by_their_folders(tmp_path):
+    spec = small_spec()
+    records = [RunRecord(tmp_path / name, spec, [], []) for name in ("first", "second", "third")]
+    write_label(tmp_path / "third", name="mine")
+    assert shown_names(records) == [
+        "PyTorch tutorial CNN on shapes (first)",
+        "PyTorch tutorial CNN on shapes (second)",
+        "mine",
+    ]

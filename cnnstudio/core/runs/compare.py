@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnstudio.core.runs.history import RunRecord
+from cnnstudio.core.runs.labels import parameter_count
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.core.spec.variants import (
     PRESET,
@@ -27,8 +28,9 @@ from cnnstudio.core.training.changes import read_changes
 CHANGED = "changed mid-run"
 LAYERS = "layers"  # the spec's key for the layer stack, compared as the preset it matches
 EPOCHS_TRAINED = "epochs trained"
-# Settings people try over orders of magnitude: their axis is logarithmic when all are > 0.
-LOG_SETTINGS = ("optimizer.lr", "optimizer.weight_decay")
+PARAMETERS = "parameters"
+# Numbers people try over orders of magnitude: their axis is logarithmic when all are > 0.
+LOG_SETTINGS = ("optimizer.lr", "optimizer.weight_decay", PARAMETERS)
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Difference:
 class SettingValues:
     """One setting's value in each of several runs (numbers, or words for a choice)."""
 
-    key: str  # a setting's path ("optimizer.lr"), "preset" or EPOCHS_TRAINED
+    key: str  # a setting's path ("optimizer.lr"), "preset", PARAMETERS or EPOCHS_TRAINED
     label: str
     values: tuple[Any, ...]
 
@@ -54,7 +56,7 @@ class SettingValues:
 
     @property
     def logarithmic(self) -> bool:
-        """Drawn on a log axis: lr and weight decay, when every value is above 0."""
+        """Drawn on a log axis: lr, weight decay and parameters, when every value is above 0."""
         return self.key in LOG_SETTINGS and self.numeric and all(v > 0 for v in self.values)
 
     def shown(self) -> list[str]:
@@ -85,12 +87,16 @@ def changes_made(folder: Path) -> str:
 
 
 def settings_table(records: Sequence[RunRecord]) -> list[SettingValues]:
-    """The settings that differ among `records` (each run's value), then the epochs each ran."""
+    """The settings that differ among `records` (each run's value), then the network's
+    parameters (when every run's are known) and the epochs each ran."""
     specs = [r.spec for r in records]
     columns = [
         SettingValues(key, setting_label(key), tuple(_value(spec, key) for spec in specs))
         for key in differing_keys(specs)
     ]
+    parameters = tuple(parameter_count(r) for r in records)
+    if None not in parameters:  # a run without its dataset check has no count
+        columns.append(SettingValues(PARAMETERS, PARAMETERS, parameters))
     trained = tuple(len(r.epochs) for r in records)
     return [*columns, SettingValues(EPOCHS_TRAINED, EPOCHS_TRAINED, trained)]
 

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.runs.compare import settings_diff
 from cnnstudio.core.runs.history import RunRecord, read_batch_columns
+from cnnstudio.core.runs.labels import run_name
 from cnnstudio.core.training.changes import read_changes
 from cnnstudio.gui.plot_style import style_plot
 from cnnstudio.gui.views.curves import SMOOTHING
@@ -114,7 +115,7 @@ class RunComparison(QWidget):
     def show_runs(self, records: list[RunRecord]) -> None:
         """Compare `records`: the hint for none, curves for one or two, a scatter for more."""
         self.records = list(records)
-        names = [record.name for record in records]
+        names = shown_names(records)
         if not records:
             self.pages.setCurrentWidget(self.hint)
         elif len(records) <= 2:
@@ -247,6 +248,16 @@ class RunComparison(QWidget):
         self.thick = thick
         self.scatter.set_thick_lines(thick)
         self.show_runs(self.records)
+
+
+def shown_names(records: list[RunRecord]) -> list[str]:
+    """The runs' names; two runs of one name (the default names of runs that differ only in a
+    setting) are told apart by their folders."""
+    names = [run_name(record) for record in records]
+    return [
+        f"{name} ({record.folder.name})" if names.count(name) > 1 else name
+        for name, record in zip(names, records, strict=True)
+    ]
 
 
 def run_key(names: list[str]) -> str:
