@@ -81,9 +81,7 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     train = commands.add_parser("train", help="train a network and save the run folder")
-    train.add_argument(
-        "spec", nargs="?", type=Path, help="run spec JSON or .cnnstudio project (default: built-in)"
-    )
+    _add_spec_file(train)
     _add_spec_choices(train)
     _add_data_choices(train)
     _add_run_choices(train)
@@ -104,9 +102,7 @@ def _build_parser() -> argparse.ArgumentParser:
     racing = commands.add_parser(
         "race", help="train 2 to 6 variants of a spec side by side and rank them"
     )
-    racing.add_argument(
-        "spec", nargs="?", type=Path, help="run spec JSON or .cnnstudio project (default: built-in)"
-    )
+    _add_spec_file(racing)
     racing.add_argument(
         "--vary",
         action="append",
@@ -129,9 +125,7 @@ def _build_parser() -> argparse.ArgumentParser:
     finder = commands.add_parser(
         "lr-find", help="find a learning rate: the range test on a fresh network of the spec"
     )
-    finder.add_argument(
-        "spec", nargs="?", type=Path, help="run spec JSON or .cnnstudio project (default: built-in)"
-    )
+    _add_spec_file(finder)
     _add_spec_choices(finder)
     _add_data_choices(finder)
     _add_run_choices(finder)
@@ -242,6 +236,12 @@ def _build_parser() -> argparse.ArgumentParser:
 def _add_checkpoint_and_images(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("checkpoint", type=Path, help="a run's best.pt or last.pt (or its folder)")
     parser.add_argument("images", nargs="+", type=Path, help="image files")
+
+
+def _add_spec_file(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "spec", nargs="?", type=Path, help="run spec JSON or .cnnstudio project (default: built-in)"
+    )
 
 
 def _add_spec_choices(parser: argparse.ArgumentParser) -> None:

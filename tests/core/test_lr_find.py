@@ -13,12 +13,15 @@ from cnnstudio.core.training.lr_find import find_learning_rate
 from tests.conftest import small_spec
 
 
-def dropout_spec(**sections):
+def dropout_spec(device="cpu"):
     """Dropout and augmentation: training draws from every random state the test must restore."""
     layers = RunSpec().to_dict()["layers"]
     layers.insert(-1, {"type": "dropout", "p": 0.3})
     return small_spec(
-        layers=layers, augment={"hflip": True, "crop_padding": 2}, training={"batch_size": 16}
+        layers=layers,
+        augment={"hflip": True, "crop_padding": 2},
+        training={"batch_size": 16},
+        device=device,
     )
 
 
@@ -57,6 +60,25 @@ def test_a_test_in_the_middle_of_a_run_leaves_the_run_exactly_as_it_would_have_b
     assert tested.scaler.state_dict() == then_scaler and tested.lr == then_lr
     assert [event.loss for event in tested_steps] == twin_losses
     assert_same_state(tested.model.state_dict(), twin.model.state_dict())
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_on_cuda_in_mixed_precision_the_state_comes_back_too(small_data):
+    """The GPU's random state and the loss scaler (float16 without bfloat16) come back as well."""
+    trainer = Trainer(dropout_spec("cuda"), small_data)
+    assert trainer.amp_dtype is not None
+    steps = trainer.batches()
+    for _ in range(3):
+        next(steps)
+    before = copy.deepcopy((trainer.model.state_dict(), trainer.optimizer.state_dict()))
+    random, scaler = trainer.random_states(), trainer.scaler.state_dict()
+    assert "cuda" in random
+    result = find_learning_rate(trainer, batches=30)
+    assert len(result.rates) > 10
+    assert_same_state(trainer.model.state_dict(), before[0])
+    assert_same_state(trainer.optimizer.state_dict(), before[1])
+    assert_same_state(trainer.random_states(), random)
+    assert trainer.scaler.state_dict() == scaler
 
 
 def test_rates_grow_exponentially_and_the_loss_is_smoothed_without_bias(small_data):
@@ -106,6 +128,23 @@ def test_a_stop_request_ends_the_test_and_still_restores_the_weights(small_data)
     assert len(result.rates) == 3 and result.suggestion is None
     assert result.note.startswith("Stopped after 3 of 40 batches.")
     assert "too few batches" in result.note
+    assert_same_state(trainer.model.state_dict(), weights)
+
+
+def test_running_out_of_memory_is_a_plain_error_and_the_weights_come_back(small_data, monkeypatch):
+    trainer = Trainer(small_spec(), small_data)
+    weights = copy.deepcopy(trainer.model.state_dict())
+    forward, calls = trainer.model.forward, []
+
+    def forward_that_runs_out(x):
+        calls.append(len(x))
+        if len(calls) == 4:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return forward(x)
+
+    monkeypatch.setattr(trainer.model, "forward", forward_that_runs_out)
+    with pytest.raises(CnnstudioError, match="ran out of memory with batch size 32"):
+        find_learning_rate(trainer, batches=20)
     assert_same_state(trainer.model.state_dict(), weights)
 
 

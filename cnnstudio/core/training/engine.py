@@ -238,7 +238,7 @@ class Trainer:
             return self._end(listeners, started)
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
-        return self._fail(listeners, self._out_of_memory_message(), "out_of_memory", started)
+        return self._fail(listeners, self.out_of_memory_message(), "out_of_memory", started)
 
     def _train_epoch(
         self, epoch: int, listeners: Callback
@@ -409,7 +409,7 @@ class Trainer:
         listeners.on_fit_end(event)
         return event
 
-    def _out_of_memory_message(self) -> str:
+    def out_of_memory_message(self) -> str:
         size = self.spec.training["batch_size"]
         return (
             f"The {self.device} device ran out of memory with batch size {size}. Lower the batch "

@@ -66,13 +66,16 @@ def find_learning_rate(
         progress: called with (batches done, `batches`) after each batch.
 
     Raises:
-        CnnstudioError: the range or the number of batches makes no sense.
+        CnnstudioError: the range or the number of batches makes no sense, or the device ran
+            out of memory.
     """
     check_range(start, end, batches)
     control = control or trainer.control
     saved = _Saved(trainer)
     try:
         rates, losses, smoothed, why = _sweep(trainer, start, end, batches, control, progress)
+    except torch.OutOfMemoryError:
+        raise CnnstudioError(trainer.out_of_memory_message()) from None
     finally:
         saved.restore(trainer)
     suggestion, no_suggestion = _suggest(rates, smoothed)
