@@ -95,14 +95,14 @@ def test_a_setting_off_in_one_run_is_a_choice_not_a_number(tmp_path):
 
 
 class ChangeLr(Callback):
-    """Asks for a new learning rate after the second batch, as the window's lr field does."""
+    """Asks for learning rate `lr` after the second batch, as typing it in the window does."""
 
-    def __init__(self, control: TrainingControl) -> None:
-        self.control = control
+    def __init__(self, control: TrainingControl, lr: float) -> None:
+        self.control, self.lr = control, lr
 
     def on_batch_end(self, event) -> None:
         if event.step == 2:
-            self.control.request_change("optimizer.lr", 0.001)
+            self.control.request_change("optimizer.lr", self.lr)
 
 
 def test_changes_made_while_training_are_a_difference_too(tmp_path, small_data):
@@ -113,7 +113,7 @@ def test_changes_made_while_training_are_a_difference_too(tmp_path, small_data):
         control = TrainingControl()
         spec = small_spec(optimizer={"lr": lr}, training={"epochs": 1})
         with RunSession.new(spec, tmp_path / name) as session:
-            session.train(small_data, control, [ChangeLr(control)] if listen else [])
+            session.train(small_data, control, [ChangeLr(control, 0.001)] if listen else [])
         folders.append(tmp_path / name)
     changed, steady = (read_run(folder) for folder in folders)
     assert settings_diff(changed, steady) == [

@@ -7,10 +7,10 @@ from PySide6.QtCore import QPoint, Qt
 from cnnstudio.core.runs.history import RunRecord
 from cnnstudio.core.runs.labels import write_label
 from cnnstudio.core.runs.session import RunSession
-from cnnstudio.core.training.callbacks import Callback
 from cnnstudio.core.training.control import TrainingControl
 from cnnstudio.gui.views.run_compare import shown_names
 from tests.conftest import small_spec
+from tests.core.test_compare import ChangeLr
 from tests.gui.test_views import click_tab
 from tests.gui.test_window_fits import inside_its_screen
 
@@ -18,17 +18,6 @@ BATCHES = 7  # 200 training images in batches of 32
 
 
 RUNS = {"a": ("adam", 0.01, 2), "b": ("adam", 0.001, 2), "c": ("sgd", 0.05, 1)}
-
-
-class SlowDown(Callback):
-    """Lowers the learning rate to 0.02 after the second batch, as typing it in the window does."""
-
-    def __init__(self, control: TrainingControl) -> None:
-        self.control = control
-
-    def on_batch_end(self, event) -> None:
-        if event.step == 2:
-            self.control.request_change("optimizer.lr", 0.02)
 
 
 @pytest.fixture
@@ -41,7 +30,7 @@ def runs(qtbot, window, small_data):
         spec = small_spec(optimizer={"name": optimizer, "lr": lr}, training={"epochs": epochs})
         control = TrainingControl()
         with RunSession.new(spec, runs_dir=window.runs.runs_dir) as session:
-            session.train(small_data, control, [SlowDown(control)] if key == "c" else [])
+            session.train(small_data, control, [ChangeLr(control, 0.02)] if key == "c" else [])
         folders[key] = session.folder
     for key in "ab":  # renamed as a person does; c keeps its default name
         write_label(folders[key], name=f"run {key}")
