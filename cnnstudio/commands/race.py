@@ -12,7 +12,8 @@ from cnnstudio.core.errors import CnnstudioError
 
 def race(args: argparse.Namespace) -> int:
     from cnnstudio.core.runs.folders import claim_output_folder
-    from cnnstudio.core.runs.race import MOST_VARIANTS, Race, folder_name, ranking_table
+    from cnnstudio.core.runs.race import Race
+    from cnnstudio.core.runs.ranking import MOST_VARIANTS, folder_name, ranking_table
     from cnnstudio.core.spec.variants import grid, parse_vary
     from cnnstudio.core.training.control import TrainingControl
     from cnnstudio.progress import RaceProgress

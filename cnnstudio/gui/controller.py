@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
@@ -18,6 +18,18 @@ if TYPE_CHECKING:
     from cnnstudio.gui.worker import TrainingWorker
 
 
+class ThreadWorker(QObject):
+    """What the run's thread runs: `run` works until done, then sends `finished`."""
+
+    finished = Signal()
+
+    def run(self) -> None:
+        raise NotImplementedError
+
+
+AnyWorker = TypeVar("AnyWorker", bound=ThreadWorker)
+
+
 class RunController(QObject):
     """One run at a time. Stop and pause set thread-safe flags directly: the worker's `run`
     blocks its thread's event loop, so it could not receive queued calls."""
@@ -28,7 +40,7 @@ class RunController(QObject):
         super().__init__(parent)
         # Shadows QObject.thread(), which nothing calls on a controller.
         self.thread: QThread | None = None  # type: ignore[assignment]
-        self.worker: TrainingWorker | None = None
+        self.worker: ThreadWorker | None = None
         self.control: TrainingControl | None = None
 
     @property
@@ -53,12 +65,24 @@ class RunController(QObject):
         # the window is shown without (issue 10: a fast start).
         from cnnstudio.gui.worker import TrainingWorker
 
+        def make(control: TrainingControl) -> TrainingWorker:
+            return TrainingWorker(spec, data, control, run_dir, resume, more_epochs=more_epochs)
+
+        return self.start_worker(make, listen)
+
+    def start_worker(
+        self,
+        make: Callable[[TrainingControl], AnyWorker],
+        listen: Callable[[AnyWorker], None] | None,
+    ) -> AnyWorker:
+        """Run the worker `make(control)` builds on the training thread (a run's, or a race's);
+        stop and pause reach it through `control`. `listen` connects to it before its thread
+        starts."""
         if self.running:
             raise RuntimeError("a run is already in progress")
         self.control = TrainingControl()
         thread = QThread()
-        # No parent: the worker moves to the thread.
-        worker = TrainingWorker(spec, data, self.control, run_dir, resume, more_epochs=more_epochs)
+        worker = make(self.control)  # no parent: it moves to the thread
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         # Direct: quit() is thread-safe, and a queued call could not reach a GUI thread that is

@@ -33,11 +33,12 @@ from cnnstudio.gui.live_changes import LiveChanges
 from cnnstudio.gui.loading import LoadedDataset
 from cnnstudio.gui.lr_find_dialog import LrFinder
 from cnnstudio.gui.presentation import Presentation
+from cnnstudio.gui.race_presenter import RacePresenter
 from cnnstudio.gui.run_dialogs import IMAGE_SUFFIXES
 from cnnstudio.gui.run_presenter import RunPresenter
 from cnnstudio.gui.run_queue import RunQueue
 from cnnstudio.gui.runs_controller import RunsController
-from cnnstudio.gui.widgets import ask
+from cnnstudio.gui.widgets import ask, show_page
 from cnnstudio.gui.window_geometry import restore_geometry, save_geometry
 from cnnstudio.gui.window_layout import WindowLayout, first_launch_spec
 
@@ -60,6 +61,9 @@ class MainWindow(WindowLayout, QMainWindow):
         self.dataset = DatasetPresenter(self.jobs, self.dataset_panel, self.model_panel, self)
         self.devices = DeviceList(self)
         self.presenter = RunPresenter(self.run_views, self.devices, self)
+        self.race = RacePresenter(
+            self.controller, self.race_view, self.curves_page, self.run_views, self
+        )
         self.runs = RunsController(self.jobs, self.controller, self.runs_view, self, project)
         self.inside_presenter = InsidePresenter(self.inside, self.jobs, self)
         self.embedding_presenter = EmbeddingPresenter(
@@ -122,6 +126,8 @@ class MainWindow(WindowLayout, QMainWindow):
         self.runs.resume_ready.connect(self._resume)
         self.runs.message.connect(self._say)
         self.presenter.noted.connect(self._say)
+        self.race.noted.connect(self._say)
+        self.race.race_ended.connect(lambda folders: self.runs.refresh_runs())
         self.history.applied.connect(lambda spec: self.apply_spec(RunSpec.from_dict(spec)))
         self.history.modified_changed.connect(self._show_title)
         self.devices.found.connect(self._on_devices_found)
@@ -222,6 +228,7 @@ class MainWindow(WindowLayout, QMainWindow):
         can_start = not self.controller.running and reason is None
         self.train_button.setEnabled(can_start)
         self.menu_actions["train"].setEnabled(can_start)
+        self.menu_actions["race"].setEnabled(can_start)
         self.train_button.setToolTip(reason or "Train this network (F5)")
         self.lr_finder.set_blocked(reason, self.controller.running)
         loading = reason == "the dataset is still loading."
@@ -325,7 +332,7 @@ class MainWindow(WindowLayout, QMainWindow):
     def _resume(self, spec: RunSpec, run_dir: Path, more_epochs: int | None) -> None:
         """Go on with a past run (resumed, or `more_epochs` added) in its own folder."""
         self.apply_spec(spec)  # the panels show the settings the run goes on with
-        self.view_tabs.setCurrentWidget(self.curves)
+        show_page(self.view_tabs, self.curves)
         self._start_run(spec, run_dir, resume=True, more_epochs=more_epochs)
 
     def _start_run(
@@ -342,8 +349,18 @@ class MainWindow(WindowLayout, QMainWindow):
             self.live.attach(worker, spec)
             self.status_line.attach(worker)
 
+        self.curves_page.setCurrentWidget(self.curves)  # not a race's, shown before
         self.controller.start(spec, data, run_dir, resume, more_epochs, listen=listen)
         self.runs.run_started(run_dir)
+
+    def open_race_dialog(self) -> None:
+        """Run > Race variants...: variants of the current settings, side by side."""
+        self._collect_spec()
+        if self.controller.running or self.train_blocked_reason() is not None:
+            return
+        loaded = self.dataset.current()
+        spec = RunSpec.from_dict(self.spec.to_dict())
+        self.race.open_dialog(spec, self.runs.runs_dir, loaded.data if loaded else None, self)
 
     def _say(self, text: str) -> None:
         self.statusBar().showMessage(text, 10_000)

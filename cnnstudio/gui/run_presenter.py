@@ -29,7 +29,7 @@ from cnnstudio.gui.views.class_table import ClassTable
 from cnnstudio.gui.views.confusion import ConfusionView
 from cnnstudio.gui.views.curves import CurvesView
 from cnnstudio.gui.views.mistakes import MistakesView
-from cnnstudio.gui.widgets import ElidedLabel
+from cnnstudio.gui.widgets import ElidedLabel, show_page
 
 if TYPE_CHECKING:
     from cnnstudio.gui.worker import TrainingWorker
@@ -192,7 +192,7 @@ class RunPresenter(QObject):
         if self.running:
             self._show_progress()
         shown = self.views.tabs.currentWidget()
-        if shown is self.views.curves:
+        if self.views.curves.isVisibleTo(self.views.tabs):  # its tab, and not a race's curves
             self.views.curves.refresh()
         elif shown is self.views.confusion:
             self.views.confusion.refresh()
@@ -217,7 +217,7 @@ class RunPresenter(QObject):
         )
         self.views.curves.refresh()
         self.views.progress_label.setText(f"Showing {record.name}: {len(record.epochs)} epoch(s).")
-        self.views.tabs.setCurrentWidget(self.views.curves)
+        show_page(self.views.tabs, self.views.curves)
 
 
 def clock(seconds: float) -> str:

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QStackedWidget,
+    QTabWidget,
     QWidget,
 )
 
@@ -133,3 +135,18 @@ def ask(parent: QWidget, title: str, text: str, choices: dict[str, QMessageBox.B
     box.setDefaultButton(cast(QPushButton, box.button(QMessageBox.StandardButton.Cancel)))
     box.exec()
     return buttons.get(box.clickedButton(), "")
+
+
+def show_page(tabs: QTabWidget, page: QWidget) -> None:
+    """Bring `page` to the front: the tab it is in, and its place in any stack of pages there
+    (the Curves tab holds the run's curves or a race's)."""
+    for index in range(tabs.count()):
+        holder = tabs.widget(index)
+        if holder is not None and (holder is page or holder.isAncestorOf(page)):
+            widget = page
+            while widget is not holder and (parent := widget.parentWidget()) is not None:
+                if isinstance(parent, QStackedWidget):
+                    parent.setCurrentWidget(widget)
+                widget = parent
+            tabs.setCurrentIndex(index)
+            return

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -38,6 +39,7 @@ from cnnstudio.gui.glossary_links import GlossaryKey, term_tip
 from cnnstudio.gui.panels.dataset_panel import DatasetPanel
 from cnnstudio.gui.panels.model_panel import ModelPanel
 from cnnstudio.gui.panels.training_panel import TrainingPanel
+from cnnstudio.gui.race_view import RaceView
 from cnnstudio.gui.run_presenter import RunViews
 from cnnstudio.gui.status_line import StatusLine
 from cnnstudio.gui.views.class_table import ClassTable
@@ -73,6 +75,7 @@ class WindowLayout(QMainWindow):
     _on_save_as: Callable[[], bool]
     _on_train_clicked: Callable[[], None]
     _on_pause_clicked: Callable[[], None]
+    open_race_dialog: Callable[[], None]
 
     def build_layout(self, spec: RunSpec) -> None:
         self.dataset_panel = DatasetPanel(spec)
@@ -84,6 +87,10 @@ class WindowLayout(QMainWindow):
         self.settings_tabs.addTab(scrolling(self.training_panel), "Training")
 
         self.curves = CurvesView()
+        self.race_view = RaceView()
+        self.curves_page = QStackedWidget()  # the run's curves, or a race's
+        self.curves_page.addWidget(self.curves)
+        self.curves_page.addWidget(self.race_view)
         self.confusion = ConfusionView()
         self.class_table = ClassTable()
         self.mistakes = MistakesView()
@@ -92,7 +99,7 @@ class WindowLayout(QMainWindow):
         self.runs_view = RunsView()
         self.view_tabs = QTabWidget()
         for view, title in (
-            (self.curves, "Curves"),
+            (self.curves_page, "Curves"),
             (self.confusion, "Confusion"),  # short: seven titles fit 1024 px
             (self.class_table, "Per class"),
             (self.mistakes, "Mistakes"),
@@ -198,6 +205,7 @@ class WindowLayout(QMainWindow):
         self._add(run_menu, "stop", "&Stop", "Shift+F5", self.controller.stop)
         run_menu.addSeparator()
         self.menu_actions.update(self.queue.add_actions(run_menu))
+        self._add(run_menu, "race", "&Race variants...", None, self.open_race_dialog)
         self.pause_button.setToolTip("Pause or go on (F6)")
         self.stop_button.setToolTip("Stop the run; its finished epochs are kept (Shift+F5)")
 

@@ -10,7 +10,7 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 
 from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.data.streaming import StreamedImages
@@ -22,6 +22,7 @@ from cnnstudio.core.training.callbacks import Callback
 from cnnstudio.core.training.changes import RefusedChange, SettingChange
 from cnnstudio.core.training.control import TrainingControl
 from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
+from cnnstudio.gui.controller import ThreadWorker
 from cnnstudio.gui.jobs import hand_back_to_gui_thread
 
 BATCH_SIGNAL_INTERVAL = 0.05  # seconds: about 20 updates a second
@@ -29,7 +30,7 @@ BATCH_SIGNAL_INTERVAL = 0.05  # seconds: about 20 updates a second
 log = logging.getLogger(__name__)
 
 
-class TrainingWorker(QObject):
+class TrainingWorker(ThreadWorker):
     """Lives on the run's QThread; `run` trains from start to end through a `RunSession`, the
     same sequence as `cnnstudio train`: a new run (optionally from a checkpoint's weights), a
     resumed one, or one extended by more epochs."""

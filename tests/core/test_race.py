@@ -7,7 +7,8 @@ from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.model.layers import make_layer
 from cnnstudio.core.model.presets import get_preset
 from cnnstudio.core.runs.checkpoint import read_checkpoint
-from cnnstudio.core.runs.race import Race, folder_name, ranking_rows, ranking_table
+from cnnstudio.core.runs.race import Race
+from cnnstudio.core.runs.ranking import folder_name, ranking_rows, ranking_table
 from cnnstudio.core.runs.session import RunSession
 from cnnstudio.core.spec.variants import grid, parse_vary
 from cnnstudio.core.training.control import TrainingControl

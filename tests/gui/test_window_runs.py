@@ -39,7 +39,7 @@ def test_show_draws_every_curve_from_the_folder_and_clears_mistakes(qtbot, windo
     click_run(qtbot, window)
     qtbot.mouseClick(window.runs_view.buttons["open"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.progress_label.text().startswith("Showing"), timeout=10_000)
-    assert window.view_tabs.currentWidget() is window.curves
+    assert window.curves.isVisibleTo(window.view_tabs)
     series = window.curves.series
     assert series["loss:smoothed"].count == 2 and series["accuracy:smoothed"].count == 2
     assert series["loss:val"].count == 2 and series["lr:lr"].count == 2

@@ -14,10 +14,9 @@ its step and put back before its next, so every variant trains exactly as it wou
 
 from __future__ import annotations
 
-import re
+import contextlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,32 +24,14 @@ import torch
 
 from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.data.streaming import StreamedImages
+from cnnstudio.core.runs.ranking import RaceEntry
 from cnnstudio.core.runs.session import RunSession
 from cnnstudio.core.spec.variants import Variant
 from cnnstudio.core.training.callbacks import Callback
 from cnnstudio.core.training.control import TrainingControl
 from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
 
-MOST_VARIANTS = 6  # curves of more than six runs in one view can no longer be told apart
 Listener = Callable[[int, object], None]  # (variant's index, its event)
-
-
-@dataclass(frozen=True)
-class RaceEntry:
-    """One variant's place in the results."""
-
-    variant: Variant
-    folder: Path
-    result: FitEnded
-    first_loss: float | None  # the first batch's loss: the same for all when weights are
-    last_val_loss: float | None
-    seconds: float  # its own training time, the other variants' turns left out
-
-
-def folder_name(label: str) -> str:
-    """A variant's label as a folder name: "optimizer=adam, lr=0.01" -> "optimizer-adam-lr-0.01"."""
-    name = re.sub(r"[^\w.+-]+", "-", label.replace("=", "-")).strip("-.")
-    return name or "variant"
 
 
 class Race:
@@ -61,13 +42,11 @@ class Race:
     def __init__(self, variants: Sequence[Variant], folders: Sequence[Path]) -> None:
         if len(variants) != len(folders):
             raise ValueError("one folder per variant")
-        self.variants = list(variants)
+        self.variants, self.folders = list(variants), list(folders)
         self.sessions: list[RunSession] = []
         try:
             for variant, folder in zip(variants, folders, strict=True):
-                session = RunSession.new(variant.spec, folder)
-                session.made_folder = True  # claimed new or empty: nothing to keep if unused
-                self.sessions.append(session)
+                self.sessions.append(RunSession.new(variant.spec, folder))
         except BaseException:
             self.close()
             raise
@@ -116,8 +95,12 @@ class Race:
         return entries
 
     def close(self) -> None:
+        """Free the folders; remove those left empty (they were new or empty to begin with)."""
         for session in self.sessions:
             session.close()
+        for folder in self.folders:
+            with contextlib.suppress(OSError):  # not empty, or not there: nothing to tidy
+                folder.rmdir()
 
     def __enter__(self) -> Race:
         return self
@@ -204,55 +187,3 @@ class _Watcher(Callback):
 
     def on_fit_end(self, event: FitEnded) -> None:
         self._hand_on(event)
-
-
-def ranked(entries: Sequence[RaceEntry]) -> list[RaceEntry]:
-    """Best validation accuracy first; a variant with none (no epoch finished) last."""
-    return sorted(entries, key=lambda entry: -(entry.result.best_val_accuracy or -1.0))
-
-
-RANKING_COLUMNS = (
-    "rank",
-    "variant",
-    "best acc",
-    "best epoch",
-    "last val loss",
-    "time",
-    "status",
-    "folder",
-)
-
-
-def ranking_rows(entries: Sequence[RaceEntry]) -> list[tuple[str, ...]]:
-    """The ranking's cells (RANKING_COLUMNS), best validation accuracy first."""
-    rows: list[tuple[str, ...]] = []
-    for rank, entry in enumerate(ranked(entries), 1):
-        result = entry.result
-        rows.append(
-            (
-                str(rank),
-                entry.variant.label,
-                "-" if result.best_val_accuracy is None else f"{result.best_val_accuracy:.1%}",
-                "-" if result.best_epoch is None else str(result.best_epoch),
-                "-" if entry.last_val_loss is None else f"{entry.last_val_loss:.4f}",
-                _clock(entry.seconds),
-                result.status,
-                str(entry.folder),
-            )
-        )
-    return rows
-
-
-def ranking_table(entries: Sequence[RaceEntry]) -> str:
-    """The ranking as a plain-text table, best validation accuracy first."""
-    rows = [RANKING_COLUMNS, *ranking_rows(entries)]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(RANKING_COLUMNS))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    )
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(seconds)
-    return f"{seconds // 60}:{seconds % 60:02d}"

@@ -1,0 +1,174 @@
+"""A race's curves: every variant's training loss (each batch, smoothed) and validation accuracy
+(each epoch) growing together, one colour per variant, and the ranking once the race ends.
+
+Shown in the Curves tab in place of the run's curves, with a link back to them. Like the run's
+curves, items are made once and fed with `setData`, and the axes' ranges are set from bounds
+kept while appending (pyqtgraph's auto-range rescans every item on each redraw).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cnnstudio.core.runs.ranking import RANKING_COLUMNS, RaceEntry, ranking_rows
+from cnnstudio.core.training.events import BatchEnded, EpochEnded
+from cnnstudio.gui.plot_style import style_legend, style_plot
+from cnnstudio.gui.views.curves import SMOOTHING, SYMBOL_SIZE, THICK, GrowingSeries
+
+# Okabe and Ito's colours: told apart with the common colour blindnesses too.
+COLOURS = (
+    (0, 114, 178),
+    (230, 159, 0),
+    (0, 158, 115),
+    (204, 121, 167),
+    (213, 94, 0),
+    (86, 180, 233),
+)
+SHOWN_COLUMNS = RANKING_COLUMNS[:-1]  # the folder is the row's tooltip: paths are long
+LEGEND_WIDE = 16  # labels longer than this (characters) go two to a row, else three
+BACK_LINK = '<a href="back">Back to the run\'s curves</a>'
+
+
+class RaceView(QWidget):
+    back_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel("Race")
+        back = QLabel(BACK_LINK)
+        back.setToolTip("Show the curves of the run trained last, or shown from the Runs tab")
+        back.linkActivated.connect(lambda _link: self.back_requested.emit())
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(back)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("w")
+        self.legend = pg.LegendItem(colCount=3)
+        self.graphics.addItem(self.legend, row=0, col=0)
+        self.plots = {
+            "loss": self._plot(1, "Training loss (each batch, smoothed)"),
+            "accuracy": self._plot(2, "Validation accuracy (each epoch)"),
+        }
+        self.plots["accuracy"].setYRange(0, 1, padding=0.02)
+        self.ranking = QTableWidget(0, len(SHOWN_COLUMNS))
+        self.ranking.setHorizontalHeaderLabels(list(SHOWN_COLUMNS))
+        self.ranking.verticalHeader().hide()
+        # Compact rows: six of them leave the plots most of the tab at 1024x768.
+        rows = self.ranking.verticalHeader()
+        rows.setDefaultSectionSize(self.ranking.fontMetrics().height() + 6)
+        self.ranking.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.ranking.hide()
+        column = QVBoxLayout(self)
+        column.addLayout(top)
+        column.addWidget(self.graphics, 1)
+        column.addWidget(self.ranking)
+        self.losses: list[GrowingSeries] = []
+        self.accuracies: list[GrowingSeries] = []
+        self.items: list[tuple[pg.PlotDataItem, pg.PlotDataItem]] = []
+        self.smoothed: list[float | None] = []
+        self.thick = False
+        self.set_text_scale(1.0)
+
+    def _plot(self, row: int, title: str) -> pg.PlotItem:
+        plot = self.graphics.addPlot(row=row, col=0, title=title)
+        plot.enableAutoRange(False)
+        plot.setLabel("bottom", "epoch")
+        return plot
+
+    def start(self, labels: Sequence[str]) -> None:
+        """A new race of variants named `labels`: one colour each, in the legend."""
+        for loss, accuracy in self.items:
+            self.plots["loss"].removeItem(loss)
+            self.plots["accuracy"].removeItem(accuracy)
+        self.legend.clear()
+        self.legend.setColumnCount(3 if max(map(len, labels), default=0) <= LEGEND_WIDE else 2)
+        self.items, self.smoothed = [], [None] * len(labels)
+        self.losses = [GrowingSeries() for _ in labels]
+        self.accuracies = [GrowingSeries() for _ in labels]
+        for index, label in enumerate(labels):
+            loss = self.plots["loss"].plot(pen=self._pen(index))
+            loss.setClipToView(True)
+            loss.setDownsampling(auto=True, method="peak")
+            accuracy = self.plots["accuracy"].plot(
+                pen=self._pen(index), symbol="o", symbolBrush=COLOURS[index], symbolPen=None
+            )
+            accuracy.setSymbolSize(SYMBOL_SIZE * (THICK if self.thick else 1))
+            self.items.append((loss, accuracy))
+            self.legend.addItem(loss, label)
+        self.title.setText(f"Race of {len(labels)} variants")
+        self.ranking.hide()
+        self.refresh()
+
+    def add_batches(self, index: int, batches: Sequence[BatchEnded]) -> None:
+        for batch in batches:
+            before = self.smoothed[index]
+            smoothed = (
+                batch.loss if before is None else SMOOTHING * before + (1 - SMOOTHING) * batch.loss
+            )
+            self.smoothed[index] = smoothed
+            x = batch.epoch - 1 + batch.batch / batch.batches_per_epoch
+            self.losses[index].append(x, smoothed)
+
+    def add_epoch(self, index: int, event: EpochEnded) -> None:
+        self.accuracies[index].append(event.epoch, event.val_accuracy)
+
+    def refresh(self) -> None:
+        """Draw what came since the last refresh, and fit the axes to it."""
+        right, low, high = 1.0, np.inf, -np.inf
+        for (loss, accuracy), losses, accuracies in zip(
+            self.items, self.losses, self.accuracies, strict=True
+        ):
+            x, y = losses.data()
+            loss.setData(x, y)
+            accuracy.setData(*accuracies.data())
+            if losses.count:
+                right = max(right, float(x[-1]))
+                low, high = min(low, float(y.min())), max(high, float(y.max()))
+        for plot in self.plots.values():
+            plot.setXRange(0, np.ceil(right), padding=0.02)
+        if np.isfinite(low) and np.isfinite(high):
+            self.plots["loss"].setYRange(low, max(high, low + 1e-3), padding=0.05)
+
+    def show_ranking(self, entries: Sequence[RaceEntry]) -> None:
+        """The results, best validation accuracy first."""
+        rows = ranking_rows(entries)
+        self.ranking.setRowCount(len(rows))
+        for row, cells in enumerate(rows):
+            for column, text in enumerate(cells[: len(SHOWN_COLUMNS)]):
+                item = QTableWidgetItem(text)
+                item.setToolTip(f"Saved in {cells[-1]}")
+                self.ranking.setItem(row, column, item)
+        self.ranking.resizeColumnsToContents()
+        header = self.ranking.horizontalHeader().height()
+        self.ranking.setFixedHeight(
+            header + sum(self.ranking.rowHeight(r) for r in range(len(rows))) + 4
+        )
+        self.ranking.show()
+
+    def set_text_scale(self, scale: float) -> None:
+        for plot in self.plots.values():
+            style_plot(plot, scale)
+        style_legend(self.legend, scale)
+
+    def set_thick_lines(self, thick: bool) -> None:
+        self.thick = thick
+        for index, (loss, accuracy) in enumerate(self.items):
+            loss.setPen(self._pen(index))
+            accuracy.setPen(self._pen(index))
+            accuracy.setSymbolSize(SYMBOL_SIZE * (THICK if thick else 1))
+
+    def _pen(self, index: int) -> pg.QtGui.QPen:
+        return pg.mkPen(COLOURS[index], width=2 * (THICK if self.thick else 1))
