@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from cnnstudio.commands import EXIT_FAILED_RUN
-from cnnstudio.commands.training import ctrl_c_stops, spec_from_args
+from cnnstudio.commands.training import ctrl_c_stops, load_data_saying_so, spec_from_args
 from cnnstudio.core.errors import CnnstudioError
 
 
@@ -30,7 +30,7 @@ def race(args: argparse.Namespace) -> int:
         print(f"Racing {len(variants)} variants:", file=sys.stderr)
         for number, variant in enumerate(variants, 1):
             print(f"  {number}. {variant.label}", file=sys.stderr)
-        data = racing.load_data()
+        data = load_data_saying_so(spec)
         control = TrainingControl()
         progress = RaceProgress([variant.label for variant in variants])
         with ctrl_c_stops(control):
