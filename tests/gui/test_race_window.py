@@ -44,7 +44,8 @@ def type_after(qtbot, editor, text):
 
 
 def listed(dialog):
-    return [dialog.listing.item(row).text() for row in range(dialog.listing.count())]
+    runs = dialog.picker.runs
+    return [runs.item(row).text() for row in range(runs.count())]
 
 
 def test_a_race_from_the_run_menu_draws_each_variant_and_lists_its_runs(qtbot, window):
@@ -55,12 +56,12 @@ def test_a_race_from_the_run_menu_draws_each_variant_and_lists_its_runs(qtbot, w
     assert not dialog.start_button.isEnabled()  # one value, the current one: not a race yet
     assert "two variants or more" in dialog.problem.text()
 
-    optimizer, values = dialog.settings[0], dialog.values[0]
+    optimizer, values = dialog.picker.settings[0], dialog.picker.values[0]
     choose_setting(qtbot, optimizer, "optimizer.name")
     assert values.text() == "adam"  # the current value, to type the others after
     type_after(qtbot, values, ",sgd,fast")
     assert listed(dialog) == [] and not dialog.start_button.isEnabled()
-    assert "optimizer.name: expected one of" in dialog.problem.text()
+    assert "optimizer.name: expected one of" in dialog.picker.error.text()
     for _ in ",fast":
         qtbot.keyClick(values, Qt.Key.Key_Backspace)
     assert listed(dialog) == ["optimizer=adam", "optimizer=sgd"]
@@ -105,7 +106,7 @@ def test_a_race_from_the_run_menu_draws_each_variant_and_lists_its_runs(qtbot, w
 def test_pause_and_stop_hold_and_end_every_variant(qtbot, window):
     set_epochs(window, 5, batch_size=8)
     dialog = open_race_dialog(qtbot, window)
-    type_after(qtbot, dialog.values[0], ",0.01")  # lr: 0.001 is the current one
+    type_after(qtbot, dialog.picker.values[0], ",0.01")  # lr: 0.001 is the current one
     assert listed(dialog) == ["lr=0.001", "lr=0.01"]
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     view = window.race_view
