@@ -61,8 +61,10 @@ class MainWindow(WindowLayout, QMainWindow):
         self.dataset = DatasetPresenter(self.jobs, self.dataset_panel, self.model_panel, self)
         self.devices = DeviceList(self)
         self.presenter = RunPresenter(self.run_views, self.devices, self)
+        # A race takes no changes while it trains: even the settings a run takes stay fixed.
+        live_panels = (self.training_panel, self.dataset_panel.augment_form)
         self.race = RacePresenter(
-            self.controller, self.race_view, self.curves_page, self.run_views, self
+            self.controller, self.race_view, self.curves_page, self.run_views, live_panels, self
         )
         self.runs = RunsController(self.jobs, self.controller, self.runs_view, self, project)
         self.inside_presenter = InsidePresenter(self.inside, self.jobs, self)

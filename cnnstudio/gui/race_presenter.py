@@ -8,6 +8,7 @@ dataset and the variant, so the Runs tab lists them like any run.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -38,10 +39,13 @@ class RacePresenter(QObject):
         view: RaceView,
         page: QStackedWidget,
         run_views: RunViews,
+        locked: Sequence[QWidget],
         parent: QObject | None = None,
     ) -> None:
+        """`locked`: widgets disabled while a race trains (beyond those a run locks)."""
         super().__init__(parent)
         self.controller, self.view, self.page, self.run_views = controller, view, page, run_views
+        self.locked = locked
         self.labels: list[str] = []
         self.total = self.done = 0  # batches of all the variants
         self.started = 0.0
@@ -96,7 +100,7 @@ class RacePresenter(QObject):
             worker.variant_failed.connect(self._on_variant_failed)
             worker.race_ended.connect(self._on_race_ended)
             worker.failed.connect(lambda text: self._on_failed(text, parent))
-            worker.finished.connect(lambda: self.race_ended.emit(folders))
+            worker.finished.connect(lambda: self._on_finished(folders))
 
         self.view.start(self.labels)
         self.page.setCurrentWidget(self.view)
@@ -104,7 +108,14 @@ class RacePresenter(QObject):
         self.run_views.progress.setValue(0)
         self.run_views.progress_label.setText(f"Starting a race of {len(variants)} variants...")
         self.controller.start_worker(make, listen)
+        for widget in self.locked:
+            widget.setEnabled(False)
         self.timer.start()
+
+    def _on_finished(self, folders: list[Path]) -> None:
+        for widget in self.locked:
+            widget.setEnabled(True)
+        self.race_ended.emit(folders)
 
     def _on_fit_started(self, _index: int, event: FitStarted) -> None:
         self.total += event.epochs * event.batches_per_epoch

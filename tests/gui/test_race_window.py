@@ -71,6 +71,7 @@ def test_a_race_from_the_run_menu_draws_each_variant_and_lists_its_runs(qtbot, w
     assert window.controller.running
     assert not window.menu_actions["race"].isEnabled() and not window.train_button.isEnabled()
     assert not window.model_panel.isEnabled()  # locked as during a run
+    assert not window.training_panel.isEnabled()  # a race takes no changes while it trains
     assert window.view_tabs.currentWidget() is window.curves_page
     assert window.curves_page.currentWidget() is window.race_view
     qtbot.waitUntil(lambda: not window.controller.running, timeout=120_000)
@@ -89,6 +90,7 @@ def test_a_race_from_the_run_menu_draws_each_variant_and_lists_its_runs(qtbot, w
         "optimizer=sgd",
     }
     assert window.progress_label.text().startswith("Race finished")
+    assert window.training_panel.isEnabled() and window.model_panel.isEnabled()
 
     names = lambda: sorted(r.spec.optimizer["name"] for r in window.runs_view.records)  # noqa: E731
     qtbot.waitUntil(lambda: names() == ["adam", "sgd"], timeout=30_000)
