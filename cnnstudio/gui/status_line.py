@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from cnnstudio.core.runs.history import RunRecord
+from cnnstudio.core.training.changes import SettingChange
 from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitStarted
 from cnnstudio.gui.plot_style import scaled_font
 from cnnstudio.gui.widgets import ElidedLabel
@@ -78,6 +79,7 @@ class StatusLine(QWidget):
         worker.epoch_ended.connect(self._on_epoch_ended)
         worker.fit_ended.connect(self._on_fit_ended)
         worker.failed.connect(self._on_failed)
+        worker.setting_changed.connect(self._on_setting_changed)
 
     def show_paused(self, paused: bool) -> None:
         self.paused = paused
@@ -104,6 +106,11 @@ class StatusLine(QWidget):
     def _on_epoch_ended(self, event: EpochEnded) -> None:
         self.accuracy = event.val_accuracy
         self._show_epoch()
+
+    def _on_setting_changed(self, change: SettingChange) -> None:
+        if change.path == "training.epochs":  # "Epoch 3 of 12" counts to the new total
+            self.epochs = change.new
+            self._show_epoch()
 
     def _on_fit_ended(self, event: FitEnded) -> None:
         self.running = False

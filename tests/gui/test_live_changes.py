@@ -77,6 +77,7 @@ def test_a_rate_and_epochs_typed_while_paused_are_used_when_the_run_goes_on(qtbo
     assert lr_change.epoch >= 2 and step > 26
     shown = lrs(window)
     assert len(shown) == 5 * 25  # the run ended after epoch 5
+    assert window.progress.value() == window.progress.maximum() == 5 * 25  # a full bar
     assert shown[: step - 1] == [0.001] * (step - 1) and set(shown[step - 1 :]) == {0.01}
     x = (step - 1) / 25  # where the batch curves have the step's start
     marks = [(x, "lr 0.001 -> 0.01"), (x, "epochs 30 -> 5")]
