@@ -2,7 +2,7 @@
 
 `Trainer(spec, data)` checks the stack, picks the device, moves the uint8 data there once and builds
 model, optimizer and schedule. `fit(callbacks)` runs the epochs, emitting events; stop, pause and
-setting changes (changes.py) come from a `TrainingControl` that other threads may set. A
+setting changes (changes.py, live.py) come from a `TrainingControl` that other threads may set. A
 non-finite loss or an out-of-memory error ends the run with a plain message (an `on_error` event
 and a "failed" result), not a crash.
 """
@@ -13,7 +13,6 @@ import math
 import time
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
@@ -30,12 +29,11 @@ from cnnstudio.core.data.tensors import (
     check_split_sizes,
     input_shape,
 )
-from cnnstudio.core.errors import CnnstudioError, DatasetError, SpecError, TrainingError
+from cnnstudio.core.errors import CnnstudioError, DatasetError, TrainingError
 from cnnstudio.core.model.build import build_model
 from cnnstudio.core.spec.run_spec import RunSpec
-from cnnstudio.core.spec.variants import setting_path, setting_value
 from cnnstudio.core.training.callbacks import Callback, CallbackList, EarlyStopping
-from cnnstudio.core.training.changes import RefusedChange, SettingChange, check_change
+from cnnstudio.core.training.changes import SettingChange
 from cnnstudio.core.training.control import TrainingControl
 from cnnstudio.core.training.device import free_memory, resolve_device
 from cnnstudio.core.training.events import (
@@ -45,13 +43,9 @@ from cnnstudio.core.training.events import (
     FitFailed,
     FitStarted,
 )
+from cnnstudio.core.training.live import LiveSettings
 from cnnstudio.core.training.metrics import class_metrics, confusion_matrix, top_k_correct
-from cnnstudio.core.training.optim import (
-    LearningRateSchedule,
-    build_optimizer,
-    resized_schedule,
-    set_hyperparameter,
-)
+from cnnstudio.core.training.optim import LearningRateSchedule, build_optimizer
 from cnnstudio.core.training.state import EpochScore, TrainingState
 
 EVAL_BATCH_SIZE = 512
@@ -65,9 +59,10 @@ class _EpochTraining:
     paused_seconds: float
 
 
-class Trainer:
+class Trainer(LiveSettings):
     """One training run. Construction raises StackError/DeviceError/DatasetError for problems
-    found up front."""
+    found up front. Settings asked to change while it trains are made between batches
+    (LiveSettings)."""
 
     def __init__(
         self,
@@ -274,39 +269,6 @@ class Trainer:
             listeners.on_batch_end(event)
             yield event
         return _EpochTraining(loss_sum / seen, correct / seen, lr, paused)
-
-    def _apply_changes(self, listeners: Callback, in_epoch: bool) -> None:
-        """Make the setting changes asked for since the last batch; refuse those that cannot
-        be made, saying why."""
-        for name, value in self.control.take_changes():
-            epoch = self.epochs_completed + 1
-            # Mid-epoch the run ends after this epoch at the earliest; between epochs, now.
-            least = epoch if in_epoch else max(self.epochs_completed, 1)
-            try:
-                path = setting_path(name)
-                spec = check_change(self.spec, path, value, least)
-            except SpecError as error:
-                listeners.on_setting_refused(RefusedChange(name, value, str(error)))
-                continue
-            old, new = setting_value(self.spec, path), setting_value(spec, path)
-            if new != old:
-                self.spec = spec  # checkpoints and spec.json hold the current settings
-                self._use_setting(path, new)
-                self.changes.append(SettingChange(self.step + 1, epoch, path, old, new))
-                listeners.on_setting_changed(self.changes[-1])
-
-    def _use_setting(self, path: str, value: Any) -> None:
-        """Put a changed setting to work from the next batch."""
-        section, key = path.split(".")
-        if section == "optimizer":
-            set_hyperparameter(self.optimizer, key, value)
-        elif section == "augment":  # the same generator: its random stream goes on
-            augmenter = Augmenter(self.spec.augment, self.augment_generator, self.normalizer.mean)
-            self.train_loader.finish.augmenter = augmenter if augmenter.active else None
-        elif self.schedule.per_batch:  # the epochs: cosine and one-cycle span the whole run
-            self.schedule = resized_schedule(
-                self.schedule, self.spec.schedule, value, len(self.train_loader)
-            )
 
     def train_step(self, images: torch.Tensor, labels: torch.Tensor) -> tuple[float, float]:
         """One update of the weights on a batch at the current rate: the batch's loss and how
