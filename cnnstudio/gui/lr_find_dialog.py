@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -185,15 +186,18 @@ class RateTestDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.use_button = buttons.addButton("Use this", QDialogButtonBox.ButtonRole.AcceptRole)
         self.use_button.setEnabled(self.rate is not None)
-        if self.rate is not None:
-            self.use_button.setDefault(True)
-            self.use_button.setFocus()
+        self.use_button.setDefault(self.rate is not None)
         buttons.accepted.connect(self._use)
         column = QVBoxLayout(self)
         column.addWidget(self.plot, 1)
         column.addWidget(self.words)
         column.addWidget(buttons)
         self.resize(640, 460)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.rate is not None:  # Enter uses it; the button box would focus Close
+            self.use_button.setFocus()
 
     def _use(self) -> None:
         if self.rate is not None:
