@@ -176,6 +176,7 @@ class RunQueue(QObject):
             if self.host.controller.running:
                 self.noted.emit("The queue starts when this run ends.")
             else:
+                self.noted.emit(f"Queue started: {len(self.model.waiting)} run(s), one by one.")
                 self._start_next()
         self._show_state()
 
@@ -246,8 +247,11 @@ class RunQueue(QObject):
     def _show_state(self) -> None:
         waiting = len(self.model.waiting)
         running = self.model.running is not None
-        if self.active:
-            state = f"Queue: {waiting} waiting" + ("" if running else ", starting...")
+        if self.active and running:
+            state = f"Queue running: {waiting} waiting"
+        elif self.active:
+            when = "when this run ends" if self.host.controller.running else "now"
+            state = f"Queue: {waiting} waiting, starting {when}"
         elif waiting:
             state = self._paused_line() if self.paused else f"Queue: {waiting} waiting"
         else:

@@ -85,6 +85,12 @@ def test_train_while_runs_wait_trains_just_the_settings_shown(qtbot, queue_windo
     qtbot.waitUntil(lambda: not window.controller.running)
     assert len(window.queue.model.waiting) == 1 and not window.queue.active
 
+    click(qtbot, window.train_button)  # Start queue while it trains: the queue follows it
+    click(qtbot, window.queue_box.buttons["start"])
+    assert window.queue_box.state.text() == "Queue: 1 waiting, starting when this run ends"
+    wait_for_the_queue(qtbot, window, runs=3)
+    assert window.queue.model.waiting == []
+
 
 def test_the_list_reorders_removes_and_clears_and_fits_1024x768(qtbot, queue_window):
     window = queue_window
