@@ -10,7 +10,7 @@ with runs waiting asks first.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
@@ -23,11 +23,15 @@ from cnnstudio.gui.sweep_dialog import SweepDialog
 from cnnstudio.gui.views.queue_list import QueueBox, QueueModel
 from cnnstudio.gui.widgets import ask
 
+if TYPE_CHECKING:
+    from cnnstudio.gui.lesson_presenter import LessonPresenter
+
 
 class QueueHost(Protocol):
     """What the queue needs of the window."""
 
     controller: RunController
+    lessons: LessonPresenter  # an open lesson's locks hold for a sweep's runs too
 
     def current_spec(self) -> RunSpec:
         """The settings the panels show, checked (a copy)."""
@@ -105,7 +109,7 @@ class RunQueue(QObject):
         if not self.add_button.isEnabled():
             QMessageBox.information(self.window, "Cannot sweep yet", self.add_button.toolTip())
             return
-        dialog = SweepDialog(self.host.current_spec(), self.window)
+        dialog = SweepDialog(self.host.current_spec(), self.host.lessons.refusal, self.window)
         if dialog.exec():
             for variant in dialog.variants:
                 self.model.add(QueuedRun(variant.label, variant.spec))

@@ -7,6 +7,8 @@ type, or what is wrong in plain words. "Add N runs to queue" hands them to the r
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
@@ -124,12 +126,20 @@ class VariantPicker(QWidget):
 
 
 class SweepDialog(QDialog):
-    """Choose the runs of a sweep over the settings of `spec`; `variants` once accepted."""
+    """Choose the runs of a sweep over the settings of `spec`; `variants` once accepted.
 
-    def __init__(self, spec: RunSpec, parent: QWidget | None = None) -> None:
+    `refusal` says why a variant may not run (an open lesson locks what it changes), or None."""
+
+    def __init__(
+        self,
+        spec: RunSpec,
+        refusal: Callable[[RunSpec], str | None],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Sweep")
         self.picker = VariantPicker(spec, MOST_RUNS)
+        self.refusal = refusal
         explain = QLabel(
             "One run for every combination of the values, each added to the queue and trained "
             f"one after another. At most {MOST_RUNS} runs."
@@ -153,8 +163,11 @@ class SweepDialog(QDialog):
         return self.picker.variants
 
     def _update(self) -> None:
-        count = len(self.picker.variants)
-        self.add_button.setText(
-            f"Add {count} runs to queue" if count != 1 else "Add 1 run to queue"
-        )
-        self.add_button.setEnabled(count > 0)
+        variants = self.picker.variants
+        refused = next(filter(None, (self.refusal(variant.spec) for variant in variants)), None)
+        if refused:
+            self.picker.error.setText(refused)
+        count = len(variants)
+        runs = "1 run" if count == 1 else f"{count} runs"
+        self.add_button.setText(f"Add {runs} to queue")
+        self.add_button.setEnabled(count > 0 and refused is None)

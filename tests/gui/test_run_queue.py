@@ -14,6 +14,7 @@ from cnnstudio.gui.sweep_dialog import SweepDialog
 from cnnstudio.gui.window_geometry import keep_inside
 from tests.gui.panel_helpers import choose, click, click_row, replace_text
 from tests.gui.people import click_button, when_dialog_opens
+from tests.gui.test_lessons import RATES
 from tests.gui.test_main_window import set_epochs
 from tests.gui.test_window_fits import inside_its_screen
 from tests.gui.test_window_runs import click_menu_item
@@ -228,3 +229,25 @@ def test_a_queued_run_trains_on_its_own_dataset_not_the_one_loaded_since(qtbot, 
     (folder,) = run_folders(window)
     rows = read_batch_rows(folder)
     assert len(rows) == math.ceil(400 / 64)  # one epoch of 400 images in batches of 64
+
+
+def test_a_sweep_cannot_vary_what_an_open_lesson_locks(qtbot, queue_window):
+    window = queue_window
+    click_button(qtbot, "Discard")  # the settings the fixture edited
+    assert window.lessons.open(RATES)  # locks the training options, the epochs among them
+    qtbot.waitUntil(window.queue_button.isEnabled, timeout=30_000)  # its images loaded
+    seen = []
+
+    def sweep(dialog):
+        try:
+            choose(qtbot, dialog.picker.settings[0], "epochs")
+            replace_text(qtbot, dialog.picker.values[0], "1, 2")
+            seen.append((dialog.picker.error.text(), dialog.add_button.isEnabled()))
+        finally:
+            dialog.reject()
+
+    when_dialog_opens(SweepDialog, sweep)
+    click_menu_item(qtbot, window, "Run", window.menu_actions["sweep"])
+    refused = "The lesson locks the training options, so this change cannot be made."
+    assert seen == [(refused, False)]
+    assert names(window) == []
