@@ -7,6 +7,7 @@ from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.model.layers import make_layer
 from cnnstudio.core.model.presets import get_preset
 from cnnstudio.core.runs.checkpoint import read_checkpoint
+from cnnstudio.core.runs.labels import read_label
 from cnnstudio.core.runs.race import Race
 from cnnstudio.core.runs.ranking import folder_name, ranking_rows, ranking_table
 from cnnstudio.core.runs.session import RunSession
@@ -41,6 +42,9 @@ def test_variants_start_from_the_same_weights_on_the_same_batches(tmp_path, smal
         assert entry.result.status == "completed" and entry.result.epochs_completed == 1
         assert (entry.folder / "spec.json").exists() and (entry.folder / "metrics.csv").exists()
         assert not (entry.folder / ".lock").exists()
+        label = read_label(entry.folder)
+        assert label.name == entry.variant.label  # the Runs table's name
+        assert label.notes.startswith("One of a race of 4: optimizer=sgd, lr=0.1; ")
     # Another seed means other first weights: the check above can tell.
     seeds = race(tmp_path / "seeds", spec, ["seed=1,2"], small_data)
     assert seeds[0].first_loss != seeds[1].first_loss

@@ -94,6 +94,9 @@ def test_a_race_from_the_run_menu_draws_each_variant_and_lists_its_runs(qtbot, w
 
     names = lambda: sorted(r.spec.optimizer["name"] for r in window.runs_view.records)  # noqa: E731
     qtbot.waitUntil(lambda: names() == ["adam", "sgd"], timeout=30_000)
+    table = window.runs_view.table
+    shown = {table.model().index(row, 0).data() for row in range(table.model().rowCount())}
+    assert shown == {"optimizer=adam", "optimizer=sgd"}  # each named after its variant
     folders = [record.folder.name for record in window.runs_view.records]
     assert sorted(name.split("-shapes-")[1] for name in folders) == [
         "optimizer-adam",

@@ -15,6 +15,7 @@ its step and put back before its next, so every variant trains exactly as it wou
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ import torch
 
 from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.data.streaming import StreamedImages
+from cnnstudio.core.runs.labels import write_label
 from cnnstudio.core.runs.ranking import RaceEntry
 from cnnstudio.core.runs.session import RunSession
 from cnnstudio.core.spec.variants import Variant
@@ -32,6 +34,8 @@ from cnnstudio.core.training.control import TrainingControl
 from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
 
 Listener = Callable[[int, object], None]  # (variant's index, its event)
+
+log = logging.getLogger(__name__)
 
 
 class Race:
@@ -68,9 +72,19 @@ class Race:
         each variant's events on this thread."""
         control = control or TrainingControl()
         watchers = [_Watcher(index, listener) for index in range(len(self.sessions))]
+        notes = f"One of a race of {len(self.variants)}: " + "; ".join(
+            variant.label for variant in self.variants
+        )
         steps = [
-            _Stepper(session, data, _VariantControl(control), watcher)
-            for session, watcher in zip(self.sessions, watchers, strict=True)
+            _Stepper(
+                session,
+                data,
+                _VariantControl(control),
+                [watcher, _Name(session.folder, variant.label, notes)],
+            )
+            for session, watcher, variant in zip(
+                self.sessions, watchers, self.variants, strict=True
+            )
         ]
         while any(step.result is None for step in steps):
             for step in steps:
@@ -118,9 +132,9 @@ class _Stepper:
         session: RunSession,
         data: ImageData | StreamedImages,
         control: _VariantControl,
-        watcher: _Watcher,
+        callbacks: list[Callback],
     ) -> None:
-        self.batches = session.batches(data, control, [watcher])
+        self.batches = session.batches(data, control, callbacks)
         self.control = control
         self.random: dict[str, Any] | None = None  # None: the trainer seeds it when built
         self.result: FitEnded | None = None
@@ -156,6 +170,20 @@ class _VariantControl(TrainingControl):
             self.request_stop(self.race.stop_reason)
         self.waited += waited
         return waited
+
+
+class _Name(Callback):
+    """Names the run after its variant in the Runs table (run.json), once its folder is a run;
+    its notes name the race's other variants."""
+
+    def __init__(self, folder: Path, name: str, notes: str) -> None:
+        self.folder, self.name, self.notes = folder, name, notes
+
+    def on_fit_start(self, event: FitStarted) -> None:
+        try:
+            write_label(self.folder, name=self.name, notes=self.notes)
+        except OSError:  # the run goes on with its default name
+            log.warning("could not name the run in %s", self.folder, exc_info=True)
 
 
 class _Watcher(Callback):
