@@ -12,10 +12,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -23,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.core.runs.ranking import RANKING_COLUMNS, RaceEntry, ranking_rows
+from cnnstudio.core.runs.ranking import RANKING_COLUMNS, RaceEntry, ranked, ranking_rows
+from cnnstudio.core.spec.variants import short_name, show_setting
 from cnnstudio.core.training.events import BatchEnded, EpochEnded
 from cnnstudio.gui.plot_style import style_legend, style_plot
 from cnnstudio.gui.views.curves import SMOOTHING, SYMBOL_SIZE, THICK, GrowingSeries
@@ -64,11 +67,16 @@ class RaceView(QWidget):
         }
         self.plots["accuracy"].setYRange(0, 1, padding=0.02)
         self.ranking = QTableWidget(0, len(SHOWN_COLUMNS))
-        self.ranking.setHorizontalHeaderLabels(list(SHOWN_COLUMNS))
+        # Two-line headers ("best\nepoch"): narrow number columns leave the variant's its room.
+        self.ranking.setHorizontalHeaderLabels(
+            [name.replace(" ", "\n", 1) for name in SHOWN_COLUMNS]
+        )
         self.ranking.verticalHeader().hide()
-        # Compact rows: six of them leave the plots most of the tab at 1024x768.
-        rows = self.ranking.verticalHeader()
-        rows.setDefaultSectionSize(self.ranking.fontMetrics().height() + 6)
+        # The columns fit the tab's width: the variant's takes what the numbers leave.
+        columns = self.ranking.horizontalHeader()
+        columns.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        columns.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.ranking.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.ranking.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.ranking.hide()
         column = QVBoxLayout(self)
@@ -79,6 +87,7 @@ class RaceView(QWidget):
         self.accuracies: list[GrowingSeries] = []
         self.items: list[tuple[pg.PlotDataItem, pg.PlotDataItem]] = []
         self.smoothed: list[float | None] = []
+        self.labels: list[str] = []
         self.thick = False
         self.set_text_scale(1.0)
 
@@ -94,6 +103,8 @@ class RaceView(QWidget):
             self.plots["loss"].removeItem(loss)
             self.plots["accuracy"].removeItem(accuracy)
         self.legend.clear()
+        self._show_legend(True)
+        self.labels = list(labels)
         self.legend.setColumnCount(3 if max(map(len, labels), default=0) <= LEGEND_WIDE else 2)
         self.items, self.smoothed = [], [None] * len(labels)
         self.losses = [GrowingSeries() for _ in labels]
@@ -143,25 +154,48 @@ class RaceView(QWidget):
             self.plots["loss"].setYRange(low, max(high, low + 1e-3), padding=0.05)
 
     def show_ranking(self, entries: Sequence[RaceEntry]) -> None:
-        """The results, best validation accuracy first."""
+        """The results, best validation accuracy first, each variant in its colour (the table
+        takes the legend's place, leaving the plots more room)."""
         rows = ranking_rows(entries)
+        ordered = ranked(entries)
         self.ranking.setRowCount(len(rows))
-        for row, cells in enumerate(rows):
+        # The variant's values only ("adam, 0.01"), its settings' names in the header: the
+        # column stays narrow enough to read in presentation mode's large text.
+        names = ", ".join(short_name(path) for path in ordered[0].variant.settings)
+        self.ranking.setHorizontalHeaderItem(1, QTableWidgetItem(names))
+        for row, (entry, cells) in enumerate(zip(ordered, rows, strict=True)):
+            values = ", ".join(map(show_setting, entry.variant.settings.values()))
             for column, text in enumerate(cells[: len(SHOWN_COLUMNS)]):
-                item = QTableWidgetItem(text)
-                item.setToolTip(f"Saved in {cells[-1]}")
+                item = QTableWidgetItem(values if column == 1 else text)
+                item.setToolTip(f"{entry.variant.label}: saved in {entry.folder}")
+                if column == 1:  # in the colour of its curves
+                    swatch = QPixmap(12, 12)
+                    swatch.fill(QColor(*COLOURS[self.labels.index(entry.variant.label)]))
+                    item.setIcon(QIcon(swatch))
                 self.ranking.setItem(row, column, item)
-        self.ranking.resizeColumnsToContents()
-        header = self.ranking.horizontalHeader().height()
-        self.ranking.setFixedHeight(
-            header + sum(self.ranking.rowHeight(r) for r in range(len(rows))) + 4
-        )
+        self._show_legend(False)
         self.ranking.show()
+        self._fit_ranking()
+
+    def _fit_ranking(self) -> None:
+        """Every row in sight, compact: six of them leave the plots most of the tab."""
+        rows = self.ranking.verticalHeader()
+        rows.setDefaultSectionSize(self.ranking.fontMetrics().height() + 6)
+        header = self.ranking.horizontalHeader().sizeHint().height()
+        count = self.ranking.rowCount()
+        self.ranking.setFixedHeight(header + count * rows.defaultSectionSize() + 4)
+
+    def _show_legend(self, shown: bool) -> None:
+        if shown and self.legend.scene() is None:
+            self.graphics.addItem(self.legend, row=0, col=0)
+        elif not shown and self.legend.scene() is not None:
+            self.graphics.removeItem(self.legend)
 
     def set_text_scale(self, scale: float) -> None:
         for plot in self.plots.values():
             style_plot(plot, scale)
         style_legend(self.legend, scale)
+        self._fit_ranking()
 
     def set_thick_lines(self, thick: bool) -> None:
         self.thick = thick
