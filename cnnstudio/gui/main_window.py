@@ -362,7 +362,8 @@ class MainWindow(WindowLayout, QMainWindow):
             return
         loaded = self.dataset.current()
         spec = RunSpec.from_dict(self.spec.to_dict())
-        self.race.open_dialog(spec, self.runs.runs_dir, loaded.data if loaded else None, self)
+        data = loaded.data if loaded else None
+        self.race.open_dialog(spec, self.runs.runs_dir, data, self.lessons.refusal, self)
 
     def _say(self, text: str) -> None:
         self.statusBar().showMessage(text, 10_000)

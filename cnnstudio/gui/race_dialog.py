@@ -1,10 +1,12 @@
 """Run > Race variants...: pick one or two settings, type the values to try, see the variants.
 
 The settings and values are picked as for a sweep (VariantPicker); Start is enabled only for two
-to six variants.
+to six variants, none of which changes what an open lesson locks.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
@@ -23,10 +25,18 @@ INTRO = (
 
 
 class RaceDialog(QDialog):
-    """The race to start: `variants` once accepted."""
+    """The race to start: `variants` once accepted.
 
-    def __init__(self, spec: RunSpec, parent: QWidget | None = None) -> None:
+    `refusal` says why a variant may not run (an open lesson locks what it changes), or None."""
+
+    def __init__(
+        self,
+        spec: RunSpec,
+        refusal: Callable[[RunSpec], str | None],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
+        self.refusal = refusal
         self.setWindowTitle("Race variants")
         intro = QLabel(INTRO)
         intro.setWordWrap(True)
@@ -64,4 +74,4 @@ class RaceDialog(QDialog):
         """Why these variants cannot race, in words; None when they can."""
         if len(self.variants) < 2:
             return "A race needs two variants or more: type another value after a comma."
-        return None
+        return next(filter(None, (self.refusal(variant.spec) for variant in self.variants)), None)

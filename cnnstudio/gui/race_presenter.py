@@ -8,7 +8,7 @@ dataset and the variant, so the Runs tab lists them like any run.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -59,10 +59,12 @@ class RacePresenter(QObject):
         spec: RunSpec,
         runs_dir: Path,
         data: ImageData | StreamedImages | None,
+        refusal: Callable[[RunSpec], str | None],
         parent: QWidget,
     ) -> None:
-        """Ask which variants to race; start them if the person says Start."""
-        self.dialog = RaceDialog(spec, parent)
+        """Ask which variants to race (`refusal`: why one may not run, see RaceDialog); start
+        them if the person says Start."""
+        self.dialog = RaceDialog(spec, refusal, parent)
         self.dialog.accepted.connect(
             lambda: self.start(self.dialog.variants, runs_dir, data, parent)
         )

@@ -4,6 +4,8 @@ curves growing together in the Curves tab, its ranking, and its runs in the Runs
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
+from tests.gui.people import click_button
+from tests.gui.test_lessons import RATES
 from tests.gui.test_main_window import set_epochs
 from tests.gui.test_window_edits import press
 
@@ -126,3 +128,18 @@ def test_pause_and_stop_hold_and_end_every_variant(qtbot, window):
     assert statuses == ["stopped", "stopped"]
     assert window.progress_label.text().startswith("Race stopped")
     assert all(series.count < 5 * (400 // 8) for series in view.losses)
+
+
+def test_a_race_cannot_vary_what_an_open_lesson_locks(qtbot, window):
+    click_button(qtbot, "Discard")  # the settings the fixture edited
+    assert window.lessons.open(RATES)  # locks the training options, the epochs among them
+    qtbot.waitUntil(lambda: window.menu_actions["race"].isEnabled(), timeout=30_000)
+    dialog = open_race_dialog(qtbot, window)
+    choose_setting(qtbot, dialog.picker.settings[0], "training.epochs")
+    type_after(qtbot, dialog.picker.values[0], ",2")
+    assert len(listed(dialog)) == 2
+    assert dialog.problem.text() == (
+        "The lesson locks the training options, so this change cannot be made."
+    )
+    assert not dialog.start_button.isEnabled()
+    dialog.reject()
