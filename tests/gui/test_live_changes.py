@@ -5,6 +5,7 @@ and written to the run folder; the settings that cannot change are greyed out wi
 import pytest
 from PySide6.QtCore import Qt
 
+from cnnstudio.core.spec.lesson import Lesson, save_lesson
 from cnnstudio.core.spec.project import Project, save_project
 from cnnstudio.core.spec.run_spec import load_spec
 from cnnstudio.core.spec.variants import with_setting
@@ -158,3 +159,26 @@ def test_only_the_setting_entered_goes_to_the_run(qtbot, small_window, tmp_path)
     run_dir = window.presenter.run_dir
     assert [c.label for c in read_changes(run_dir)] == ["epochs 30 -> 2"]
     assert load_spec(run_dir / "spec.json").optimizer["lr"] == 0.001
+
+
+def test_a_lessons_lock_holds_through_a_run_and_after_it(qtbot, small_window, tmp_path):
+    """A lesson that fixes the epochs keeps them fixed while its run trains (its reason shown,
+    not the run's) and after the run ends, when the run's own locks are lifted."""
+    window = small_window
+    spec = with_setting(window.current_spec(), "training.batch_size", 16)
+    lesson = Lesson(
+        "Rates", ("Change the rate while it trains.",), spec, locked=("training.epochs",)
+    )
+    save_lesson(lesson, tmp_path / "rates.cnnlesson")
+    click_button(qtbot, "Discard")  # the window's own unsaved settings
+    assert window.open_file(tmp_path / "rates.cnnlesson")
+    qtbot.waitUntil(window.train_button.isEnabled, timeout=60_000)
+    epochs = window.training_panel.training.editors["epochs"]
+    click(qtbot, window.train_button)
+    qtbot.waitUntil(lambda: trained_batches(window) > 0, timeout=60_000)
+    assert not epochs.isEnabled() and "Locked by the lesson." in epochs.toolTip()
+    assert "Fixed while the run trains" not in epochs.toolTip()
+    click(qtbot, window.stop_button)
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    assert window.training_panel.training.editors["batch_size"].isEnabled()
+    assert not epochs.isEnabled() and "Locked by the lesson." in epochs.toolTip()
