@@ -129,3 +129,16 @@ def test_folder_names_come_from_the_labels():
     assert folder_name("optimizer=adam, lr=0.01") == "optimizer-adam-lr-0.01"
     assert folder_name("weight decay=0.0001") == "weight-decay-0.0001"
     assert folder_name("preset=vgg_small, crop padding=off") == "preset-vgg_small-crop-padding-off"
+
+
+def test_a_variant_whose_network_does_not_fit_is_refused_before_any_starts(tmp_path):
+    """At 8x8 pixels the tutorial network's second convolution has nothing left to slide on."""
+    spec = small_spec(
+        input={"size": 8}, layers=[layer.to_dict() for layer in get_preset("resnet_small").layers]
+    )
+    variants = grid(spec, [parse_vary("preset=resnet_small,tutorial")], most=6)
+    folders = [tmp_path / folder_name(variant.label) for variant in variants]
+    with pytest.raises(CnnstudioError) as refused:
+        Race(variants, folders)
+    assert str(refused.value).startswith("preset=tutorial: Layer 4 (Conv2d): its 5x5 window")
+    assert list(tmp_path.iterdir()) == []  # the first variant's folder, claimed, is removed

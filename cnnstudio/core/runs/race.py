@@ -25,6 +25,7 @@ import torch
 
 from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.data.streaming import StreamedImages
+from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.runs.labels import write_label
 from cnnstudio.core.runs.ranking import RaceEntry
 from cnnstudio.core.runs.session import RunSession
@@ -50,7 +51,7 @@ class Race:
         self.sessions: list[RunSession] = []
         try:
             for variant, folder in zip(variants, folders, strict=True):
-                self.sessions.append(RunSession.new(variant.spec, folder))
+                self.sessions.append(_open_session(variant, folder))
         except BaseException:
             self.close()
             raise
@@ -121,6 +122,14 @@ class Race:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _open_session(variant: Variant, folder: Path) -> RunSession:
+    """The variant's run session; a problem found before training names the variant."""
+    try:
+        return RunSession.new(variant.spec, folder)
+    except CnnstudioError as error:
+        raise CnnstudioError(f"{variant.label}: {error}") from error
 
 
 class _Stepper:
