@@ -94,6 +94,16 @@ def test_a_rate_and_epochs_typed_while_paused_are_used_when_the_run_goes_on(qtbo
     qtbot.waitUntil(lambda: window.progress_label.text().startswith("Showing"), timeout=10_000)
     assert window.curves.markers == marks
 
+    view = window.runs_view  # trained one epoch more: the run goes on with its changes, shown
+    view.more_epochs.setFocus()
+    qtbot.keyClick(view.more_epochs, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(view.more_epochs, "1")
+    qtbot.mouseClick(view.buttons["extend"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: trained_batches(window) > 0, timeout=60_000)
+    assert window.curves.markers == marks and set(lrs(window)) == {0.01}
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    assert read_changes(run_dir) == [lr_change, epochs_change]
+
 
 def test_a_rate_typed_and_a_tick_box_clicked_while_it_trains(qtbot, small_window):
     window = small_window
