@@ -45,6 +45,10 @@ NOTES = {
     "training": "While it trains you can change the learning rate, momentum, weight decay and "
     "epochs: the next batch uses them. The rest is fixed until the run ends.",
 }
+# A race's variants train together from the settings they were given: none takes a change.
+RACE_NOTE = (
+    "Fixed while the race trains: its variants take no changes. Stop the race to change them."
+)
 NOTE_COLOUR = QColor(122, 82, 0)  # dark amber, about 6:1 on the window's grey
 
 
@@ -102,8 +106,9 @@ class LiveChanges(QObject):
             for param in form.params:
                 why = locked_reason(spec, f"{section}.{param.name}") if running else None
                 form.set_frozen(param.name, why)
+        one_run = self.spec is not None  # else a race (not attached here)
         for name, note in self.notes.items():
-            note.setText(NOTES[name])
+            note.setText(NOTES[name] if one_run or name == "model" else RACE_NOTE)
             note.setVisible(running)
         if not running:
             self.spec = None

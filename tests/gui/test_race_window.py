@@ -116,6 +116,9 @@ def test_pause_and_stop_hold_and_end_every_variant(qtbot, window):
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     view = window.race_view
     qtbot.waitUntil(lambda: all(series.count > 0 for series in view.losses), timeout=30_000)
+    # No variant takes a change while they train, and the line atop the settings says so.
+    assert not window.training_panel.optimizer.editors["lr"].isEnabled()
+    assert window.live.notes["training"].text().startswith("Fixed while the race trains")
     window.view_tabs.setFocus()
     press(qtbot, window, Qt.Key.Key_F6)
     assert window.controller.paused and window.pause_button.text() == "Resume"
