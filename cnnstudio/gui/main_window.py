@@ -64,7 +64,13 @@ class MainWindow(WindowLayout, QMainWindow):
         # A race takes no changes while it trains: even the settings a run takes stay fixed.
         live_panels = (self.training_panel, self.dataset_panel.augment_form)
         self.race = RacePresenter(
-            self.controller, self.race_view, self.curves_page, self.run_views, live_panels, self
+            self.controller,
+            self.race_view,
+            self.curves_page,
+            self.run_views,
+            live_panels,
+            self.status_line.say,
+            self,
         )
         self.runs = RunsController(self.jobs, self.controller, self.runs_view, self, project)
         self.inside_presenter = InsidePresenter(self.inside, self.jobs, self)

@@ -40,12 +40,14 @@ class RacePresenter(QObject):
         page: QStackedWidget,
         run_views: RunViews,
         locked: Sequence[QWidget],
+        say: Callable[[str, str], None],
         parent: QObject | None = None,
     ) -> None:
-        """`locked`: widgets disabled while a race trains (beyond those a run locks)."""
+        """`locked`: widgets disabled while a race trains (beyond those a run locks); `say`
+        shows a headline and a detail in presentation mode's status line."""
         super().__init__(parent)
         self.controller, self.view, self.page, self.run_views = controller, view, page, run_views
-        self.locked = locked
+        self.locked, self.say = locked, say
         self.labels: list[str] = []
         self.total = self.done = 0  # batches of all the variants
         self.started = 0.0
@@ -108,7 +110,7 @@ class RacePresenter(QObject):
         self.page.setCurrentWidget(self.view)
         self.run_views.tabs.setCurrentWidget(self.page)
         self.run_views.progress.setValue(0)
-        self.run_views.progress_label.setText(f"Starting a race of {len(variants)} variants...")
+        self._tell(f"Starting a race of {len(variants)} variants", "getting the images ready...")
         self.controller.start_worker(make, listen)
         for widget in self.locked:
             widget.setEnabled(False)
@@ -142,14 +144,14 @@ class RacePresenter(QObject):
             f" ({accuracy:.1%} validation accuracy)" if accuracy is not None else ""
         )
         ended = "stopped" if any(e.result.status == "stopped" for e in entries) else "finished"
-        self.run_views.progress_label.setText(
-            f"Race {ended} after {clock(time.monotonic() - self.started)}: {first}. "
-            "Each variant is a run in the Runs tab."
+        self._tell(
+            f"Race {ended} after {clock(time.monotonic() - self.started)}",
+            f"{first}. Each variant is a run in the Runs tab.",
         )
 
     def _on_failed(self, text: str, parent: QWidget) -> None:
         self._stop_showing()
-        self.run_views.progress_label.setText(f"The race stopped: {text}")
+        self._tell("The race stopped", text)
         QMessageBox.warning(parent, "The race stopped", text)
 
     def _stop_showing(self) -> None:
@@ -161,8 +163,13 @@ class RacePresenter(QObject):
         if self.view.isVisibleTo(self.run_views.tabs):
             self.view.refresh()
         self.run_views.progress.setValue(self.done)
-        state = "Paused.   " if self.controller.paused else ""
-        self.run_views.progress_label.setText(
-            f"{state}Racing {len(self.labels)} variants: {self.done} of {self.total or '?'} "
-            "batches, one batch each in turn."
+        state = "Paused. " if self.controller.paused else ""
+        self._tell(
+            f"{state}Racing {len(self.labels)} variants",
+            f"{self.done} of {self.total or '?'} batches, one batch each in turn.",
         )
+
+    def _tell(self, headline: str, detail: str) -> None:
+        """On the progress line, and in presentation mode's big status line."""
+        self.run_views.progress_label.setText(f"{headline}: {detail}")
+        self.say(headline, detail)

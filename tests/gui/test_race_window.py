@@ -90,6 +90,7 @@ def test_a_race_from_the_run_menu_draws_each_variant_and_lists_its_runs(qtbot, w
     assert view.ranking.horizontalHeaderItem(1).text() == "optimizer"
     assert {view.ranking.item(row, 1).text() for row in range(2)} == {"adam", "sgd"}
     assert window.progress_label.text().startswith("Race finished")
+    assert window.status_line.text().startswith("Race finished")  # presentation mode's line
     assert window.training_panel.isEnabled() and window.model_panel.isEnabled()
 
     names = lambda: sorted(r.spec.optimizer["name"] for r in window.runs_view.records)  # noqa: E731
