@@ -138,12 +138,15 @@ def test_a_race_cannot_vary_what_an_open_lesson_locks(qtbot, window):
     click_button(qtbot, "Discard")  # the settings the fixture edited
     assert window.lessons.open(RATES)  # locks the training options, the epochs among them
     qtbot.waitUntil(lambda: window.menu_actions["race"].isEnabled(), timeout=30_000)
-    dialog = open_race_dialog(qtbot, window)
-    choose_setting(qtbot, dialog.picker.settings[0], "training.epochs")
-    type_after(qtbot, dialog.picker.values[0], ",2")
-    assert len(listed(dialog)) == 2
-    assert dialog.problem.text() == (
-        "The lesson locks the training options, so this change cannot be made."
-    )
-    assert not dialog.start_button.isEnabled()
-    dialog.reject()
+    try:
+        dialog = open_race_dialog(qtbot, window)
+        choose_setting(qtbot, dialog.picker.settings[0], "training.epochs")
+        type_after(qtbot, dialog.picker.values[0], ",2")
+        assert len(listed(dialog)) == 2
+        assert dialog.problem.text() == (
+            "The lesson locks the training options, so this change cannot be made."
+        )
+        assert not dialog.start_button.isEnabled()
+        dialog.reject()
+    finally:  # the lesson holds the application's advanced-settings switch off: let go
+        window.lessons.end()
