@@ -37,5 +37,12 @@ def race(args: argparse.Namespace) -> int:
             entries = racing.run(data, control, progress.hear)
         progress.close()
     print(ranking_table(entries))
+    stopped = [entry.folder for entry in entries if entry.result.status == "stopped"]
+    if stopped:
+        print(
+            f"Stopped: {control.stop_reason}. Each variant can go on alone, e.g. cnnstudio "
+            f"train --resume {stopped[0]}",
+            file=sys.stderr,
+        )
     print(f"Runs saved in {out}", file=sys.stderr)
     return EXIT_FAILED_RUN if all(e.result.status == "failed" for e in entries) else 0

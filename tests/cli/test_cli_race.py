@@ -66,3 +66,29 @@ def test_a_used_folder_is_refused_and_kept(tmp_path, capsys):
         "a new or empty folder with --out."
     )
     assert [path.name for path in out.iterdir()] == ["notes.txt"]
+
+
+def test_ctrl_c_stops_every_variant_and_says_how_to_go_on(tmp_path, capsys, monkeypatch):
+    """The first Ctrl+C (SIGINT, sent by the progress line here, as a person's key would
+    arrive mid-race) stops the race after the current batch; the ranking is still printed."""
+    import os
+    import signal
+
+    from cnnstudio.progress import RaceProgress
+
+    heard, pressed = RaceProgress.hear, []
+
+    def hear(self, index, event):
+        heard(self, index, event)
+        if self.bar.n == 3 and not pressed:
+            pressed.append(True)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(RaceProgress, "hear", hear)
+    spec_file = write_small_spec(tmp_path / "small.json")
+    out = tmp_path / "race"
+    assert run(["race", str(spec_file), "--vary", "lr=0.01,0.001", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert [line.split()[-2] for line in captured.out.splitlines()[1:]] == ["stopped"] * 2
+    assert "Stopped: interrupted with Ctrl+C. Each variant can go on alone" in captured.err
+    assert f"cnnstudio train --resume {out}/" in captured.err
