@@ -101,7 +101,7 @@ class LiveChanges(QObject):
         window.dataset_panel.set_editable(not running)
         window.model_panel.setEnabled(not running)
         window.training_panel.run_box.setEnabled(not running)  # the seed and the device
-        spec = self.spec if running and self.spec is not None else window.spec
+        spec = self.spec if self.spec is not None else window.spec  # the window's: a race
         for section, form in self.forms.items():
             for param in form.params:
                 why = locked_reason(spec, f"{section}.{param.name}") if running else None
@@ -116,7 +116,8 @@ class LiveChanges(QObject):
     # -- edits go to the run ------------------------------------------------------------------
     def _send(self, path: str) -> None:
         """Send the value entered for the setting `path` to the run, unless it has it. Only
-        the setting entered: the panels may hold other settings than the run (a queued run)."""
+        the setting entered: the panels may hold other settings than the run (a project opened
+        meanwhile)."""
         value = self._shown_value(path)
         # A fixed one changes only for the next run (an undo may bring its old value back).
         if self.spec is None or value == self.asked[path] or locked_reason(self.spec, path):
