@@ -357,7 +357,7 @@ class MainWindow(WindowLayout, QMainWindow):
             self.live.attach(worker, spec)
             self.status_line.attach(worker)
 
-        self.curves_page.setCurrentWidget(self.curves)  # not a race's, shown before
+        self.curves_page.setCurrentIndex(0)  # the run's curves, not a race's shown before
         self.controller.start(spec, data, run_dir, resume, more_epochs, listen=listen)
         self.runs.run_started(run_dir)
 

@@ -54,7 +54,6 @@ class RacePresenter(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(REDRAW_INTERVAL_MS)
         self.timer.timeout.connect(self._on_redraw_timer)
-        view.back_requested.connect(lambda: page.setCurrentIndex(0))
 
     def open_dialog(
         self,

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -43,6 +44,23 @@ COLOURS = (
 SHOWN_COLUMNS = RANKING_COLUMNS[:-1]  # the folder is the row's tooltip: paths are long
 LEGEND_WIDE = 16  # labels longer than this (characters) go two to a row, else three
 BACK_LINK = '<a href="back">Back to the run\'s curves</a>'
+FORWARD_LINK = '<a href="race">Show the race\'s curves</a>'
+
+
+def curves_page(curves: QWidget, race: RaceView) -> QStackedWidget:
+    """The Curves tab's page: the run's curves (under a link to the race's, once there was a
+    race), or the race's (with a link back)."""
+    run_page = QWidget()
+    column = QVBoxLayout(run_page)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.addWidget(race.forward_link, 0, Qt.AlignmentFlag.AlignRight)
+    column.addWidget(curves, 1)
+    page = QStackedWidget()
+    page.addWidget(run_page)
+    page.addWidget(race)
+    race.back_requested.connect(lambda: page.setCurrentIndex(0))
+    race.forward_link.linkActivated.connect(lambda _link: page.setCurrentWidget(race))
+    return page
 
 
 class RaceView(QWidget):
@@ -50,6 +68,8 @@ class RaceView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.forward_link = QLabel(FORWARD_LINK)  # placed above the run's curves
+        self.forward_link.hide()  # until a race starts
         self.title = QLabel("Race")
         back = QLabel(BACK_LINK)
         back.setToolTip("Show the curves of the run trained last, or shown from the Runs tab")
@@ -120,6 +140,7 @@ class RaceView(QWidget):
             self.items.append((loss, accuracy))
             self.legend.addItem(loss, label)
         self.title.setText(f"Race of {len(labels)} variants")
+        self.forward_link.show()
         self.ranking.hide()
         self.refresh()
 

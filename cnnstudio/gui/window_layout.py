@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSplitter,
-    QStackedWidget,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -39,7 +38,7 @@ from cnnstudio.gui.glossary_links import GlossaryKey, term_tip
 from cnnstudio.gui.panels.dataset_panel import DatasetPanel
 from cnnstudio.gui.panels.model_panel import ModelPanel
 from cnnstudio.gui.panels.training_panel import TrainingPanel
-from cnnstudio.gui.race_view import RaceView
+from cnnstudio.gui.race_view import RaceView, curves_page
 from cnnstudio.gui.run_presenter import RunViews
 from cnnstudio.gui.status_line import StatusLine
 from cnnstudio.gui.views.class_table import ClassTable
@@ -88,9 +87,7 @@ class WindowLayout(QMainWindow):
 
         self.curves = CurvesView()
         self.race_view = RaceView()
-        self.curves_page = QStackedWidget()  # the run's curves, or a race's
-        self.curves_page.addWidget(self.curves)
-        self.curves_page.addWidget(self.race_view)
+        self.curves_page = curves_page(self.curves, self.race_view)  # or a race's curves
         self.confusion = ConfusionView()
         self.class_table = ClassTable()
         self.mistakes = MistakesView()

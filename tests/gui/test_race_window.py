@@ -106,7 +106,11 @@ def test_a_race_from_the_run_menu_draws_each_variant_and_lists_its_runs(qtbot, w
 
     (back,) = [label for label in view.findChildren(QLabel) if "Back to" in label.text()]
     qtbot.mouseClick(back, Qt.MouseButton.LeftButton, pos=back.rect().center())
-    assert window.curves_page.currentWidget() is window.curves
+    assert window.curves.isVisibleTo(window.view_tabs) and not view.isVisibleTo(window.view_tabs)
+    forward = view.forward_link  # above the run's curves: the race can be shown again
+    assert forward.isVisibleTo(window.view_tabs) and "race's curves" in forward.text()
+    qtbot.mouseClick(forward, Qt.MouseButton.LeftButton, pos=forward.rect().center())
+    assert view.isVisibleTo(window.view_tabs)
 
 
 def test_pause_and_stop_hold_and_end_every_variant(qtbot, window):

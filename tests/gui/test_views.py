@@ -44,7 +44,11 @@ def click(qtbot, widget):
 def click_tab(qtbot, tabs, page):
     """Click the tab that holds `page` (the Curves tab holds the run's curves or a race's)."""
     bar = tabs.tabBar()
-    (index,) = [i for i in range(tabs.count()) if tabs.widget(i) in (page, page.parentWidget())]
+    (index,) = [
+        i
+        for i in range(tabs.count())
+        if tabs.widget(i) is page or tabs.widget(i).isAncestorOf(page)
+    ]
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
     assert page.isVisibleTo(tabs)
 
