@@ -18,8 +18,8 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QLabel, QMessageBox, QWidget
 
-from cnnstudio.core.errors import CnnstudioError, SpecError
-from cnnstudio.core.runs.history import RunRecord, read_batch_rows
+from cnnstudio.core.errors import SpecError
+from cnnstudio.core.runs.history import RunRecord, change_places
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.core.spec.variants import setting_value, short_name, show_setting, with_setting
 from cnnstudio.core.training.changes import (
@@ -189,18 +189,8 @@ class LiveChanges(QObject):
 
     # -- a past run ---------------------------------------------------------------------------
     def show_record(self, record: RunRecord) -> None:
-        """Mark the changes a past run made, where its batches.csv places them (else at the
-        start of their epoch)."""
-        changes = read_changes(record.folder)
-        if not changes:
-            return
-        try:
-            rows = read_batch_rows(record.folder)
-        except CnnstudioError:
-            rows = []
-        per_epoch = max((int(row["batch"]) for row in rows), default=0)
-        for change in changes:
-            x = (change.step - 1) / per_epoch if per_epoch else change.epoch - 1.0
+        """Mark the changes a past run made."""
+        for x, change in change_places(record.folder):
             self.window.curves.add_marker(x, change.label)
 
 

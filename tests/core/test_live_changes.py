@@ -9,8 +9,8 @@ import torch
 
 from cnnstudio.core.errors import CnnstudioError, SpecError
 from cnnstudio.core.runs.checkpoint import read_checkpoint
-from cnnstudio.core.runs.history import read_run
-from cnnstudio.core.runs.report import report_html
+from cnnstudio.core.runs.history import change_places, read_run
+from cnnstudio.core.runs.report import curves_figure, report_html
 from cnnstudio.core.runs.session import RunSession
 from cnnstudio.core.spec.variants import SECTIONS
 from cnnstudio.core.training.callbacks import Callback
@@ -249,6 +249,12 @@ def test_changes_are_written_to_the_folder_and_the_checkpoint_as_they_are_made(
     assert checkpoint.training.changes == trainer_changes.changes
     assert checkpoint.spec.optimizer["lr"] == 0.01
     assert "lr 0.001 -&gt; 0.01" in report_html(read_run(folder))
+    # The report's plot marks each where its first batch starts: 7 batches an epoch.
+    assert change_places(folder) == [(3 / 7, trainer_changes.changes[0]), (10 / 7, written[1][1])]
+    loss_axes = curves_figure([read_run(folder)]).axes[0]
+    assert [text.get_text() for text in loss_axes.texts] == [c.label for c in written[1]]
+    marks = [line.get_xdata()[0] for line in loss_axes.lines if line.get_linestyle() == ":"]
+    assert marks == [3 / 7, 10 / 7]
 
 
 def test_a_checkpoint_from_before_changes_loads_with_none(small_data):

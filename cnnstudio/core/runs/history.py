@@ -17,6 +17,7 @@ import numpy as np
 from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.runs.lock import is_locked
 from cnnstudio.core.spec.run_spec import RunSpec
+from cnnstudio.core.training.changes import SettingChange, read_changes
 from cnnstudio.core.training.events import EpochEnded
 from cnnstudio.core.training.metrics import class_metrics
 
@@ -225,3 +226,18 @@ def _optional_json(path: Path) -> dict[str, Any]:
         log.warning("unreadable %s", path, exc_info=True)
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def change_places(folder: Path) -> list[tuple[float, SettingChange]]:
+    """Each setting changed while the run in `folder` trained, with where the first batch that
+    used it starts on an axis in epochs (batches.csv gives the batches per epoch; without it,
+    the start of the change's epoch)."""
+    changes = read_changes(folder)
+    if not changes:
+        return []
+    try:
+        rows = read_batch_rows(folder)
+    except CnnstudioError:
+        rows = []
+    per_epoch = max((int(row["batch"]) for row in rows), default=0)
+    return [((c.step - 1) / per_epoch if per_epoch else c.epoch - 1.0, c) for c in changes]

@@ -19,7 +19,7 @@ import numpy as np
 from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.files import write_atomic
 from cnnstudio.core.insight.coach_notes import CoachNote, load_notes
-from cnnstudio.core.runs.history import RunRecord
+from cnnstudio.core.runs.history import RunRecord, change_places
 from cnnstudio.core.runs.inside_report import INSIDE_STYLE, inside_section
 from cnnstudio.core.training.changes import SettingChange, read_changes
 from cnnstudio.core.training.metrics import class_metrics
@@ -27,7 +27,7 @@ from cnnstudio.core.training.metrics import class_metrics
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-TRAIN, VAL = "#4682e6", "#eb7828"
+TRAIN, VAL, CHANGE = "#4682e6", "#eb7828", "#963caa"
 REPORT_SUFFIXES = (".html", ".png", ".svg", ".csv")
 
 
@@ -47,7 +47,8 @@ def write_output(record: RunRecord, path: str | Path) -> Path:
 
 
 def curves_figure(records: Sequence[RunRecord]) -> Figure:
-    """Loss and accuracy per epoch; one run in training/validation colours, several overlaid."""
+    """Loss and accuracy per epoch; one run in training/validation colours, with a dotted line
+    where a setting was changed while it trained; several overlaid."""
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(10, 4), layout="constrained")
@@ -72,6 +73,20 @@ def curves_figure(records: Sequence[RunRecord]) -> Figure:
                 "o-",
                 color=colour or VAL,
                 label=f"{label}validation".strip(),
+            )
+    if not several:  # where a setting was changed while it trained
+        for x, change in change_places(records[0].folder):
+            for axes in (loss_axes, accuracy_axes):
+                axes.axvline(x, color=CHANGE, linestyle=":", linewidth=1)
+            loss_axes.annotate(
+                change.label,
+                (x, 0.98),
+                xycoords=("data", "axes fraction"),
+                rotation=90,
+                va="top",
+                ha="right",
+                fontsize="x-small",
+                color=CHANGE,
             )
     loss_axes.set(title="Loss", xlabel="epoch")
     accuracy_axes.set(title="Accuracy", xlabel="epoch", ylim=(0, 1))
