@@ -290,5 +290,8 @@ class RunQueue(QObject):
         return answer == "Quit"
 
     def shut_down(self) -> None:
-        """The window closes: no run starts any more."""
+        """The window closes: no run starts any more, and the panels hold the person's own
+        settings (remembered for the next start) before the window stops loading data."""
         self.active = False
+        self.model.clear()
+        self._show_own_settings()

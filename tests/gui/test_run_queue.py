@@ -3,13 +3,15 @@ Start queue, then train one after another as normal runs; the list reorders and 
 adds one run per combination; a failed run lets the queue go on, a stopped one pauses it; and
 nothing is dropped on quitting without asking."""
 
+import json
 import math
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QMessageBox
 
 from cnnstudio.core.runs.history import read_batch_rows
-from cnnstudio.core.spec.run_spec import load_spec
+from cnnstudio.core.spec.run_spec import RunSpec, load_spec
 from cnnstudio.gui.sweep_dialog import SweepDialog
 from cnnstudio.gui.window_geometry import keep_inside
 from tests.gui.panel_helpers import choose, click, click_row, replace_text
@@ -251,3 +253,27 @@ def test_a_sweep_cannot_vary_what_an_open_lesson_locks(qtbot, queue_window):
     refused = "The lesson locks the training options, so this change cannot be made."
     assert seen == [(refused, False)]
     assert names(window) == []
+
+
+def test_quitting_while_the_queue_runs_remembers_the_persons_own_settings(qtbot, queue_window):
+    """Not the queued run's settings the panels show while it trains."""
+    window = queue_window
+    set_epochs(window, 5, batch_size=8)
+    click(qtbot, window.queue_button)
+    click(qtbot, window.queue_button)
+    type_lr(qtbot, window, "0.005")
+    click(qtbot, window.queue_box.buttons["start"])
+    qtbot.waitUntil(lambda: window.curves.series["loss:batch"].count > 0, timeout=30_000)
+    assert shown_lr(window) == "0.001"
+
+    def quit_then_stop(question):
+        click_button(qtbot, "Stop and quit")  # the next question: the run training
+        (quit_button,) = [b for b in question.buttons() if b.text() == "Quit"]
+        click(qtbot, quit_button)
+
+    when_dialog_opens(QMessageBox, quit_then_stop)  # first: the run waiting in the queue
+    window.close()
+    assert not window.isVisible() and not window.controller.running
+    # The stopped run's end arrives after the window closed, and lists the runs once more.
+    qtbot.waitUntil(lambda: len(run_folders(window)) == 1 and not window.jobs.busy())
+    assert RunSpec.from_dict(json.loads(QSettings().value("spec"))).optimizer["lr"] == 0.005
