@@ -356,6 +356,7 @@ class MainWindow(WindowLayout, QMainWindow):
             self.lessons.watch(worker, spec)
             self.live.attach(worker, spec)
             self.status_line.attach(worker)
+            self.queue.attach(worker, run_dir)
 
         self.curves_page.setCurrentIndex(0)  # the run's curves, not a race's shown before
         self.controller.start(spec, data, run_dir, resume, more_epochs, listen=listen)

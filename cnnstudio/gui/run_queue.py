@@ -10,12 +10,15 @@ with runs waiting asks first.
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox, QPushButton, QWidget
 
+from cnnstudio.core.runs.labels import write_label
 from cnnstudio.core.runs.queue import QueuedRun, queued_name
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.gui.controller import RunController
@@ -25,6 +28,9 @@ from cnnstudio.gui.widgets import ask
 
 if TYPE_CHECKING:
     from cnnstudio.gui.lesson_presenter import LessonPresenter
+    from cnnstudio.gui.worker import TrainingWorker
+
+log = logging.getLogger(__name__)
 
 
 class QueueHost(Protocol):
@@ -64,6 +70,7 @@ class RunQueue(QObject):
         self.failed = False  # the run training now failed
         self.trained = 0  # runs the queue has started since it was started
         self.own_spec: RunSpec | None = None  # the panels' settings before a queued run's
+        self.naming: tuple[Path, str] | None = None  # a queued run's folder and name to give it
         self.actions: dict[str, QAction] = {}
         add_button.setToolTip("Queue these settings to train after the runs before them")
         add_button.clicked.connect(self.add_current)
@@ -273,6 +280,23 @@ class RunQueue(QObject):
         if "queue_start" in self.actions:
             self.actions["queue_start"].setText("Pause &queue" if self.active else "Start &queue")
             self.actions["queue_start"].setEnabled(self.active or waiting > 0)
+
+    def attach(self, worker: TrainingWorker, run_dir: Path) -> None:
+        """A run is about to train into `run_dir`: if it is the queue's, it gets its name."""
+        if self.model.running is not None:
+            self.naming = (run_dir, self.model.running.name)
+            worker.data_ready.connect(self._on_run_data_ready)
+
+    def _on_run_data_ready(self, _data: object) -> None:
+        """The run's folder is a run now (an empty one is needed to start): name it."""
+        if self.naming is None:
+            return
+        run_dir, name = self.naming
+        self.naming = None
+        try:
+            write_label(run_dir, name=name)
+        except OSError as error:  # the run trains on under its default name
+            log.warning("cannot name the run in %s: %s", run_dir, error)
 
     # -- the window closing -------------------------------------------------------------------
     def may_quit(self) -> bool:

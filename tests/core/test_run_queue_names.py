@@ -1,6 +1,6 @@
 """Queued runs are named by what they change from the run queued before them."""
 
-from cnnstudio.core.runs.queue import queued_name, run_title, what_differs
+from cnnstudio.core.runs.queue import queued_name, what_differs
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.core.spec.variants import with_setting
 
@@ -8,7 +8,7 @@ from cnnstudio.core.spec.variants import with_setting
 def test_the_first_run_is_named_by_its_network_and_dataset():
     assert queued_name(None, RunSpec()) == "PyTorch tutorial CNN on shapes"
     custom = RunSpec(layers=RunSpec().layers[:-1])
-    assert run_title(custom) == f"a {len(custom.layers)}-layer network on shapes"
+    assert queued_name(None, custom) == "custom network on shapes"
 
 
 def test_a_later_run_is_named_by_the_settings_it_changes():

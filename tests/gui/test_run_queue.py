@@ -11,8 +11,10 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from cnnstudio.core.runs.history import read_batch_rows
+from cnnstudio.core.runs.labels import read_label
 from cnnstudio.core.spec.run_spec import RunSpec, load_spec
 from cnnstudio.gui.sweep_dialog import SweepDialog
+from cnnstudio.gui.views.run_table import NAME
 from cnnstudio.gui.window_geometry import keep_inside
 from tests.gui.panel_helpers import choose, click, click_row, replace_text
 from tests.gui.people import click_button, when_dialog_opens
@@ -75,6 +77,10 @@ def test_added_runs_wait_for_start_then_train_one_after_another(qtbot, queue_win
     assert rates == [0.001, 0.003]
     assert all((folder / "metrics.csv").read_text().count("\n") == 2 for folder in folders)
     assert "Queue finished: 2 run(s) trained." in said
+    table = window.runs_view.table  # each run named as the queue named it
+    shown = {table.item(row, NAME).text() for row in range(table.rowCount())}
+    assert shown == {"PyTorch tutorial CNN on shapes", "lr=0.003"}
+    assert read_label(folders[1]).name == "lr=0.003"
     assert not window.queue_box.isVisible()
 
 

@@ -1,15 +1,17 @@
 """Names for queued runs: what a run changes from the one queued before it ("lr=0.01, batch
-size=32"), or, for the first, its network and dataset ("PyTorch tutorial CNN on shapes").
+size=32"), or, for the first, its default name ("PyTorch tutorial CNN on shapes").
 
-The window's run queue shows these names; a sweep's runs are named by their variant's label,
-which reads the same way.
+The window's run queue shows these names and gives each run its own in run.json, so the Runs
+table tells a queue's runs apart; a sweep's runs are named by their variant's label, which reads
+the same way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cnnstudio.core.model.presets import PRESETS, matching_preset
+from cnnstudio.core.model.presets import matching_preset
+from cnnstudio.core.runs.labels import default_name
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.core.spec.variants import SECTIONS, setting_value, short_name, show_setting
 
@@ -22,13 +24,6 @@ class QueuedRun:
 
     name: str
     spec: RunSpec
-
-
-def run_title(spec: RunSpec) -> str:
-    """The network and the dataset: "PyTorch tutorial CNN on shapes"."""
-    preset = matching_preset(spec.layers)
-    network = PRESETS[preset].title if preset else f"a {len(spec.layers)}-layer network"
-    return f"{network} on {spec.dataset['name']}"
 
 
 def what_differs(before: RunSpec, spec: RunSpec) -> list[str]:
@@ -46,10 +41,10 @@ def queued_name(before: RunSpec | None, spec: RunSpec) -> str:
     """A queued run's name: what it changes from `before` (the run queued before it), or its
     title when it is the first or changes nothing."""
     if before is None:
-        return run_title(spec)
+        return default_name(spec)
     changes = what_differs(before, spec)
     if not changes:
-        return f"{run_title(spec)}, again"
+        return f"{default_name(spec)}, again"
     more = len(changes) - MOST_PARTS
     return ", ".join(changes[:MOST_PARTS]) + (f" and {more} more" if more > 0 else "")
 
