@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from cnnstudio.gui.app import create_application
+from cnnstudio.gui.panels.guidance import advanced_switch
 
 if os.environ.get("QT_QPA_PLATFORM") == "offscreen":  # before the QApplication exists
     SCREENS = Path(__file__).with_name("screens.json")
@@ -24,6 +25,11 @@ def isolated(tmp_path, monkeypatch):
     app = create_application([])
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
+    # The switch lives as long as the application: a window closed in a lesson or in
+    # presentation mode would otherwise keep the next test's advanced settings hidden.
+    switch = advanced_switch()
+    for holder in set(switch.holders):
+        switch.hold_hidden(False, holder)
     return app
 
 
