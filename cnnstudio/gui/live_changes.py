@@ -152,16 +152,17 @@ class LiveChanges(QObject):
         return self.forms[section].values()[name]
 
     def _refuse(self, path: str, reason: str) -> None:
-        """Say why a change cannot be made, and show the run's value in its field again."""
+        """Show the run's value in the setting's field again, and say why the change cannot be
+        made. The field first: the dialog takes the focus, which finishes the field's edit
+        again, and that must find the run's value there, not ask a second time."""
+        if self.spec is not None:
+            section, name = path.split(".")
+            value = setting_value(self.spec, path)
+            self.asked[path] = value
+            form = self.forms[section]
+            form.set_values({**form.values(), name: value})  # the form's other fields kept
+            form.changed.emit()  # the window's settings follow, as an edit
         QMessageBox.warning(self.window, "Cannot change it now", reason)
-        if self.spec is None:
-            return
-        section, name = path.split(".")
-        value = setting_value(self.spec, path)
-        self.asked[path] = value
-        form = self.forms[section]
-        form.set_values({name: value})
-        form.changed.emit()  # the window's settings follow, as an edit
 
     # -- what the run reports -----------------------------------------------------------------
     def _on_fit_started(self, event: FitStarted) -> None:

@@ -4,6 +4,7 @@ and written to the run folder; the settings that cannot change are greyed out wi
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 from cnnstudio.core.spec.lesson import Lesson, save_lesson
 from cnnstudio.core.spec.project import Project, save_project
@@ -31,6 +32,23 @@ def enter(qtbot, editor, text):
     qtbot.keyClick(editor, Qt.Key.Key_Return)
 
 
+def answer_warnings_with_ok(qtbot, monkeypatch):
+    """Warnings open as real modal dialogs (they take the focus, as on a desktop), each
+    answered by clicking OK; returns the list of (title, text) shown."""
+    shown = []
+
+    def warn(parent, title, text):
+        shown.append((title, text))
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent
+        )
+        click_button(qtbot, "OK")
+        box.exec()
+
+    monkeypatch.setattr(QMessageBox, "warning", warn)
+    return shown
+
+
 def trained_batches(window):
     return window.curves.series["loss:batch"].count
 
@@ -39,8 +57,11 @@ def lrs(window):
     return list(window.curves.series["lr:lr"].data()[1])
 
 
-def test_a_rate_and_epochs_typed_while_paused_are_used_when_the_run_goes_on(qtbot, small_window):
+def test_a_rate_and_epochs_typed_while_paused_are_used_when_the_run_goes_on(
+    qtbot, small_window, monkeypatch
+):
     window = small_window
+    warnings = answer_warnings_with_ok(qtbot, monkeypatch)
     set_up_run(qtbot, window, epochs=30, batch_size=16)  # 400 images: 25 batches an epoch
     click(qtbot, window.train_button)
     qtbot.waitUntil(lambda: trained_batches(window) > 25, timeout=60_000)  # in epoch 2
@@ -62,10 +83,12 @@ def test_a_rate_and_epochs_typed_while_paused_are_used_when_the_run_goes_on(qtbo
 
     enter(qtbot, optimizer.editors["lr"], "0.01")
     enter(qtbot, training.editors["epochs"], "1")  # fewer than it has trained: refused
-    (title, reason) = window.warnings[-1]
+    ((title, reason),) = warnings  # once: the dialog taking the focus finishes no 2nd edit
     assert title == "Cannot change it now"
     assert reason.startswith("epochs: the run has reached epoch ") and "1 is too few" in reason
     assert training.editors["epochs"].value() == 30
+    assert training.editors["batch_size"].value() == 16  # the rest untouched
+    assert window.spec.training["batch_size"] == 16
     enter(qtbot, training.editors["epochs"], "5")
     click(qtbot, window.pause_button)  # Resume
     qtbot.waitUntil(lambda: not window.controller.running, timeout=120_000)
