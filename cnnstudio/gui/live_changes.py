@@ -2,21 +2,29 @@
 
 While a run trains, the learning rate, momentum, weight decay, the number of epochs and the
 augmentation stay editable; everything else is greyed out with the reason in its tooltip, and a
-line at the top of each settings tab says what is fixed. A value a person enters (Enter, or
-leaving the field; a tick box at once) goes to the running trainer through the controller, and
-also stays in the window's settings as an ordinary, undoable edit: after the run the panels show
-the settings it ended with. Each change the trainer makes is drawn on the curves as a labelled
-vertical line, for the live run and for a past run shown from its folder (changes.csv).
+note below each settings tab's fields says what is fixed (below: the fields do not move). A value
+a person enters (Enter, or leaving the field; a tick box at once) goes to the running trainer
+through the controller, and also stays in the window's settings as an ordinary, undoable edit:
+after the run the panels show the settings it ended with. Each change the trainer makes is drawn
+on the curves as a labelled vertical line, for the live run and for a past run shown from its
+folder (changes.csv).
 """
 
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QAbstractSpinBox, QCheckBox, QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QLabel,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from cnnstudio.core.errors import SpecError
 from cnnstudio.core.runs.history import RunRecord, change_places
@@ -32,6 +40,7 @@ from cnnstudio.core.training.changes import (
     read_changes,
 )
 from cnnstudio.core.training.events import FitStarted
+from cnnstudio.gui.panels.wording import label
 from cnnstudio.gui.param_form import ParamForm
 
 if TYPE_CHECKING:
@@ -42,9 +51,9 @@ NOTES = {
     "dataset": f"{FIXED} the images are already loaded. Augmentation can still change: the next "
     "batch uses it.",
     "model": f"{FIXED} the network is already built. Stop the run to change it.",
-    "training": "While it trains you can change the learning rate, momentum, weight decay and "
-    "epochs: the next batch uses them. The rest is fixed until the run ends.",
 }
+# The training settings a run may take a change of, as the note below the Training tab names them.
+TRAINING_LIVE = ("optimizer.lr", "optimizer.momentum", "optimizer.weight_decay", "training.epochs")
 # A race's variants train together from the settings they were given: none takes a change.
 RACE_NOTE = (
     "Fixed while the race trains: its variants take no changes. Stop the race to change them."
@@ -108,7 +117,8 @@ class LiveChanges(QObject):
                 form.set_frozen(param.name, why)
         one_run = self.spec is not None  # else a race (not attached here)
         for name, note in self.notes.items():
-            note.setText(NOTES[name] if one_run or name == "model" else RACE_NOTE)
+            words = _training_note(spec) if name == "training" else NOTES[name]
+            note.setText(words if one_run or name == "model" else RACE_NOTE)
             note.setVisible(running)
         if not running:
             self.spec = None
@@ -195,18 +205,33 @@ class LiveChanges(QObject):
             self.window.curves.add_marker(x, change.label)
 
 
+def _training_note(spec: RunSpec) -> str:
+    """What of the Training tab can change while `spec` trains: a cosine schedule, say, sets
+    the learning rate itself, and Adam has no momentum."""
+    names = [
+        label(*path.split(".")).lower() for path in TRAINING_LIVE if not locked_reason(spec, path)
+    ]
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+    return (
+        f"While it trains you can change the {listed}: the next batch uses them. The rest is "
+        "fixed until the run ends."
+    )
+
+
 def _note(panel: QWidget) -> QLabel:
-    """A line at the top of `panel` saying what is fixed while the run trains (hidden until
-    then)."""
+    """A note below the settings of `panel` saying what is fixed while the run trains (hidden
+    until then). Below, not above: showing it must not move the fields a person aims at."""
     note = QLabel()
     note.setWordWrap(True)
     palette = note.palette()
     palette.setColor(QPalette.ColorRole.WindowText, NOTE_COLOUR)  # a caution, not a link
     note.setPalette(palette)
     note.hide()
-    layout = panel.layout()
-    assert layout is not None
-    layout.insertWidget(0, note)  # type: ignore[attr-defined]  # every panel is a QVBoxLayout
+    layout = cast(QVBoxLayout, panel.layout())  # every panel is a column
+    last = layout.count() - 1
+    foot = layout.itemAt(last)
+    stretch = foot is not None and foot.spacerItem() is not None  # the room left at the foot
+    layout.insertWidget(last if stretch else last + 1, note)
     return note
 
 

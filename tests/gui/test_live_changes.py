@@ -3,7 +3,7 @@ the field and press Enter (paused or not), click a tick box; see the change draw
 and written to the run folder; the settings that cannot change are greyed out with the reason."""
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from cnnstudio.core.spec.lesson import Lesson, save_lesson
@@ -160,6 +160,8 @@ def test_under_a_cosine_schedule_the_rate_is_fixed_while_it_trains(qtbot, small_
     window = small_window
     set_up_run(qtbot, window, epochs=30, batch_size=16)
     choose(qtbot, window.training_panel.schedule.editors["name"], "cosine")
+    editors = window.training_panel.training.editors
+    where = {name: editors[name].mapTo(window, QPoint(0, 0)) for name in editors}
     click(qtbot, window.train_button)
     qtbot.waitUntil(lambda: trained_batches(window) > 0, timeout=60_000)
     lr = window.training_panel.optimizer.editors["lr"]
@@ -167,6 +169,12 @@ def test_under_a_cosine_schedule_the_rate_is_fixed_while_it_trains(qtbot, small_
     assert "Fixed while the run trains: the cosine schedule sets the learning rate at every " in (
         lr.toolTip()
     )
+    # The note says what can change (not the rate, nor Adam's momentum), below the fields: a
+    # person aiming at one as the run starts does not miss it.
+    note = window.live.notes["training"]
+    assert note.text().startswith("While it trains you can change the weight decay and epochs:")
+    assert note.isVisible() and not note.visibleRegion().isEmpty()  # seen at 1024x768
+    assert {name: editors[name].mapTo(window, QPoint(0, 0)) for name in editors} == where
     assert window.training_panel.training.editors["epochs"].isEnabled()
     click(qtbot, window.stop_button)
     qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
