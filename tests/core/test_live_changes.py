@@ -12,7 +12,7 @@ from cnnstudio.core.runs.checkpoint import read_checkpoint
 from cnnstudio.core.runs.history import change_places, read_run
 from cnnstudio.core.runs.report import curves_figure, report_html
 from cnnstudio.core.runs.session import RunSession
-from cnnstudio.core.spec.variants import SECTIONS
+from cnnstudio.core.spec.run_spec import SECTIONS
 from cnnstudio.core.training.callbacks import Callback
 from cnnstudio.core.training.changes import (
     LIVE_SETTINGS,

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from cnnstudio.core.model.presets import matching_preset
 from cnnstudio.core.runs.labels import default_name
-from cnnstudio.core.spec.run_spec import RunSpec
-from cnnstudio.core.spec.variants import SECTIONS, setting_value, short_name, show_setting
+from cnnstudio.core.spec.run_spec import SECTIONS, RunSpec
+from cnnstudio.core.spec.variants import setting_value, short_name, show_setting
 
 MOST_PARTS = 3  # a name lists this many changes, then says how many more there are
 

@@ -26,30 +26,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cnnstudio.core.data.augment import AUGMENT_PARAMS
 from cnnstudio.core.errors import SpecError
 from cnnstudio.core.files import read_json, write_atomic
 from cnnstudio.core.params import Param, show_value
-from cnnstudio.core.spec.run_spec import (
-    INPUT_PARAMS,
-    OPTIMIZER_PARAMS,
-    SCHEDULE_PARAMS,
-    TRAINING_PARAMS,
-    RunSpec,
-)
+from cnnstudio.core.spec.run_spec import SECTIONS, RunSpec
 
 LESSON_FORMAT = "cnnstudio.lesson"
 LESSON_VERSION = 1
 LESSON_SUFFIX = ".cnnlesson"
 
-# What a lesson may lock: a whole section, or one setting of a section of settings.
-SECTIONS: dict[str, tuple[Param, ...]] = {
-    "input": INPUT_PARAMS,
-    "augment": AUGMENT_PARAMS,
-    "optimizer": OPTIMIZER_PARAMS,
-    "schedule": SCHEDULE_PARAMS,
-    "training": TRAINING_PARAMS,
-}
+# What a lesson may lock: a whole section (SECTIONS or WHOLE), or one setting of a section.
 WHOLE = ("dataset", "layers", "seed", "device")
 # Controls the window can hide, with the words the teacher ticks in "Save as lesson".
 HIDEABLE = {

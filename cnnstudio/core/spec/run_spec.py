@@ -131,6 +131,14 @@ TRAINING_PARAMS = (
     Param("mixed_precision", "bool", True, "Use 16-bit maths where safe (CUDA only)."),
     Param("channels_last", "bool", True, "Faster memory layout for convolutions (CUDA only)."),
 )
+# The spec's sections of settings, each a set of Params (races, sweeps and lessons name them).
+SECTIONS: dict[str, tuple[Param, ...]] = {
+    "input": INPUT_PARAMS,
+    "augment": AUGMENT_PARAMS,
+    "optimizer": OPTIMIZER_PARAMS,
+    "schedule": SCHEDULE_PARAMS,
+    "training": TRAINING_PARAMS,
+}
 _DATASET_KEYS = ("name", "options", "data_dir")
 _DATA_DIR = Param(
     "data_dir",

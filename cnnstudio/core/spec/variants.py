@@ -19,22 +19,8 @@ from cnnstudio.core.data.augment import AUGMENT_PARAMS
 from cnnstudio.core.errors import SpecError
 from cnnstudio.core.model.presets import PRESETS, get_preset, matching_preset
 from cnnstudio.core.params import AUTO, Param
-from cnnstudio.core.spec.run_spec import (
-    INPUT_PARAMS,
-    OPTIMIZER_PARAMS,
-    SCHEDULE_PARAMS,
-    SEED,
-    TRAINING_PARAMS,
-    RunSpec,
-)
+from cnnstudio.core.spec.run_spec import SECTIONS, SEED, RunSpec
 
-SECTIONS: dict[str, tuple[Param, ...]] = {
-    "input": INPUT_PARAMS,
-    "augment": AUGMENT_PARAMS,
-    "optimizer": OPTIMIZER_PARAMS,
-    "schedule": SCHEDULE_PARAMS,
-    "training": TRAINING_PARAMS,
-}
 PRESET = "preset"
 ALIASES: dict[str, str] = {
     "lr": "optimizer.lr",
