@@ -3,28 +3,55 @@ up."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.data.streaming import StreamedImages
+from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.core.training.control import TrainingControl
+from cnnstudio.gui.jobs import hand_back_to_gui_thread
 
 if TYPE_CHECKING:
     from cnnstudio.gui.worker import TrainingWorker
 
+log = logging.getLogger(__name__)
+
 
 class ThreadWorker(QObject):
-    """What the run's thread runs: `run` works until done, then sends `finished`."""
+    """What the run's thread runs: `run` does the `work` until done, then sends `finished`.
 
+    A CnnstudioError (found before training: data, stack, device; or a full disk) becomes
+    `failed` with its plain message; anything else is logged and said as "`doing` stopped on an
+    unexpected error"."""
+
+    failed = Signal(str)  # a message for one dialog
     finished = Signal()
+    doing = "Training"
 
-    def run(self) -> None:
+    def work(self) -> None:
         raise NotImplementedError
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            self.work()
+        except CnnstudioError as error:
+            log.info("%s failed: %s", self.doing, error)
+            self.failed.emit(str(error))
+        except Exception as error:
+            log.exception("unexpected error")
+            self.failed.emit(
+                f"{self.doing} stopped on an unexpected error: {type(error).__name__}: {error}"
+            )
+        finally:
+            hand_back_to_gui_thread(self)
+            self.finished.emit()
 
 
 AnyWorker = TypeVar("AnyWorker", bound=ThreadWorker)

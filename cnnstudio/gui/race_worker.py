@@ -10,17 +10,15 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Signal
 
 from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.data.streaming import StreamedImages
-from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.runs.race import Race
 from cnnstudio.core.spec.variants import Variant
 from cnnstudio.core.training.control import TrainingControl
 from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
 from cnnstudio.gui.controller import ThreadWorker
-from cnnstudio.gui.jobs import hand_back_to_gui_thread
 from cnnstudio.gui.worker import BATCH_SIGNAL_INTERVAL
 
 log = logging.getLogger(__name__)
@@ -35,7 +33,7 @@ class RaceWorker(ThreadWorker):
     variant_failed = Signal(int, str)  # variant's index, why it stopped (the others go on)
     fit_ended = Signal(int, object)  # variant's index, FitEnded
     race_ended = Signal(object)  # list[RaceEntry]
-    failed = Signal(str)  # the race could not go on: a message for a dialog
+    doing = "The race"
 
     def __init__(
         self,
@@ -49,24 +47,11 @@ class RaceWorker(ThreadWorker):
         self.pending: dict[int, list[BatchEnded]] = {}
         self.last_sent = 0.0
 
-    @Slot()
-    def run(self) -> None:
-        try:
-            with Race(self.variants, self.folders) as race:
-                data = self.data if self.data is not None else race.load_data()
-                entries = race.run(data, self.control, self._hear)
-            self.race_ended.emit(entries)
-        except CnnstudioError as error:
-            log.info("race failed: %s", error)
-            self.failed.emit(str(error))
-        except Exception as error:
-            log.exception("unexpected error in a race")
-            self.failed.emit(
-                f"The race stopped on an unexpected error: {type(error).__name__}: {error}"
-            )
-        finally:
-            hand_back_to_gui_thread(self)
-            self.finished.emit()
+    def work(self) -> None:
+        with Race(self.variants, self.folders) as race:
+            data = self.data if self.data is not None else race.load_data()
+            entries = race.run(data, self.control, self._hear)
+        self.race_ended.emit(entries)
 
     def _hear(self, index: int, event: object) -> None:
         if isinstance(event, BatchEnded):

@@ -10,11 +10,10 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Signal
 
 from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.data.streaming import StreamedImages
-from cnnstudio.core.errors import CnnstudioError
 from cnnstudio.core.insight.coach_notes import load_notes
 from cnnstudio.core.runs.session import RunSession
 from cnnstudio.core.spec.run_spec import RunSpec
@@ -23,7 +22,6 @@ from cnnstudio.core.training.changes import RefusedChange, SettingChange
 from cnnstudio.core.training.control import TrainingControl
 from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitFailed, FitStarted
 from cnnstudio.gui.controller import ThreadWorker
-from cnnstudio.gui.jobs import hand_back_to_gui_thread
 
 BATCH_SIGNAL_INTERVAL = 0.05  # seconds: about 20 updates a second
 
@@ -45,7 +43,6 @@ class TrainingWorker(ThreadWorker):
     coach_noted = Signal(object)  # CoachNote, as the coach finds it (saved in coach.json first)
     setting_changed = Signal(object)  # SettingChange, made while it trains (saved first)
     setting_refused = Signal(object)  # RefusedChange: a change asked for that could not be made
-    failed = Signal(str)  # a message for a dialog (one per run)
     finished = Signal()
 
     def __init__(
@@ -67,37 +64,24 @@ class TrainingWorker(ThreadWorker):
         self.run_dir, self.resume = run_dir, resume or more_epochs is not None
         self.more_epochs, self.init_from = more_epochs, init_from
 
-    @Slot()
-    def run(self) -> None:
-        try:
-            with self._open_session() as session:
-                for line in session.notes:
-                    log.info(line)
-                    self.noted.emit(line)
-                data = self.data if self.data is not None else session.load_data()
-                self.data_ready.emit(data)
-                bridge = _SignalBridge(self, session.earlier_epochs())
-                if self.resume:  # a resumed or extended run's earlier notes are shown first
-                    for note in load_notes(self.run_dir) or []:
-                        self.coach_noted.emit(note)
-                session.train(
-                    data,
-                    self.control,
-                    [bridge],
-                    inside_listener=self.inside_recorded.emit,
-                    coach_listener=self.coach_noted.emit,
-                )
-        except CnnstudioError as error:  # found before training (data, stack, device), or disk
-            log.info("run failed: %s", error)
-            self.failed.emit(str(error))
-        except Exception as error:
-            log.exception("unexpected error")
-            self.failed.emit(
-                f"Training stopped on an unexpected error: {type(error).__name__}: {error}"
+    def work(self) -> None:
+        with self._open_session() as session:
+            for line in session.notes:
+                log.info(line)
+                self.noted.emit(line)
+            data = self.data if self.data is not None else session.load_data()
+            self.data_ready.emit(data)
+            bridge = _SignalBridge(self, session.earlier_epochs())
+            if self.resume:  # a resumed or extended run's earlier notes are shown first
+                for note in load_notes(self.run_dir) or []:
+                    self.coach_noted.emit(note)
+            session.train(
+                data,
+                self.control,
+                [bridge],
+                inside_listener=self.inside_recorded.emit,
+                coach_listener=self.coach_noted.emit,
             )
-        finally:
-            hand_back_to_gui_thread(self)
-            self.finished.emit()
 
     def _open_session(self) -> RunSession:
         if self.more_epochs is not None:
