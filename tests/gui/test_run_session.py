@@ -33,3 +33,24 @@ def test_a_finished_run_trains_more_epochs_in_its_folder(qtbot, window):
     assert [row["epoch"] for row in metric_rows(run_dir)] == ["1", "2", "3"]
     assert read_checkpoint(run_dir / "last.pt").spec.training["epochs"] == 3
     assert list(window.runs.runs_dir.iterdir()) == [run_dir]
+
+
+def test_an_unexpected_error_on_the_run_thread_is_one_message_and_the_thread_ends(
+    qtbot, window, monkeypatch
+):
+    """A bug in training must not kill the window or leave the run 'running': the worker says
+    what broke in one message and the thread ends."""
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something inside broke")
+
+    monkeypatch.setattr("cnnstudio.gui.worker.RunSession.train", broken)
+    messages = []
+    run_dir = window.runs.runs_dir / "broken"
+    window.controller.start(
+        window.spec, None, run_dir, listen=lambda worker: worker.failed.connect(messages.append)
+    )
+    qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
+    assert messages == [
+        "Training stopped on an unexpected error: RuntimeError: something inside broke"
+    ]
