@@ -33,13 +33,14 @@ for folder, spec in json.loads(sys.stdin.read()):
 LENET = {"preset": "lenet5", "input": {"size": 28, "channels": 1}}
 RUNS = {
     "20260101-100000-shapes": {"optimizer": {"lr": 0.02}},
-    "20260101-110000-shapes": {"optimizer": {"lr": 1e-5}},
+    "20260101-110000-shapes": {"optimizer": {"lr": 1e-5}, "batch_size": 16},
     "20260101-120000-shapes": {"optimizer": {"lr": 0.003}, **LENET},
 }
 
 
 def spec_of(settings):
-    spec = small_spec(training={"epochs": 1}, optimizer=settings["optimizer"]).to_dict()
+    training = {"epochs": 1, "batch_size": settings.get("batch_size", 32)}
+    spec = small_spec(training=training, optimizer=settings["optimizer"]).to_dict()
     if "preset" in settings:
         from cnnstudio.core.model.presets import get_preset
 
@@ -134,9 +135,9 @@ def test_a_click_on_a_title_sorts_numbers_as_numbers_and_keeps_the_selection(qtb
     assert [r.folder.name for r in view.selected()] == ["20260101-110000-shapes"]
     click_header(qtbot, table, "lr")
     assert shown(view, "lr") == ["0.02", "0.003", "1e-05"]
-    click_header(qtbot, table, "parameters")
+    click_header(qtbot, table, "parameters")  # the largest network first
     counts = [int(text.replace(",", "")) for text in shown(view, "parameters")]
-    assert counts == sorted(counts) and counts[0] != counts[-1]
+    assert counts == sorted(counts, reverse=True) and counts[0] != counts[-1]
     assert [r.folder.name for r in view.selected()] == ["20260101-110000-shapes"]
 
     window = view.window()
@@ -145,6 +146,27 @@ def test_a_click_on_a_title_sorts_numbers_as_numbers_and_keeps_the_selection(qtb
     counts_again = [int(text.replace(",", "")) for text in shown(view, "parameters")]
     assert counts_again == counts
     assert [r.folder.name for r in view.selected()] == ["20260101-110000-shapes"]
+
+
+def test_the_first_click_on_accuracy_parameters_or_time_puts_the_largest_on_top(qtbot, listed):
+    view, table = listed, listed.table
+    for title, key in (
+        ("best val. accuracy", lambda text: float(text.rstrip("%"))),
+        ("parameters", lambda text: int(text.replace(",", ""))),
+        ("time", lambda text: [int(part) for part in text.split(":")]),
+        ("lr", float),  # settings go smallest first
+        ("time", lambda text: [int(part) for part in text.split(":")]),
+    ):
+        click_header(qtbot, table, title)
+        values = [key(text) for text in shown(view, title)]
+        assert values == sorted(values, reverse=title != "lr"), title
+    assert table.horizontalHeader().sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+
+
+def test_a_column_tells_runs_apart_by_their_batch_size(qtbot, listed):
+    click_header(qtbot, listed.table, "batch size")
+    assert shown(listed, "batch size") == ["16", "32", "32"]
+    assert listed.records[0].folder.name == "20260101-110000-shapes"
 
 
 def test_f2_renames_notes_are_typed_in_place_and_both_survive_a_refresh(qtbot, listed):

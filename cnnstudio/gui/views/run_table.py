@@ -7,7 +7,6 @@ The name and the best accuracy come first, so both show in a 1024x768 window wit
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -36,14 +35,17 @@ COLUMNS = (
     ("network", "The preset whose layers the run has, or a custom network", ""),
     ("parameters", "The network's trainable weights and biases", "parameters"),
     ("dataset", "The dataset it trained on", ""),
-    ("optimizer", "The optimizer (its batch size in the cell's tooltip)", "optimizer"),
+    ("optimizer", "The optimizer", "optimizer"),
     ("lr", "The learning rate it started with", "learning rate"),
+    ("batch size", "Images looked at before each adjustment of the weights", "batch size"),
     ("epochs", "Epochs trained of those planned", "epoch"),
     ("time", "Training time (minutes:seconds), every epoch added up", ""),
 )
 TITLES = tuple(title for title, _lead, _term in COLUMNS)
 NAME, NOTES = TITLES.index("name"), TITLES.index("notes")
 EDITABLE = {NAME: "name", NOTES: "notes"}
+# The first click on these sorts the best, largest or longest first (then reverses, as all do).
+LARGEST_FIRST = {TITLES.index(title) for title in ("best val. accuracy", "parameters", "time")}
 WIDEST = {NAME: 240, NOTES: 200}  # pixels at most when fitted to the text; the rest elides
 
 
@@ -77,6 +79,12 @@ class RunTable(QTableWidget):
         for column, (title, lead, term) in enumerate(COLUMNS):
             heading = QTableWidgetItem(title)
             heading.setToolTip(term_tip(term, lead) if term else lead)
+            order = (
+                Qt.SortOrder.DescendingOrder
+                if column in LARGEST_FIRST
+                else Qt.SortOrder.AscendingOrder
+            )
+            heading.setData(Qt.ItemDataRole.InitialSortOrderRole, order)
             self.setHorizontalHeaderItem(column, heading)
         self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -225,12 +233,13 @@ def _cells(row: RunRow) -> list[SortedCell]:
         _text(row.architecture),
         SortedCell(
             "" if row.parameters is None else f"{row.parameters:,}",
-            math.inf if row.parameters is None else row.parameters,
+            -1 if row.parameters is None else row.parameters,  # unknown: last, largest first
             "" if row.parameters is None else "counted from the layers and the image size",
         ),
         _text(spec.dataset["name"]),
-        _text(spec.optimizer["name"], f"batch size {spec.training['batch_size']}"),
+        _text(spec.optimizer["name"]),
         SortedCell(f"{spec.optimizer['lr']:g}", spec.optimizer["lr"]),
+        SortedCell(str(spec.training["batch_size"]), spec.training["batch_size"]),
         SortedCell(f"{done} of {planned}", (done, planned)),
         SortedCell(clock(record.seconds), record.seconds),
     ]
