@@ -3,6 +3,7 @@ differs, overlay their per-batch curves, and point at dots of a setting-against-
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication
 
 from cnnstudio.core.runs.history import RunRecord
 from cnnstudio.core.runs.labels import write_label
@@ -12,6 +13,7 @@ from cnnstudio.gui.views.run_compare import shown_names
 from tests.conftest import small_spec
 from tests.core.test_compare import ChangeLr
 from tests.gui.test_views import click_tab
+from tests.gui.test_window_edits import press
 from tests.gui.test_window_fits import inside_its_screen
 
 BATCHES = 7  # 200 training images in batches of 32
@@ -127,6 +129,22 @@ def test_one_run_marks_its_changes_and_one_from_before_batches_has_validation_po
     validation = comparison.plots["accuracy"].listDataItems()
     assert [item.yData.size for item in validation] == [1]
     assert comparison.markers[0].value() == 0  # without batches: its epoch's start
+
+
+def test_a_run_renamed_with_f2_is_compared_under_its_new_name(qtbot, window, runs):
+    view, comparison = window.runs_view, window.runs_view.comparison
+    click_run(qtbot, view, runs["a"])
+    click_run(qtbot, view, runs["b"], Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, window, Qt.Key.Key_F2)
+    editor = QApplication.focusWidget()
+    qtbot.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(editor, "fast one")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "fast one" in comparison.key.text())
+    headers = [comparison.differences.horizontalHeaderItem(c).toolTip() for c in (1, 2)]
+    assert "fast one" in headers and "run a" in headers  # the current run was renamed
+    assert "run b" not in comparison.key.text()
+    assert len(view.selected()) == 2  # both still compared
 
 
 def dot_position(scatter, point) -> QPoint:

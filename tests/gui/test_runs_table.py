@@ -220,7 +220,9 @@ def trash(tmp_path, monkeypatch):
     return tmp_path / "data" / "Trash"
 
 
-def test_delete_moves_the_chosen_runs_to_the_trash_once_confirmed(qtbot, listed, trash):
+def test_delete_moves_the_chosen_runs_to_the_trash_once_confirmed(
+    qtbot, listed, trash, monkeypatch
+):
     view, table = listed, listed.table
     names = [record.folder.name for record in view.records[:2]]
     folders = [record.folder for record in view.records[:2]]
@@ -245,7 +247,19 @@ def test_delete_moves_the_chosen_runs_to_the_trash_once_confirmed(qtbot, listed,
     assert not any(folder.exists() for folder in folders)
     assert sorted(p.name for p in (trash / "files").iterdir()) == sorted(names)
     assert (trash / "files" / names[0] / "metrics.csv").exists()
-    assert "Moved 2 run(s) to the trash" in view.notice.text()
+    assert view.notice.text() == "Moved 2 runs to the trash."
+
+    click_cell(qtbot, table, 0, "name")  # the next action: the notice was about the last
+    qtbot.mouseClick(view.buttons["rename"], Qt.MouseButton.LeftButton)
+    assert view.notice.text() == ""
+    press(qtbot, view.window(), Qt.Key.Key_Escape)  # not renamed after all
+
+    monkeypatch.setattr("cnnstudio.gui.views.runs.NOTICE_MS", 200)  # a while, made short
+    answer(qtbot, "Move to trash", seen)
+    qtbot.mouseClick(view.buttons["delete"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.notice.text() == "Moved 1 run to the trash.", timeout=10_000)
+    assert "Move 1 run to the trash?" in seen[-1]
+    qtbot.waitUntil(lambda: view.notice.text() == "")  # not left standing long after
 
 
 def test_a_running_run_is_not_deleted_nor_anything_when_the_trash_is_unavailable(

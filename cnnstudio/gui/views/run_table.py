@@ -172,7 +172,9 @@ class RunTable(QTableWidget):
         if row >= 0:
             if column is None:
                 column = NOTES if self.currentColumn() == NOTES else NAME
-            self.setCurrentCell(row, column)
+            # The selection stays: renaming one of two runs compared keeps both compared.
+            index = self.model().index(row, column)
+            self.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
             self.editItem(self._cell(row, column))
 
     def relabel(self, folder: Path, label: RunLabel) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, SignalInstance
+from PySide6.QtCore import Qt, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -24,6 +24,8 @@ from cnnstudio.core.runs.labels import RunLabel, RunRow
 from cnnstudio.gui.views.run_compare import RunComparison
 from cnnstudio.gui.views.run_table import NAME, RunTable
 from cnnstudio.gui.widgets import ElidedLabel
+
+NOTICE_MS = 15_000  # a notice of what an action did is cleared after this, or by the next action
 
 
 class RunsView(QWidget):
@@ -42,6 +44,9 @@ class RunsView(QWidget):
         self.runs_dir: Path | None = None
         self.folder_label = ElidedLabel()
         self.notice = ElidedLabel()  # what the last action did (a report written, ...)
+        self.notice_timer = QTimer(self)
+        self.notice_timer.setSingleShot(True)
+        self.notice_timer.timeout.connect(self.clear_notice)
         self.table = RunTable()
         self.table.itemSelectionChanged.connect(self._on_selection)
         self.table.open_pressed.connect(lambda: self._emit(self.open_requested))
@@ -125,6 +130,7 @@ class RunsView(QWidget):
         return extend_row
 
     def _emit_extend(self) -> None:
+        self.clear_notice()
         chosen = self.selected()
         if len(chosen) == 1:
             self.extend_requested.emit(chosen[0].folder, self.more_epochs.value())
@@ -147,14 +153,18 @@ class RunsView(QWidget):
         self.table.select(folder)
 
     def relabel(self, folder: Path, label: RunLabel) -> None:
-        """Show the run's name and notes as saved in its run.json."""
+        """Show the run's name and notes as saved in its run.json, in the comparison too."""
         self.table.relabel(folder, label)
+        if folder in {record.folder for record in self.selected()}:
+            self.comparison.show_runs(self.selected())
 
     def _rename(self) -> None:
+        self.clear_notice()
         self.table.setFocus()
         self.table.edit_label(NAME)
 
     def _ask_delete(self) -> None:
+        self.clear_notice()
         chosen = self.selected()
         if chosen:
             self.delete_requested.emit(chosen)
@@ -184,10 +194,17 @@ class RunsView(QWidget):
         self.comparison.set_thick_lines(thick)
 
     def _emit(self, signal: SignalInstance, checkpoint: str | None = None) -> None:
+        self.clear_notice()  # the last action's notice would read as this one's
         chosen = self.selected()
         if len(chosen) == 1:
             folder = chosen[0].folder
             signal.emit(folder / checkpoint if checkpoint else folder)
 
     def show_notice(self, text: str) -> None:
+        """Say what an action did, until the next action or for NOTICE_MS."""
         self.notice.setText(text)
+        self.notice_timer.start(NOTICE_MS)
+
+    def clear_notice(self) -> None:
+        self.notice.setText("")
+        self.notice_timer.stop()
