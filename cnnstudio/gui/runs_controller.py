@@ -144,9 +144,9 @@ class RunsController(QObject):
         answer = ask(
             self.parent_widget,
             "Runs trained before saving",
-            f"{runs_count(len(movable))} trained in this session are in {before}. This project keeps "
-            f"its runs in {self.runs_dir}. Move or copy them into the project? Otherwise they "
-            "stay where they are, and the Runs tab keeps listing them.",
+            f"{runs_count(len(movable))} trained in this session are in {before}. This project "
+            f"keeps its runs in {self.runs_dir}. Move or copy them into the project? Otherwise "
+            "they stay where they are, and the Runs tab keeps listing them.",
             {
                 "Move into the project": QMessageBox.ButtonRole.AcceptRole,
                 "Copy into the project": QMessageBox.ButtonRole.AcceptRole,
