@@ -2,16 +2,14 @@
 of many runs for a scatter against their best accuracy."""
 
 from cnnstudio.core.runs.compare import (
-    CHANGED,
     EPOCHS_TRAINED,
     Difference,
     best_accuracy,
-    changes_made,
     settings_diff,
     settings_table,
 )
 from cnnstudio.core.runs.history import RunRecord, read_run
-from cnnstudio.core.runs.labels import parameter_count
+from cnnstudio.core.runs.labels import describe_run, parameter_count
 from cnnstudio.core.runs.session import RunSession
 from cnnstudio.core.training.callbacks import Callback
 from cnnstudio.core.training.control import TrainingControl
@@ -105,21 +103,31 @@ class ChangeLr(Callback):
             self.control.request_change("optimizer.lr", self.lr)
 
 
-def test_changes_made_while_training_are_a_difference_too(tmp_path, small_data):
-    """spec.json holds the settings a run ended with: a run whose lr went from 0.01 to 0.001
-    has the same spec as one trained at 0.001 throughout, and differs by that change."""
-    folders = []
-    for name, lr, listen in (("changed", 0.01, True), ("steady", 0.001, False)):
+def test_a_setting_changed_while_training_shows_where_it_started_and_each_change(
+    tmp_path, small_data
+):
+    """spec.json holds the settings a run ended with: a run whose lr went from 0.001 to 0.0003
+    started as a run kept at 0.001 did, and one that ended at 0.001 started elsewhere."""
+    runs = {}
+    for name, lr, new_lr in (
+        ("lowered", 0.001, 0.0003),
+        ("steady", 0.001, None),
+        ("to", 0.01, 0.001),
+    ):
         control = TrainingControl()
         spec = small_spec(optimizer={"lr": lr}, training={"epochs": 1})
         with RunSession.new(spec, tmp_path / name) as session:
-            session.train(small_data, control, [ChangeLr(control, 0.001)] if listen else [])
-        folders.append(tmp_path / name)
-    changed, steady = (read_run(folder) for folder in folders)
-    assert settings_diff(changed, steady) == [
-        Difference(CHANGED, "epoch 1: lr 0.01 -> 0.001", "none")
+            session.train(small_data, control, [ChangeLr(control, new_lr)] if new_lr else [])
+        runs[name] = read_run(tmp_path / name)
+    assert runs["lowered"].spec.optimizer["lr"] == 0.0003
+    assert settings_diff(runs["lowered"], runs["steady"]) == [
+        Difference("lr", "0.001 -> 0.0003 at epoch 1", "0.001")
     ]
-    assert changes_made(steady.folder) == "none"
+    assert settings_diff(runs["steady"], runs["to"]) == [
+        Difference("lr", "0.001", "0.01 -> 0.001 at epoch 1")
+    ]
+    assert settings_diff(runs["lowered"], runs["lowered"]) == []
+    assert describe_run(runs["lowered"]).started.optimizer["lr"] == 0.001  # the table's lr
 
 
 def test_many_runs_list_their_parameters_when_every_count_is_known(tmp_path):

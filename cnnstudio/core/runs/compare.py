@@ -10,11 +10,10 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from cnnstudio.core.runs.history import RunRecord
-from cnnstudio.core.runs.labels import parameter_count
+from cnnstudio.core.runs.labels import parameter_count, started_spec
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.core.spec.variants import (
     PRESET,
@@ -23,9 +22,8 @@ from cnnstudio.core.spec.variants import (
     short_name,
     show_setting,
 )
-from cnnstudio.core.training.changes import read_changes
+from cnnstudio.core.training.changes import SettingChange, read_changes
 
-CHANGED = "changed mid-run"
 LAYERS = "layers"  # the spec's key for the layer stack, compared as the preset it matches
 EPOCHS_TRAINED = "epochs trained"
 PARAMETERS = "parameters"
@@ -65,31 +63,36 @@ class SettingValues:
 
 
 def settings_diff(first: RunRecord, second: RunRecord) -> list[Difference]:
-    """Only the settings in which the two runs differ, in the spec's order, then the changes
-    made while they trained (their spec.json holds the settings they ended with)."""
+    """Only the settings in which the two runs differ, in the spec's order, then those changed
+    while either trained. A setting is shown as the run started with it (spec.json holds the
+    value it ended with), then each change: "0.001 -> 0.0003 at epoch 2"."""
+    changes = [read_changes(first.folder), read_changes(second.folder)]
+    starts = [started_spec(r.spec, c) for r, c in zip((first, second), changes, strict=True)]
+    keys = differing_keys(starts)
+    keys += list(dict.fromkeys(c.path for c in [*changes[0], *changes[1]] if c.path not in keys))
     differences = []
-    for key in differing_keys([first.spec, second.spec]):
+    for key in keys:
         if key == LAYERS:
-            shown = _layers_apart(first.spec, second.spec)
+            shown = _layers_apart(*starts)
         else:
-            shown = (show_setting(_value(first.spec, key)), show_setting(_value(second.spec, key)))
-        differences.append(Difference(setting_label(key), *shown))
-    changed = [changes_made(first.folder), changes_made(second.folder)]
-    if changed[0] != changed[1]:
-        differences.append(Difference(CHANGED, *changed))
+            shown = (_history(starts[0], key, changes[0]), _history(starts[1], key, changes[1]))
+        if shown[0] != shown[1]:
+            differences.append(Difference(setting_label(key), *shown))
     return differences
 
 
-def changes_made(folder: Path) -> str:
-    """The settings changed while the run trained, in words: "epoch 3: lr 0.01 -> 0.001"."""
-    changes = read_changes(folder)
-    return "; ".join(f"epoch {c.epoch}: {c.label}" for c in changes) or "none"
+def _history(start: RunSpec, key: str, changes: list[SettingChange]) -> str:
+    """The setting's value at the start, then each change made to it while the run trained."""
+    moves = "".join(
+        f" -> {show_setting(c.new)} at epoch {c.epoch}" for c in changes if c.path == key
+    )
+    return show_setting(_value(start, key)) + moves
 
 
 def settings_table(records: Sequence[RunRecord]) -> list[SettingValues]:
-    """The settings that differ among `records` (each run's value), then the network's
-    parameters (when every run's are known) and the epochs each ran."""
-    specs = [r.spec for r in records]
+    """The settings that differ among `records` (each run's value as it started), then the
+    network's parameters (when every run's are known) and the epochs each ran."""
+    specs = [started_spec(r.spec, read_changes(r.folder)) for r in records]
     columns = [
         SettingValues(key, setting_label(key), tuple(_value(spec, key) for spec in specs))
         for key in differing_keys(specs)

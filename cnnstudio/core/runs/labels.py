@@ -22,6 +22,8 @@ from cnnstudio.core.model.presets import PRESETS, matching_preset
 from cnnstudio.core.model.shapes import analyse_stack
 from cnnstudio.core.runs.history import RunRecord
 from cnnstudio.core.spec.run_spec import RunSpec
+from cnnstudio.core.spec.variants import with_setting
+from cnnstudio.core.training.changes import SettingChange, read_changes
 
 LABEL_FILE = "run.json"
 CUSTOM = "custom network"
@@ -50,6 +52,7 @@ class RunRow:
     default_name: str
     architecture: str  # the preset's title, or "custom network (N layers)"
     parameters: int | None  # None when the data it trained on is not on record
+    started: RunSpec  # the settings it started with (record.spec: those it ended with)
 
     @property
     def name(self) -> str:
@@ -123,5 +126,21 @@ def describe_run(record: RunRecord) -> RunRow:
     name = architecture(spec)
     shown = name if name != CUSTOM else f"{CUSTOM} ({len(spec.layers)} layers)"
     return RunRow(
-        record, read_label(record.folder), default_name(spec), shown, parameter_count(record)
+        record,
+        read_label(record.folder),
+        default_name(spec),
+        shown,
+        parameter_count(record),
+        started_spec(spec, read_changes(record.folder)),
     )
+
+
+def started_spec(spec: RunSpec, changes: list[SettingChange]) -> RunSpec:
+    """The settings a run started with: its spec.json holds those it ended with, so each setting
+    changed while it trained goes back to the old value of its first change."""
+    for change in reversed(changes):  # the first change of a setting is put back last
+        try:
+            spec = with_setting(spec, change.path, change.old)
+        except SpecError:  # a changes.csv edited by hand: the value it ended with stays
+            log.warning("ignored the change %s", change.label, exc_info=True)
+    return spec

@@ -221,6 +221,7 @@ class RunTable(QTableWidget):
 def _cells(row: RunRow) -> list[SortedCell]:
     """The row's cells, in the order of COLUMNS."""
     record, spec = row.record, row.record.spec
+    lr = row.started.optimizer["lr"]  # changed while it trained: the tooltip says to what
     best = record.best_epoch
     done, planned = len(record.epochs), spec.training["epochs"]
     cells = [
@@ -240,7 +241,11 @@ def _cells(row: RunRow) -> list[SortedCell]:
         ),
         _text(spec.dataset["name"]),
         _text(spec.optimizer["name"]),
-        SortedCell(f"{spec.optimizer['lr']:g}", spec.optimizer["lr"]),
+        SortedCell(
+            f"{lr:g}",
+            lr,
+            "" if lr == spec.optimizer["lr"] else f"ended at {spec.optimizer['lr']:g}",
+        ),
         SortedCell(str(spec.training["batch_size"]), spec.training["batch_size"]),
         SortedCell(f"{done} of {planned}", (done, planned)),
         SortedCell(clock(record.seconds), record.seconds),
