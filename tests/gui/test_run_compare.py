@@ -9,7 +9,8 @@ from cnnstudio.core.runs.history import RunRecord
 from cnnstudio.core.runs.labels import write_label
 from cnnstudio.core.runs.session import RunSession
 from cnnstudio.core.training.control import TrainingControl
-from cnnstudio.gui.views.run_compare import shown_names
+from cnnstudio.gui.views.run_compare import RunComparison, shown_names
+from cnnstudio.gui.views.run_scatter import SettingScatter
 from tests.conftest import small_spec
 from tests.core.test_compare import ChangeLr
 from tests.gui.test_views import click_tab
@@ -70,7 +71,8 @@ def test_two_runs_show_what_differs_and_their_batches_overlaid(qtbot, window, ru
     loss_plot = comparison.plots["loss"]
     assert sum(item.xData.size == 2 * BATCHES for item in loss_plot.listDataItems()) == 4
     assert "run a" in comparison.key.text() and "run b" in comparison.key.text()
-    assert comparison.graphics.height() >= 150 and inside_its_screen(window)
+    qtbot.waitUntil(lambda: comparison.graphics.height() >= 150)  # laid out anew
+    assert inside_its_screen(window)
 
 
 def test_many_runs_scatter_a_chosen_setting_and_name_the_run_pointed_at(qtbot, window, runs):
@@ -83,13 +85,15 @@ def test_many_runs_scatter_a_chosen_setting_and_name_the_run_pointed_at(qtbot, w
     assert choices == ["lr", "optimizer", "epochs", "parameters", "epochs trained"]
     assert scatter.setting.currentText() == "lr"
     ticks = scatter.plot.getAxis("bottom")._tickLevels[0]
-    assert [label for _place, label in ticks] == ["0.001", "0.01", "0.02"]  # a log axis
+    assert [label for _place, label in ticks] == ["0.001", "0.01", "0.05"]  # c's start, log axis
 
     scatter.setting.setFocus()
     qtbot.keyClick(scatter.setting, Qt.Key.Key_Down)
     assert scatter.setting.currentText() == "optimizer"
     ticks = scatter.plot.getAxis("bottom")._tickLevels[0]
     assert [label for _place, label in ticks] == ["adam", "sgd"]
+    adam = sorted(p.pos().x() for p in scatter.dots.points() if p.data().value == "adam")
+    assert len(adam) == 2 and -0.3 < adam[0] < adam[1] < 0.3  # side by side, not on each other
 
     sgd = next(p for p in scatter.dots.points() if p.data().value == "sgd")
     graphics = scatter.graphics
@@ -145,6 +149,68 @@ def test_a_run_renamed_with_f2_is_compared_under_its_new_name(qtbot, window, run
     assert "fast one" in headers and "run a" in headers  # the current run was renamed
     assert "run b" not in comparison.key.text()
     assert len(view.selected()) == 2  # both still compared
+
+
+def test_two_runs_of_one_name_are_told_apart_in_whole_headers_given_most_of_the_height(
+    qtbot, window, runs
+):
+    view, comparison = window.runs_view, window.runs_view.comparison
+    write_label(runs["b"], name="run a")  # two runs of one name, as a queue's once were
+    window.runs.refresh_runs()
+    qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=10_000)
+    click_run(qtbot, view, runs["a"])
+    one_run_height = comparison.height()
+    click_run(qtbot, view, runs["b"], Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: comparison.graphics.height() >= 200)  # most of the height
+    table = comparison.differences
+    metrics = table.horizontalHeader().fontMetrics()
+    tips = []
+    for column in (1, 2):
+        header = table.horizontalHeaderItem(column)
+        text, tip = header.text(), header.toolTip()
+        assert tip.startswith("run a (") and tip.endswith(")")  # the folder tells them apart
+        assert metrics.horizontalAdvance(text) <= table.horizontalHeader().sectionSize(column)
+        assert text == tip or (text[:4] == tip[:4] and text[-8:] == tip[-8:])  # cut in the middle
+        tips.append(tip)
+    assert tips[0] != tips[1]
+    key = comparison.key
+    assert key.height() >= key.heightForWidth(key.width())  # the legend wraps, nothing cut
+    assert comparison.height() > one_run_height and comparison.height() > 0.55 * view.height()
+    assert inside_its_screen(window)
+    click_run(qtbot, view, runs["a"])  # one run again: the table gets its room back
+    assert comparison.height() == one_run_height
+
+
+def test_compare_in_a_window_shows_the_selected_runs_large(qtbot, window, runs):
+    view = window.runs_view
+    click_run(qtbot, view, runs["a"])
+    click_run(qtbot, view, runs["c"], Qt.KeyboardModifier.ControlModifier)
+    qtbot.mouseClick(view.buttons["compare"], Qt.MouseButton.LeftButton)
+    dialog = view.comparison_window
+    qtbot.waitExposed(dialog)
+    comparison = dialog.findChild(RunComparison)
+    settings = [comparison.differences.item(row, 0).text() for row in range(3)]
+    assert settings == ["lr", "optimizer", "epochs"]
+    assert comparison.differences.item(0, 1).text() == "0.01"
+    assert comparison.graphics.height() >= 400 and dialog.width() >= 900
+    assert dialog.screen().availableGeometry().contains(dialog.frameGeometry())
+    dialog.close()
+    qtbot.waitUntil(lambda: view.comparison_window is None)
+
+
+def test_dots_of_equal_value_are_counted(qtbot, tmp_path):
+    scatter = SettingScatter()
+    qtbot.addWidget(scatter)
+    records = [
+        RunRecord(tmp_path / str(i), small_spec(optimizer={"lr": lr}), epochs, ["a", "b"])
+        for i, (lr, epochs) in enumerate(
+            [(0.01, [{"epoch": 1, "val_accuracy": 0.1}])] * 3
+            + [(0.001, [{"epoch": 1, "val_accuracy": 0.1}])]
+        )
+    ]
+    scatter.show_runs(records, ["one", "two", "three", "four"])
+    assert [label.textItem.toPlainText() for label in scatter.counts] == ["x3"]
+    assert scatter.counts[0].pos().x() == pytest.approx(-2)  # beside lr 0.01, on a log axis
 
 
 def dot_position(scatter, point) -> QPoint:

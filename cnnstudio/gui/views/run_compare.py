@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
-    QSplitter,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -45,7 +44,7 @@ HINT = "Select runs above to compare them: one for its curves, two side by side,
 RUN_COLOURS = ((70, 130, 230), (215, 75, 50))  # the first and the second run
 FAINT = 60  # alpha of the raw per-batch curves
 SYMBOL_SIZE = 7
-TABLE_SHARE = 2, 3  # the settings table beside the plots: two fifths of the width at first
+MOST_ROWS = 4  # settings shown without scrolling above the plots
 
 Batches = dict[str, np.ndarray]  # batches.csv's columns
 NO_BATCHES: Batches = {}
@@ -72,7 +71,8 @@ class RunComparison(QWidget):
             plot.setLabel("bottom", "epoch")
         self.plots["accuracy"].setYRange(0, 1, padding=0.02)
         self.key = QLabel()  # which colour is which run, and what faint lines and dots are
-        self.key.setMinimumWidth(1)  # a long name is cut rather than widening the window
+        self.key.setMinimumWidth(1)  # a long name wraps rather than widening the window
+        self.key.setWordWrap(True)
         self.note = ElidedLabel()
         self.scatter = SettingScatter()
         self.pages = QStackedWidget()
@@ -97,19 +97,32 @@ class RunComparison(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         table.setToolTip("The settings in which the two selected runs differ, and only those")
+        header.sectionResized.connect(lambda *_: self._elide_headers())
         return table
 
-    def _curves_page(self) -> QSplitter:
-        plots = QWidget()
-        column = QVBoxLayout(plots)
+    def _elide_headers(self) -> None:
+        """Each run's name shortened in the middle to its column's width (two runs of one name
+        differ at their ends); the full name is in the tooltip."""
+        table = self.differences
+        metrics = table.horizontalHeader().fontMetrics()
+        for column in (1, 2):
+            item = table.horizontalHeaderItem(column)
+            if item is not None:
+                room = table.horizontalHeader().sectionSize(column) - 2 * metrics.averageCharWidth()
+                shown = metrics.elidedText(item.toolTip(), Qt.TextElideMode.ElideMiddle, room)
+                if shown != item.text():
+                    item.setText(shown)
+
+    def _curves_page(self) -> QWidget:
+        """The settings that differ above the plots: a row per setting, the runs' values side
+        by side over the whole width (beside the plots they were cut at 1024x768)."""
+        page = QWidget()
+        column = QVBoxLayout(page)
         column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.differences)
         column.addWidget(self.key)
         column.addWidget(self.graphics, 1)
         column.addWidget(self.note)
-        page = QSplitter(Qt.Orientation.Horizontal)  # a long setting can get more room
-        page.addWidget(self.differences)
-        page.addWidget(plots)
-        page.setSizes([1000 * share for share in TABLE_SHARE])  # in proportion, when shown
         return page
 
     def show_runs(self, records: list[RunRecord]) -> None:
@@ -144,6 +157,14 @@ class RunComparison(QWidget):
                 item = QTableWidgetItem(value)
                 item.setToolTip(value)
                 table.setItem(index, column, item)
+        self._elide_headers()
+        # As high as its rows, up to MOST_ROWS; more scroll.
+        shown = min(table.rowCount(), MOST_ROWS)
+        table.setFixedHeight(
+            table.horizontalHeader().sizeHint().height()
+            + sum(table.rowHeight(row) for row in range(shown))
+            + 2 * table.frameWidth()
+        )
 
     def _draw_curves(self, records: list[RunRecord], names: list[str]) -> None:
         for plot in self.plots.values():

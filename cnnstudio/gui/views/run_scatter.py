@@ -6,6 +6,7 @@ a dot names its run, in a tool tip and in the line under the plot.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 import pyqtgraph as pg
@@ -14,13 +15,14 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from cnnstudio.core.runs.compare import SettingValues, best_accuracy, settings_table
 from cnnstudio.core.runs.history import RunRecord
 from cnnstudio.core.spec.variants import show_setting
-from cnnstudio.gui.plot_style import style_axis, style_plot
+from cnnstudio.gui.plot_style import INK, scaled_font, style_axis, style_plot
 from cnnstudio.gui.widgets import ElidedLabel
 
 DOT_SIZE = 11
 DOT_COLOUR = (70, 130, 230)
 POINTING = "Point at a dot to see its run"
 MOST_LOG_TICKS = 6
+SPREAD, DOT_STEP = 0.5, 0.12  # a choice's runs spread over half its room, at most this far apart
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class SettingScatter(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
         self.plot = self.graphics.addPlot()  # no title: the area is low at 1024x768
-        self.plot.setLabel("left", "best val. accuracy")
+        self.plot.setLabel("left", "best accuracy")  # short: the plot is low at 1024x768
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         for side in ("left", "bottom"):  # values as they are: no "(x0.001)" beside the label
@@ -56,6 +58,7 @@ class SettingScatter(QWidget):
         )
         self.dots.sigHovered.connect(self._on_dots_hovered)
         self.plot.addItem(self.dots)
+        self.counts: list[pg.TextItem] = []  # "x3" beside dots that lie on each other
         self.pointed = ElidedLabel(POINTING)
         self.left_out = QLabel()
         top = QHBoxLayout()
@@ -104,6 +107,21 @@ class SettingScatter(QWidget):
         self.plot.setYRange(0, 1, padding=0.02)
         self.pointed.setText(POINTING)
         style_axis(self.plot.getAxis("bottom"), self.scale)
+        self._count_overlaps([(xs[i], self.accuracies[i] or 0.0) for i in drawn])
+
+    def _count_overlaps(self, places: list[tuple[float, float]]) -> None:
+        """A count ("x3") beside each place where dots of equal value hide each other."""
+        for label in self.counts:
+            self.plot.removeItem(label)
+        together = Counter((x, round(y, 3)) for x, y in places)
+        self.counts = []
+        for (x, y), count in together.items():
+            if count > 1:
+                label = pg.TextItem(f"x{count}", color=INK, anchor=(-0.3, 0.5))
+                label.setFont(scaled_font(self.scale))
+                label.setPos(x, y)
+                self.plot.addItem(label)
+                self.counts.append(label)
 
     def _on_dots_hovered(self, _item: object, points: list, _event: object) -> None:
         dots = [point.data() for point in points]  # dots on top of each other: every run
@@ -147,7 +165,18 @@ def _positions(column: SettingValues) -> list[float]:
     if column.numeric:
         return [float(v) for v in column.values]
     places = {name: i for i, name in enumerate(_categories(column))}
-    return [float(places[v]) for v in column.shown()]
+    return _spread([float(places[v]) for v in column.shown()])
+
+
+def _spread(places: list[float]) -> list[float]:
+    """Runs of one choice side by side around its place (a small jitter, the same each time),
+    so dots of close accuracy do not hide each other: four adam runs show as four dots."""
+    spread = []
+    for index, place in enumerate(places):
+        count, before = places.count(place), places[:index].count(place)
+        step = min(SPREAD / max(count - 1, 1), DOT_STEP)
+        spread.append(place + (before - (count - 1) / 2) * step)
+    return spread
 
 
 def _margin(low: float, high: float) -> float:

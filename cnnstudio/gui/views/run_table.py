@@ -102,10 +102,10 @@ class RunTable(QTableWidget):
         key = Qt.ShortcutContext.WidgetShortcut  # not while typing in a cell's editor
         QShortcut(QKeySequence(Qt.Key.Key_F2), self, self.edit_label, context=key)
         QShortcut(QKeySequence.StandardKey.Delete, self, self.delete_pressed.emit, context=key)
-        # Three runs in sight however far the comparison below is dragged up.
+        # Two runs in sight however far the comparison below is dragged up.
         self.setMinimumHeight(
             self.horizontalHeader().sizeHint().height()
-            + 3 * self.verticalHeader().defaultSectionSize()
+            + 2 * self.verticalHeader().defaultSectionSize()
             + self.horizontalScrollBar().sizeHint().height()
             + 2 * self.frameWidth()
         )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, SignalInstance
 from PySide6.QtWidgets import (
+    QDialog,
     QGridLayout,
     QHBoxLayout,
     QPushButton,
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core.runs.history import RunRecord
 from cnnstudio.core.runs.labels import RunLabel, RunRow
-from cnnstudio.gui.views.run_compare import RunComparison
+from cnnstudio.gui.views.run_compare import RunComparison, shown_names
 from cnnstudio.gui.views.run_table import NAME, RunTable
 from cnnstudio.gui.widgets import ElidedLabel
 
@@ -94,16 +95,25 @@ class RunsView(QWidget):
         top = QWidget()
         top_column = QVBoxLayout(top)
         top_column.setContentsMargins(0, 0, 0, 0)
-        top_column.addWidget(self.folder_label)
+        top_column.addLayout(self._title_row())
         top_column.addWidget(self.table)
         top_column.addLayout(row)
-        top_column.addLayout(extend_row)
+        self.extend_row = QWidget()  # hidden while several runs are compared: it is for one
+        extend_row.setContentsMargins(0, 0, 0, 0)
+        self.extend_row.setLayout(extend_row)
+        top_column.addWidget(self.extend_row)
         top_column.addWidget(self.notice)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(top)
-        splitter.addWidget(self.comparison)
-        splitter.setSizes([1, 1])  # the comparison gets half the height, not what is left
-        QVBoxLayout(self).addWidget(splitter)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(self.comparison)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([1, 1])  # the comparison gets half the height, not what is left
+        # The splitter's place for one run and for several: several get the most room at first
+        # (the table shrinks to a few rows); a place the person drags to is kept for each.
+        self.heights: dict[bool, list[int]] = {True: [1, 1000]}
+        self.comparing = False
+        self.comparison_window: QDialog | None = None
+        QVBoxLayout(self).addWidget(self.splitter)
         self._on_selection()
         self.set_text_scale(1.0)
 
@@ -128,6 +138,18 @@ class RunsView(QWidget):
         extend_row.addWidget(button)
         extend_row.addStretch(1)
         return extend_row
+
+    def _title_row(self) -> QHBoxLayout:
+        """The runs folder, and beside it "Compare in a window" (no row of its own: the
+        comparison below needs the height)."""
+        window = QPushButton("Compare in a window")
+        window.setToolTip("Open the comparison of the selected runs in a window of its own, large")
+        window.clicked.connect(self.open_comparison_window)
+        self.buttons["compare"] = window
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.folder_label, 1)
+        title_row.addWidget(window)
+        return title_row
 
     def _emit_extend(self) -> None:
         self.clear_notice()
@@ -183,7 +205,42 @@ class RunsView(QWidget):
         self.buttons["folder"].setEnabled(one is not None)
         self.buttons["rename"].setEnabled(one is not None)
         self.buttons["delete"].setEnabled(bool(chosen))
+        self.buttons["compare"].setEnabled(bool(chosen))
+        self._give_room(len(chosen) >= 2)
         self.comparison.show_runs(chosen)
+
+    def _give_room(self, comparing: bool) -> None:
+        """Several runs selected: the comparison takes the height the table can spare."""
+        self.extend_row.setVisible(not comparing)
+        if comparing != self.comparing and self.splitter.height() > 0:
+            self.heights[self.comparing] = self.splitter.sizes()
+            self.comparing = comparing
+            if comparing in self.heights:
+                self.splitter.setSizes(self.heights[comparing])
+
+    def open_comparison_window(self) -> None:
+        """The selected runs compared in a window of their own, as large as the screen allows."""
+        chosen = self.selected()
+        if not chosen:
+            return
+        if self.comparison_window is not None:
+            self.comparison_window.close()
+        dialog = QDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda: setattr(self, "comparison_window", None))
+        names = shown_names(chosen)
+        dialog.setWindowTitle(
+            f"Comparing {len(chosen)} runs" if len(chosen) > 2 else " and ".join(names)
+        )
+        comparison = RunComparison()
+        comparison.set_text_scale(self.comparison.scale)
+        comparison.set_thick_lines(self.comparison.thick)
+        QVBoxLayout(dialog).addWidget(comparison)
+        area = self.screen().availableGeometry()
+        dialog.resize(area.width() * 9 // 10, area.height() * 9 // 10)
+        comparison.show_runs(chosen)
+        self.comparison_window = dialog
+        dialog.show()
 
     def set_text_scale(self, scale: float) -> None:
         """The comparison's plots at `scale` times the application's font size."""
