@@ -53,6 +53,11 @@ def lr_find(args: argparse.Namespace) -> int:
         print(f"Wrote {args.plot}.", file=sys.stderr)
     if test.suggestion is None:
         print(f"cnnstudio: no suggested learning rate. {test.note}", file=sys.stderr)
+        if not control.stop_requested:
+            print(
+                f"To try again: --batches {4 * batches} (more batches) or a bigger --batch-size.",
+                file=sys.stderr,
+            )
         return EXIT_FAILED_RUN
     rate = f"{test.suggestion:.2g}"
     print(f"suggested learning rate: {rate}")

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
     QMessageBox,
+    QProgressBar,
     QProgressDialog,
     QPushButton,
     QVBoxLayout,
@@ -43,16 +44,22 @@ READY_TIP = (
     "it trains is kept."
 )
 SMOOTHED, RAW, MARK = (70, 130, 230), (70, 130, 230, 70), (235, 120, 40)
+LONGER = 4  # "Try again" trains this many times the batches of the test that found nothing
 
 
-def run_rate_test(spec: RunSpec, data: Any, control: TrainingControl, relay: _Relay) -> RateTest:
-    """The test on a fresh network of `spec` (weights from its seed); on a job thread."""
+def run_rate_test(
+    spec: RunSpec, data: Any, control: TrainingControl, relay: _Relay, batches: int | None
+) -> RateTest:
+    """The test on a fresh network of `spec` (weights from its seed), over `batches` batches
+    (None: the default); on a job thread."""
     # Imported here: they import torch, which the window loads after it shows.
     from cnnstudio.core.training.engine import Trainer
-    from cnnstudio.core.training.lr_find import find_learning_rate
+    from cnnstudio.core.training.lr_find import DEFAULT_BATCHES, find_learning_rate
 
     trainer = Trainer(spec, data, control)
-    return find_learning_rate(trainer, control=control, progress=relay.advanced.emit)
+    return find_learning_rate(
+        trainer, batches=batches or DEFAULT_BATCHES, control=control, progress=relay.advanced.emit
+    )
 
 
 class _Relay(QObject):
@@ -72,6 +79,7 @@ class LrFinder(QObject):
         self.progress: QProgressDialog | None = None
         self.dialog: RateTestDialog | None = None
         self.blocked: str | None = None
+        self.batches = 0  # the batches of the test under way or last run (from its progress)
         self.relay = _Relay(self)
         self.relay.advanced.connect(self._on_advanced)
         self.button.clicked.connect(self.find)
@@ -91,7 +99,8 @@ class LrFinder(QObject):
         tip = READY_TIP if self.blocked is None else f"Cannot find a rate now: {self.blocked}"
         self.button.setToolTip(tip)
 
-    def find(self) -> None:
+    def find(self, batches: int | None = None) -> None:
+        """Start the test over `batches` batches (None: the default number)."""
         loaded = self.window.dataset.current()
         if self.blocked is not None or self.control is not None or loaded is None:
             return
@@ -100,7 +109,7 @@ class LrFinder(QObject):
         self.progress = self._progress_dialog(control)
         self._show_state()
         self.window.jobs.start(
-            lambda: run_rate_test(spec, loaded.data, control, self.relay),
+            lambda: run_rate_test(spec, loaded.data, control, self.relay, batches),
             self._on_finished,
             self._on_failed,
         )
@@ -114,6 +123,9 @@ class LrFinder(QObject):
             self.window,
         )
         progress.setWindowTitle("Finding a learning rate")
+        bar = QProgressBar(progress)
+        bar.setFormat("%v of %m batches tried")
+        progress.setBar(bar)
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(0)
         progress.setAutoClose(False)
@@ -124,6 +136,7 @@ class LrFinder(QObject):
 
     @Slot(int, int)
     def _on_advanced(self, done: int, total: int) -> None:
+        self.batches = total
         if self.progress is not None:
             self.progress.setMaximum(total)
             self.progress.setValue(done)
@@ -147,8 +160,10 @@ class LrFinder(QObject):
         if self._end():
             self.window.statusBar().showMessage("Finding a learning rate: cancelled.", 10_000)
             return
-        self.dialog = RateTestDialog(test, self.window.presentation.shown_scale, self.window)
+        scale = self.window.presentation.shown_scale
+        self.dialog = RateTestDialog(test, scale, self.window, retry=LONGER * self.batches)
         self.dialog.chosen.connect(self.use)
+        self.dialog.retried.connect(self.find)
         self.dialog.open()
 
     def _on_failed(self, message: str) -> None:
@@ -172,8 +187,12 @@ class RateTestDialog(QDialog):
     """The test's curve, its suggestion in words, and "Use this"."""
 
     chosen = Signal(float)  # the suggested rate, to use
+    retried = Signal(int)  # the batches to try again with, when there was no suggestion
 
-    def __init__(self, test: RateTest, scale: float, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, test: RateTest, scale: float, parent: QWidget | None = None, retry: int = 0
+    ) -> None:
+        """`retry`: with no suggestion, offer to try again over this many batches (0: not)."""
         super().__init__(parent)
         self.setWindowTitle("Learning-rate range test")
         # Two significant digits: what the field shows, and all the test can tell.
@@ -188,6 +207,12 @@ class RateTestDialog(QDialog):
         self.use_button.setEnabled(self.rate is not None)
         self.use_button.setDefault(self.rate is not None)
         buttons.accepted.connect(self._use)
+        self.retry_button: QPushButton | None = None
+        if self.rate is None and retry:
+            self.retry_button = buttons.addButton(
+                f"Try again with {retry} batches", QDialogButtonBox.ButtonRole.ActionRole
+            )
+            self.retry_button.clicked.connect(lambda: self._retry(retry))
         column = QVBoxLayout(self)
         column.addWidget(self.plot, 1)
         column.addWidget(self.words)
@@ -198,6 +223,10 @@ class RateTestDialog(QDialog):
         super().showEvent(event)
         if self.rate is not None:  # Enter uses it; the button box would focus Close
             self.use_button.setFocus()
+
+    def _retry(self, batches: int) -> None:
+        self.accept()
+        self.retried.emit(batches)
 
     def _use(self) -> None:
         if self.rate is not None:
@@ -222,6 +251,8 @@ def _rate_plot(test: RateTest, scale: float) -> tuple[pg.PlotWidget, pg.Infinite
     plot = widget.getPlotItem()
     plot.setLogMode(x=True, y=False)
     plot.setLabel("bottom", "learning rate")
+    # pyqtgraph's SI prefix would scale a log axis's labels ("(x0.001)", ticks 1000x the rates)
+    plot.getAxis("bottom").enableAutoSIPrefix(False)
     plot.setLabel("left", "training loss")
     plot.showGrid(x=True, y=True, alpha=0.2)
     legend = plot.addLegend(offset=(10, -10))  # bottom left: the curve is high there
@@ -238,8 +269,9 @@ def _rate_plot(test: RateTest, scale: float) -> tuple[pg.PlotWidget, pg.Infinite
             labelOpts={"position": 0.9, "color": MARK, "fill": (255, 255, 255, 220)},
         )
         plot.addItem(mark)
-    if test.smoothed:  # the last raw losses may be huge: keep the smoothed curve readable
-        plot.setYRange(min(test.losses) * 0.95, max(test.smoothed) * 1.1, padding=0)
+    if test.rates:  # the rates tried, not the curve's spikes, set the view
+        plot.setXRange(math.log10(test.rates[0]), math.log10(test.rates[-1]), padding=0.02)
+        plot.setYRange(*test.loss_range(), padding=0.05)
     style_plot(plot, scale)
     style_legend(legend, scale)
     return widget, mark

@@ -32,6 +32,8 @@ def test_lr_find_takes_the_train_commands_spec_options(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert out == ""
     assert "cnnstudio: no suggested learning rate. " in err and "No suggestion: the " in err
+    assert "try a bigger batch size or more batches." in err
+    assert "To try again: --batches 400 (more batches) or a bigger --batch-size.\n" in err
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,11 @@ import torch
 
 from cnnstudio.core.data.sources.registry import get_source
 from cnnstudio.core.errors import CnnstudioError
+from cnnstudio.core.runs.rate_plot import rate_figure
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.core.training.control import TrainingControl
 from cnnstudio.core.training.engine import Trainer
-from cnnstudio.core.training.lr_find import find_learning_rate
+from cnnstudio.core.training.lr_find import RateTest, find_learning_rate
 from tests.conftest import small_spec
 
 
@@ -112,6 +113,31 @@ def test_no_suggestion_when_the_loss_does_not_fall_says_why(small_data):
     assert result.suggestion is None
     assert result.note.startswith("Tried 20 rates from 1e-12 to 1e-10.")
     assert "did not fall" in result.note or "hardly fell" in result.note
+    # The likely cause, and what to do: 10 batches of 32 per tenfold rise (the data can learn)
+    assert "each tenfold rise of the rate trained on only 320 images (10 batches of 32)" in (
+        result.note.lower()
+    )
+    assert result.note.endswith("try a bigger batch size or more batches.")
+    assert "Check that the data" not in result.note
+
+
+def spiky_test():
+    """What batch size 8 gave in the window: flat at 2.3, then one batch of 130 at rate 0.11."""
+    rates = [1e-7 * 10 ** (6.04 * i / 599) for i in range(600)]
+    losses = [2.3] * 597 + [18.0, 38.0, 130.0]
+    smoothed = [2.3] * 598 + [3.1, 123.0]
+    return RateTest(rates, losses, smoothed, None, "Stopped at rate 0.11.")
+
+
+def test_the_plot_shows_the_losses_that_tell_not_the_last_spike():
+    """The y axis ran to 130 for one batch and the curve was a flat line at the bottom: it now
+    ends at the stopping point, four times the lowest smoothed loss."""
+    low, high = spiky_test().loss_range()
+    assert low == 2.3 and high == pytest.approx(4 * 2.3)
+    bottom, top = rate_figure(spiky_test()).axes[0].get_ylim()
+    assert 1.9 < bottom < 2.3 and 9.2 < top < 10
+    falling = RateTest([1e-4, 1e-3, 1e-2], [2.3, 0.4, 1.8], [2.3, 0.5, 1.5], 1e-3, "")
+    assert falling.loss_range() == (0.4, 2.3)  # the first loss above 4x the lowest: still shown
 
 
 def test_a_stop_request_ends_the_test_and_still_restores_the_weights(small_data):

@@ -1,11 +1,16 @@
 """The learning-rate range test in the window: Find beside the learning rate, the dialog with
 the curve and the suggestion, Use this, undo (issue 13)."""
 
+import math
+import re
+
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QProgressBar
 
 from cnnstudio.core.training.lr_find import RateTest
 from cnnstudio.gui.lr_find_dialog import RateTestDialog
 from cnnstudio.gui.panels.number_box import format_number
+from tests.core.test_lr_find import spiky_test
 from tests.gui.panel_helpers import click, replace_text
 from tests.gui.test_window_edits import CTRL, press
 
@@ -72,6 +77,8 @@ def test_cancel_ends_the_test_with_no_dialog(qtbot, window):
     click(qtbot, panel.find_button)
     finder = window.lr_finder
     qtbot.waitUntil(lambda: finder.progress is not None and finder.progress.value() > 0)
+    bar = finder.progress.findChild(QProgressBar)  # it shows the batches tried, as README says
+    assert re.fullmatch(r"\d+ of 800 batches tried", bar.text()), bar.text()
     click(qtbot, finder.progress.findChild(type(panel.find_button)))  # its Cancel button
     qtbot.waitUntil(lambda: panel.find_button.text() == "Find", timeout=30_000)
     assert finder.dialog is None and "cancelled" in window.statusBar().currentMessage()
@@ -86,3 +93,33 @@ def test_with_no_suggestion_the_dialog_says_why_and_offers_nothing_to_use(qtbot,
     dialog.show()
     assert not dialog.use_button.isEnabled() and dialog.mark is None
     assert dialog.words.text().startswith(note)
+    assert dialog.retry_button is None  # nothing to try again with: not offered
+
+
+def test_with_no_suggestion_try_again_asks_for_more_batches(qtbot, isolated):
+    test = spiky_test()
+    dialog = RateTestDialog(test, 1.0, retry=3200)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.retry_button.text() == "Try again with 3200 batches"
+    with qtbot.waitSignal(dialog.retried) as tried:
+        click(qtbot, dialog.retry_button)
+    assert tried.args == [3200] and not dialog.isVisible()
+
+
+def test_the_plot_shows_the_rates_tried_and_the_losses_that_tell(qtbot, isolated):
+    """Batch size 8 in the window: the rate axis said "(x0.001)" with ticks 1000 times the
+    rates, and one batch's loss of 130 flattened the curve."""
+    test = spiky_test()
+    dialog = RateTestDialog(test, 1.0)
+    qtbot.addWidget(dialog)
+    dialog.resize(640, 460)
+    dialog.show()
+    plot = dialog.plot.getPlotItem()
+    axis = plot.getAxis("bottom")
+    assert axis.labelText == "learning rate" and "x0.001" not in axis.labelString()
+    assert axis.autoSIPrefixScale == 1.0
+    (left, right), (bottom, top) = plot.viewRange()
+    assert math.log10(1e-7) - 0.2 < left < -7 and math.log10(0.11) < right < math.log10(0.2)
+    assert axis.tickStrings([-6.0, -2.0], axis.autoSIPrefixScale, 1.0) == ["10⁻⁶", "0.01"]
+    assert 1.9 < bottom < 2.3 and 9.2 < top < 10  # 4x the lowest smoothed loss, not 130

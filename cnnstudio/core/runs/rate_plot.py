@@ -5,15 +5,28 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cnnstudio.core.files import write_atomic
 from cnnstudio.core.runs.report import TRAIN, VAL
 from cnnstudio.core.training.lr_find import RateTest
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 
 def rate_plot_png(test: RateTest) -> bytes:
-    """The curve of `test` as PNG bytes: each batch's loss faint, the smoothed loss strong."""
+    """The curve of `test` as PNG bytes."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    buffer = io.BytesIO()
+    FigureCanvasAgg(rate_figure(test)).print_figure(buffer, format="png", dpi=120)
+    return buffer.getvalue()
+
+
+def rate_figure(test: RateTest) -> Figure:
+    """The curve of `test`: each batch's loss faint, the smoothed loss strong, the telling
+    losses in view."""
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(7, 4.5), layout="constrained")
@@ -30,15 +43,13 @@ def rate_plot_png(test: RateTest) -> bytes:
             label=f"suggested: {test.suggestion:.2g}",
         )
     axes.set_xscale("log")
-    # The last batches' raw losses may be thousands: keep the smoothed curve readable.
-    top = max(test.smoothed, default=1.0)
-    axes.set_ylim(min(test.losses, default=0.0) * 0.95, top * 1.1)
+    # The last batch or two may be a hundred times the rest: show the range that tells.
+    low, high = test.loss_range()
+    axes.set_ylim(low - 0.05 * (high - low), high + 0.05 * (high - low))
     axes.set(xlabel="learning rate", ylabel="training loss", title="Learning-rate range test")
     axes.grid(alpha=0.3)
     axes.legend(fontsize="small")
-    buffer = io.BytesIO()
-    FigureCanvasAgg(figure).print_figure(buffer, format="png", dpi=120)
-    return buffer.getvalue()
+    return figure
 
 
 def write_rate_plot(test: RateTest, path: Path) -> None:

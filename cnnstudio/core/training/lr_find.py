@@ -45,6 +45,17 @@ class RateTest:
     suggestion: float | None  # steepest descent of the smoothed loss; None if none found
     note: str  # plain words: why it stopped, or why there is no suggestion
 
+    def loss_range(self) -> tuple[float, float]:
+        """The losses worth showing: from the lowest to the larger of the first smoothed loss
+        and the point where the test stops (DIVERGED times the lowest smoothed loss). The
+        last batch or two may be a hundred times higher and would flatten the rest."""
+        if not self.losses:
+            return 0.0, 1.0
+        low = min(min(self.losses), min(self.smoothed))
+        ceiling = max(self.smoothed[0], DIVERGED * min(self.smoothed))
+        high = min(max(max(self.losses), max(self.smoothed)), ceiling)
+        return low, max(high, low * 1.01 + 1e-9)
+
 
 def find_learning_rate(
     trainer: Trainer,
@@ -78,7 +89,7 @@ def find_learning_rate(
         raise CnnstudioError(trainer.out_of_memory_message()) from None
     finally:
         saved.restore(trainer)
-    suggestion, no_suggestion = _suggest(rates, smoothed)
+    suggestion, no_suggestion = _suggest(rates, smoothed, _few_images(trainer, start, end, batches))
     note = why if suggestion is not None else f"{why} {no_suggestion}"
     return RateTest(rates, losses, smoothed, suggestion, note)
 
@@ -169,23 +180,37 @@ def _cycle(trainer: Trainer, count: int) -> Iterator[tuple[torch.Tensor, torch.T
             yield batch
 
 
-def _suggest(rates: list[float], smoothed: list[float]) -> tuple[float | None, str]:
+def _few_images(trainer: Trainer, start: float, end: float, batches: int) -> str:
+    """Why a loss that did not fall may not have had the time to: the images trained on while
+    the rate grew tenfold, and what to do about it."""
+    batch_size = int(trainer.spec.training["batch_size"])
+    per_tenfold = batches / math.log10(end / start)
+    return (
+        f"Each tenfold rise of the rate trained on only {per_tenfold * batch_size:.0f} images "
+        f"({per_tenfold:.0f} batches of {batch_size}), likely too few for the network to start "
+        "learning before the rate grew too large: try a bigger batch size or more batches."
+    )
+
+
+def _suggest(
+    rates: list[float], smoothed: list[float], few_images: str
+) -> tuple[float | None, str]:
     """The rate where the smoothed loss falls fastest (against log rate) before its lowest
-    point, skipping the noisy first few; else None and why not."""
+    point, skipping the noisy first few; else None and why not (`few_images` says the likely
+    cause of a loss that did not fall)."""
     if len(smoothed) < NOISY_START + FEWEST_POINTS:
         return None, "No suggestion: too few batches were trained to see the loss fall."
     lowest = int(np.argmin(smoothed))
     if lowest < NOISY_START + FEWEST_POINTS:
         return None, (
             "No suggestion: the loss did not fall as the rate grew (it was lowest at the "
-            "smallest rates). Check that the data and the network can learn, or try a smaller "
-            "starting rate."
+            f"smallest rates). {few_images}"
         )
     first, least = smoothed[NOISY_START], smoothed[lowest]
     if least > (1 - LEAST_FALL) * first:
         return None, (
-            f"No suggestion: the smoothed loss hardly fell ({first:.3f} to {least:.3f}), so the "
-            "network had not started to learn before the rate grew too large. Try more batches."
+            f"No suggestion: the smoothed loss hardly fell ({first:.3f} to {least:.3f}). "
+            f"{few_images}"
         )
     slopes = np.gradient(np.asarray(smoothed[: lowest + 1]), np.log10(rates[: lowest + 1]))
     steepest = NOISY_START + int(np.argmin(slopes[NOISY_START:lowest]))
