@@ -71,28 +71,26 @@ class ConsoleProgress(Callback):
 
 class RaceProgress:
     """A race's console view: one bar for all its batches with each variant's latest loss
-    beside it, and a line for each variant's epoch or failure."""
+    beside it, and a line for each variant's epoch or failure. Plain lines only, no bar, when
+    the stream is not a terminal (a file or a pipe would collect every repaint)."""
 
     def __init__(self, labels: list[str], stream=None) -> None:
         self.labels = labels
         self.stream = stream or sys.stderr
         self.losses = ["-"] * len(labels)
-        self.left = [0] * len(labels)  # batches each variant has still to train
-        self.bar = tqdm(total=0, desc="race", unit="batch", file=self.stream, dynamic_ncols=True)
+        # Batches each variant has still to train; None until it starts.
+        self.left: list[int | None] = [None] * len(labels)
+        self.done = 0
+        self.bar: tqdm | None = None  # once every variant's batches are known
 
     def hear(self, index: int, event: object) -> None:
         """`Race.run`'s listener."""
         name = f"{index + 1}. {self.labels[index]}"
         if isinstance(event, FitStarted):
             self.left[index] = (event.epochs - event.first_epoch + 1) * event.batches_per_epoch
-            self.bar.total += self.left[index]
-            self.bar.refresh()
+            self._start_bar()
         elif isinstance(event, BatchEnded):
-            self.left[index] -= 1
-            self.losses[index] = f"{event.loss:.3f}"
-            losses = "  ".join(f"{n}: {loss}" for n, loss in enumerate(self.losses, 1))
-            self.bar.set_postfix_str(f"loss {losses}", refresh=False)
-            self.bar.update(1)
+            self._batch_ended(index, event)
         elif isinstance(event, EpochEnded):
             tqdm.write(
                 f"{name}: epoch {event.epoch}/{event.epochs}  val loss {event.val_loss:.4f} "
@@ -102,8 +100,38 @@ class RaceProgress:
         elif isinstance(event, FitFailed):
             tqdm.write(f"{name} failed: {event.message}", file=self.stream)
         elif isinstance(event, FitEnded):  # stopped or failed early: its batches are not coming
-            self.bar.total -= self.left[index]
-            self.bar.refresh()
+            if self.bar is not None:
+                self.bar.total -= self.left[index] or 0
+                self.bar.refresh()
+            self.left[index] = 0
+            self._start_bar()
+
+    def _batch_ended(self, index: int, event: BatchEnded) -> None:
+        self.left[index] = (self.left[index] or 1) - 1
+        self.done += 1
+        self.losses[index] = f"{event.loss:.3f}"
+        if self.bar is not None:
+            losses = "  ".join(f"{n}: {loss}" for n, loss in enumerate(self.losses, 1))
+            self.bar.set_postfix_str(f"loss {losses}", refresh=False)
+            self.bar.update(1)
+
+    def _start_bar(self) -> None:
+        """The bar, with the whole race's total, once every variant has started (in the
+        first round, a batch each): a total that grew as they started looked like more work
+        turning up."""
+        if self.bar is not None or any(left is None for left in self.left):
+            return
+        remaining = sum(left or 0 for left in self.left)
+        self.bar = tqdm(
+            total=self.done + remaining,
+            initial=self.done,
+            desc="race",
+            unit="batch",
+            file=self.stream,
+            dynamic_ncols=True,
+            disable=None,  # no bar where the stream is no terminal
+        )
 
     def close(self) -> None:
-        self.bar.close()
+        if self.bar is not None:
+            self.bar.close()

@@ -62,7 +62,8 @@ class MainWindow(WindowLayout, QMainWindow):
         self.devices = DeviceList(self)
         self.presenter = RunPresenter(self.run_views, self.devices, self)
         # A race takes no changes while it trains: even the settings a run takes stay fixed.
-        live_panels = (self.training_panel, self.dataset_panel.augment_form)
+        # Its forms, not the panel: "Show advanced settings" stays a switch, as during a run.
+        live_panels = (*self.training_panel.forms, self.dataset_panel.augment_form)
         self.race = RacePresenter(
             self.controller,
             self.race_view,

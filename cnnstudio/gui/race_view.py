@@ -80,10 +80,11 @@ class RaceView(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
         self.legend = pg.LegendItem(colCount=3)
-        self.graphics.addItem(self.legend, row=0, col=0)
+        self.graphics.addItem(self.legend, row=0, col=0, colspan=2)
+        # Side by side: stacked, with the ranking under them at 1024x768, each was ~80 px high
         self.plots = {
-            "loss": self._plot(1, "Training loss (each batch, smoothed)"),
-            "accuracy": self._plot(2, "Validation accuracy (each epoch)"),
+            "loss": self._plot(0, "Training loss (batches, smoothed)"),
+            "accuracy": self._plot(1, "Validation accuracy (epochs)"),
         }
         self.plots["accuracy"].setYRange(0, 1, padding=0.02)
         self.ranking = QTableWidget(0, len(SHOWN_COLUMNS))
@@ -111,8 +112,8 @@ class RaceView(QWidget):
         self.thick = False
         self.set_text_scale(1.0)
 
-    def _plot(self, row: int, title: str) -> pg.PlotItem:
-        plot = self.graphics.addPlot(row=row, col=0, title=title)
+    def _plot(self, col: int, title: str) -> pg.PlotItem:
+        plot = self.graphics.addPlot(row=1, col=col, title=title)
         plot.enableAutoRange(False)
         plot.setLabel("bottom", "epoch")
         return plot
@@ -208,7 +209,7 @@ class RaceView(QWidget):
 
     def _show_legend(self, shown: bool) -> None:
         if shown and self.legend.scene() is None:
-            self.graphics.addItem(self.legend, row=0, col=0)
+            self.graphics.addItem(self.legend, row=0, col=0, colspan=2)
         elif not shown and self.legend.scene() is not None:
             self.graphics.removeItem(self.legend)
 

@@ -1,6 +1,9 @@
 """`cnnstudio race`: one run folder per variant and a ranking table."""
 
+import io
 import json
+import re
+import sys
 
 from cnnstudio.cli import run
 from tests.cli.test_cli import write_small_spec
@@ -34,7 +37,26 @@ def test_race_writes_a_run_folder_per_variant_and_ranks_them(tmp_path, capsys):
     assert accuracies == sorted(accuracies, reverse=True)
     assert all(str(out) in line and "completed" in line for line in lines[1:])
     assert "Racing 4 variants:" in captured.err and "epoch 1/1" in captured.err
+    # Not a terminal: plain lines, no bar repainted over them
+    assert "\r" not in captured.err and "batch/s" not in captured.err
     assert f"Runs saved in {out}" in captured.err
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_on_a_terminal_the_bar_counts_to_the_whole_race_from_the_start(tmp_path, monkeypatch):
+    """The total grew 24 -> 48 -> 72 -> 96 as the variants started: it is 2 x 7 from the first
+    repaint (200 images in batches of 32, one epoch, two variants)."""
+    spec_file = write_small_spec(tmp_path / "small.json")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    argv = ["race", str(spec_file), "--vary", "lr=0.01,0.003", "--epochs", "1"]
+    assert run([*argv, "--device", "cpu", "--out", str(tmp_path / "race")]) == 0
+    totals = re.findall(r"race: +\d+%\|[^|]*\| *\d+/(\d+)", terminal.getvalue())
+    assert totals and set(totals) == {"14"}, terminal.getvalue()
 
 
 def test_one_variant_is_not_a_race(tmp_path, capsys):
@@ -80,7 +102,7 @@ def test_ctrl_c_stops_every_variant_and_says_how_to_go_on(tmp_path, capsys, monk
 
     def hear(self, index, event):
         heard(self, index, event)
-        if self.bar.n == 3 and not pressed:
+        if self.done == 3 and not pressed:
             pressed.append(True)
             os.kill(os.getpid(), signal.SIGINT)
 

@@ -9,11 +9,11 @@ from cnnstudio.core.model.presets import get_preset
 from cnnstudio.core.runs.checkpoint import read_checkpoint
 from cnnstudio.core.runs.labels import read_label
 from cnnstudio.core.runs.race import Race
-from cnnstudio.core.runs.ranking import folder_name, ranking_rows, ranking_table
+from cnnstudio.core.runs.ranking import RaceEntry, folder_name, ranking_rows, ranking_table
 from cnnstudio.core.runs.session import RunSession
 from cnnstudio.core.spec.variants import grid, parse_vary
 from cnnstudio.core.training.control import TrainingControl
-from cnnstudio.core.training.events import BatchEnded
+from cnnstudio.core.training.events import BatchEnded, FitEnded
 from tests.conftest import small_spec
 
 
@@ -95,6 +95,24 @@ def test_ranking_puts_the_best_validation_accuracy_first(tmp_path, small_data):
     assert [row[1] for row in rows] == [entry.variant.label for entry in by_accuracy]
     assert [row[0] for row in rows] == ["1", "2", "3"]
     assert rows[0][2] == f"{by_accuracy[0].result.best_val_accuracy:.1%}"
+
+
+def test_variants_tied_on_accuracy_rank_by_their_last_validation_loss(tmp_path):
+    """Two variants at 9.7% (both still guessing): the one whose loss fell further ranks
+    first (the higher loss, listed first, ranked first)."""
+    variants = grid(small_spec(), [parse_vary("lr=0.1,0.01,0.001")], most=6)
+    finished = FitEnded("completed", "", 2, 1, 0.097, 1.0)
+    losses = (2.3100, 2.3026, None)  # the last: no epoch finished, none known
+    entries = [
+        RaceEntry(variant, tmp_path / variant.label, finished, 2.31, loss, 1.0)
+        for variant, loss in zip(variants, losses, strict=True)
+    ]
+    rows = ranking_rows(entries)
+    assert [(row[1], row[4]) for row in rows] == [
+        ("lr=0.01", "2.3026"),
+        ("lr=0.1", "2.3100"),
+        ("lr=0.001", "-"),
+    ]
 
 
 def test_stop_ends_every_variant_and_pause_holds_them(tmp_path, small_data):

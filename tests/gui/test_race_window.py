@@ -2,7 +2,7 @@
 curves growing together in the Curves tab, its ranking, and its runs in the Runs tab."""
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QCheckBox, QLabel
 
 from tests.gui.people import click_button
 from tests.gui.test_lessons import RATES
@@ -73,7 +73,10 @@ def test_a_race_from_the_run_menu_draws_each_variant_and_lists_its_runs(qtbot, w
     assert window.controller.running
     assert not window.menu_actions["race"].isEnabled() and not window.train_button.isEnabled()
     assert not window.model_panel.isEnabled()  # locked as during a run
-    assert not window.training_panel.isEnabled()  # a race takes no changes while it trains
+    # A race takes no changes while it trains; the advanced settings can be shown, as in a run
+    assert not any(form.isEnabled() for form in window.training_panel.forms)
+    advanced = window.training_panel.findChild(QCheckBox)
+    assert advanced.text() == "Show advanced settings" and advanced.isEnabled()
     assert window.view_tabs.currentWidget() is window.curves_page
     assert window.curves_page.currentWidget() is window.race_view
     qtbot.waitUntil(lambda: not window.controller.running, timeout=120_000)
@@ -91,7 +94,12 @@ def test_a_race_from_the_run_menu_draws_each_variant_and_lists_its_runs(qtbot, w
     assert {view.ranking.item(row, 1).text() for row in range(2)} == {"adam", "sgd"}
     assert window.progress_label.text().startswith("Race finished")
     assert window.status_line.text().startswith("Race finished")  # presentation mode's line
-    assert window.training_panel.isEnabled() and window.model_panel.isEnabled()
+    assert all(form.isEnabled() for form in window.training_panel.forms)
+    assert window.model_panel.isEnabled()
+    # Side by side above the ranking: each plot keeps room at 1024x768 (stacked: ~80 px high)
+    for plot in view.plots.values():
+        assert plot.getViewBox().size().height() > 150
+    assert window.frameGeometry().height() <= 768
 
     names = lambda: sorted(r.spec.optimizer["name"] for r in window.runs_view.records)  # noqa: E731
     qtbot.waitUntil(lambda: names() == ["adam", "sgd"], timeout=30_000)

@@ -4,6 +4,7 @@ torch."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,8 +35,14 @@ def folder_name(label: str) -> str:
 
 
 def ranked(entries: Sequence[RaceEntry]) -> list[RaceEntry]:
-    """Best validation accuracy first; a variant with none (no epoch finished) last."""
-    return sorted(entries, key=lambda entry: -(entry.result.best_val_accuracy or -1.0))
+    """Best validation accuracy first; of two alike, the lower last validation loss; a variant
+    with none (no epoch finished) last."""
+
+    def rank(entry: RaceEntry) -> tuple[float, float]:
+        loss = entry.last_val_loss
+        return -(entry.result.best_val_accuracy or -1.0), math.inf if loss is None else loss
+
+    return sorted(entries, key=rank)
 
 
 RANKING_COLUMNS = (
