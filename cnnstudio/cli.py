@@ -265,3 +265,10 @@ def _add_data_choices(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--image-size", type=int, help="square image size fed to the network")
     parser.add_argument("--channels", type=int, help="1 (grayscale) or 3 (colour)")
     parser.add_argument("--val-fraction", type=float, help="share of images kept for validation")
+    parser.add_argument(
+        "--data-option",
+        action="append",
+        metavar="KEY=VALUE",
+        help="one of the dataset's options, e.g. train_size=1000 (repeatable; cnnstudio "
+        "datasets lists each dataset's)",
+    )

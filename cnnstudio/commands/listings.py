@@ -40,6 +40,7 @@ def list_datasets(args: argparse.Namespace) -> int:
     from cnnstudio.core.data.sources.locations import resolve_data_dir
     from cnnstudio.core.data.sources.registry import list_sources
     from cnnstudio.core.params import check_params
+    from cnnstudio.core.spec.variants import show_setting
 
     print(f"Data directory: {resolve_data_dir(args.data_dir)}\n")
     for source in list_sources():
@@ -53,6 +54,11 @@ def list_datasets(args: argparse.Namespace) -> int:
             about = f"{shape}, {len(source.class_names(options))} classes, {state}"
         print(f"{source.name:<16}{source.title}  ({about})")
         _print_wrapped(source.description)
+        defaults = ", ".join(
+            f"{p.name}={'null' if p.default is None else show_setting(p.default)}"
+            for p in source.options
+        )
+        _print_wrapped(f"Options (--data-option KEY=VALUE; the defaults): {defaults}")
     return 0
 
 

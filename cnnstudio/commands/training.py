@@ -65,6 +65,28 @@ def _apply_data_choices(args: argparse.Namespace, data: dict[str, Any]) -> None:
                 dataset["options"][flag] = value
     if getattr(args, "val_fraction", None) is not None:
         dataset["options"]["val_fraction"] = args.val_fraction
+    for text in getattr(args, "data_option", None) or ():
+        key, value = _data_option(dataset["name"], text)
+        dataset["options"][key] = value
+
+
+def _data_option(dataset: str, text: str) -> tuple[str, Any]:
+    """--data-option KEY=VALUE: one of the dataset's options, its value checked as the
+    spec's would be (CnnstudioError in plain words if not)."""
+    from cnnstudio.core.data.sources.registry import get_source
+
+    key, equals, value = text.partition("=")
+    key = key.strip()
+    if not equals or not key:
+        raise CnnstudioError(f"--data-option {text}: expected KEY=VALUE, e.g. train_size=1000")
+    options = {param.name: param for param in get_source(dataset).options}
+    if key not in options:
+        known = ", ".join(options) or "none"
+        raise CnnstudioError(
+            f"--data-option {text}: the {dataset} dataset has no option {key!r}; its options: "
+            f"{known}"
+        )
+    return key, options[key].parse(value, f"--data-option {key}")
 
 
 def train(args: argparse.Namespace) -> int:

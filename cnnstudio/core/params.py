@@ -85,6 +85,19 @@ class Param:
             raise self._bad(value, where, self._describe())
         raise ValueError(f"unknown parameter kind {self.kind!r}")
 
+    def parse(self, text: str, where: str) -> Any:
+        """A value typed as text ("0.01", "true", "adam", "null") in this setting's kind,
+        checked; SpecError naming `where` if it is not one."""
+        text = text.strip()
+        if self.kind in ("choice", "str") or (self.auto and text == AUTO):
+            value: Any = next((c for c in self.choices if str(c) == text), text)
+        else:
+            try:
+                value = json.loads(text.lower() if self.kind == "bool" else text)
+            except ValueError:
+                value = text
+        return self.check(value, where)
+
     def _in_range(self, value: float, where: str) -> Any:
         too_low = (self.minimum is not None and value < self.minimum) or (
             self.above is not None and value <= self.above

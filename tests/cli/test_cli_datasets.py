@@ -102,6 +102,8 @@ def test_datasets_lists_what_is_here(tmp_path, capsys):
     assert f"Data directory: {tmp_path}" in out
     assert "MNIST  (1x28x28, 10 classes, ready)" in out
     assert "not here: cnnstudio download cifar10" in out
+    # Each dataset's options, for --data-option
+    assert "Options (--data-option KEY=VALUE; the defaults): train_size=10000," in out
 
 
 def test_option_that_a_dataset_does_not_have_is_named(capsys):

@@ -10,7 +10,6 @@ runs all name settings this way.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 from cnnstudio.core.data.augment import AUGMENT_PARAMS
 from cnnstudio.core.errors import SpecError
 from cnnstudio.core.model.presets import PRESETS, get_preset, matching_preset
-from cnnstudio.core.params import AUTO, Param
+from cnnstudio.core.params import Param
 from cnnstudio.core.spec.run_spec import SECTIONS, SEED, RunSpec
 
 PRESET = "preset"
@@ -85,19 +84,12 @@ def with_setting(spec: RunSpec, path: str, value: Any) -> RunSpec:
 def parse_value(path: str, text: str) -> Any:
     """A value typed as text ("0.01", "true", "adam", "null") in the setting's own kind."""
     param = setting_param(path)
-    text = text.strip()
     if param is None:
+        text = text.strip()
         if text not in PRESETS:
             raise SpecError(f"preset: unknown preset {text!r}; presets: {', '.join(PRESETS)}")
         return text
-    if param.kind in ("choice", "str") or (param.auto and text == AUTO):
-        value: Any = next((c for c in param.choices if str(c) == text), text)
-    else:
-        try:
-            value = json.loads(text.lower() if param.kind == "bool" else text)
-        except ValueError:
-            value = text
-    return param.check(value, path)
+    return param.parse(text, path)
 
 
 def show_setting(value: Any) -> str:

@@ -187,7 +187,7 @@ def _few_images(trainer: Trainer, start: float, end: float, batches: int) -> str
     per_tenfold = batches / math.log10(end / start)
     return (
         f"Each tenfold rise of the rate trained on only {per_tenfold * batch_size:.0f} images "
-        f"({per_tenfold:.0f} batches of {batch_size}), likely too few for the network to start "
+        f"({per_tenfold:.3g} batches of {batch_size}), likely too few for the network to start "
         "learning before the rate grew too large: try a bigger batch size or more batches."
     )
 
