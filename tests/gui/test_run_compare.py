@@ -194,7 +194,20 @@ def test_compare_in_a_window_shows_the_selected_runs_large(qtbot, window, runs):
     assert comparison.differences.item(0, 1).text() == "0.01"
     assert comparison.graphics.height() >= 400 and dialog.width() >= 900
     assert dialog.screen().availableGeometry().contains(dialog.frameGeometry())
-    dialog.close()
+    assert dialog.windowTitle() == "run a and PyTorch tutorial CNN on shapes"
+
+    press(qtbot, window, Qt.Key.Key_F2)  # renamed in the table: the window follows
+    editor = QApplication.focusWidget()
+    qtbot.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(editor, "sgd run")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "sgd run" in comparison.key.text())
+    assert dialog.windowTitle() == "run a and sgd run"
+
+    qtbot.mouseClick(view.buttons["compare"], Qt.MouseButton.LeftButton)  # opened anew
+    assert view.comparison_window is not dialog
+    qtbot.waitUntil(lambda: view.comparison_window is not None)
+    view.comparison_window.close()
     qtbot.waitUntil(lambda: view.comparison_window is None)
 
 

@@ -112,7 +112,7 @@ class RunsView(QWidget):
         # (the table shrinks to a few rows); a place the person drags to is kept for each.
         self.heights: dict[bool, list[int]] = {True: [1, 1000]}
         self.comparing = False
-        self.comparison_window: QDialog | None = None
+        self.comparison_window: ComparisonWindow | None = None
         QVBoxLayout(self).addWidget(self.splitter)
         self._on_selection()
         self.set_text_scale(1.0)
@@ -179,6 +179,9 @@ class RunsView(QWidget):
         self.table.relabel(folder, label)
         if folder in {record.folder for record in self.selected()}:
             self.comparison.show_runs(self.selected())
+        window = self.comparison_window
+        if window is not None and folder in {r.folder for r in window.comparison.records}:
+            window.show_runs(window.comparison.records)
 
     def _rename(self) -> None:
         self.clear_notice()
@@ -225,22 +228,14 @@ class RunsView(QWidget):
             return
         if self.comparison_window is not None:
             self.comparison_window.close()
-        dialog = QDialog(self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.destroyed.connect(lambda: setattr(self, "comparison_window", None))
-        names = shown_names(chosen)
-        dialog.setWindowTitle(
-            f"Comparing {len(chosen)} runs" if len(chosen) > 2 else " and ".join(names)
-        )
-        comparison = RunComparison()
-        comparison.set_text_scale(self.comparison.scale)
-        comparison.set_thick_lines(self.comparison.thick)
-        QVBoxLayout(dialog).addWidget(comparison)
-        area = self.screen().availableGeometry()
-        dialog.resize(area.width() * 9 // 10, area.height() * 9 // 10)
-        comparison.show_runs(chosen)
-        self.comparison_window = dialog
-        dialog.show()
+        window = ComparisonWindow(chosen, self.comparison, self)
+        window.destroyed.connect(lambda: self._forget(window))
+        self.comparison_window = window
+        window.show()
+
+    def _forget(self, window: QDialog) -> None:
+        if self.comparison_window is window:
+            self.comparison_window = None
 
     def set_text_scale(self, scale: float) -> None:
         """The comparison's plots at `scale` times the application's font size."""
@@ -265,3 +260,26 @@ class RunsView(QWidget):
     def clear_notice(self) -> None:
         self.notice.setText("")
         self.notice_timer.stop()
+
+
+class ComparisonWindow(QDialog):
+    """Runs compared in a window of their own, nine tenths of the screen, drawn as `like` is."""
+
+    def __init__(self, records: list[RunRecord], like: RunComparison, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.comparison = RunComparison()
+        self.comparison.set_text_scale(like.scale)
+        self.comparison.set_thick_lines(like.thick)
+        QVBoxLayout(self).addWidget(self.comparison)
+        area = parent.screen().availableGeometry()
+        self.resize(area.width() * 9 // 10, area.height() * 9 // 10)
+        self.show_runs(records)
+
+    def show_runs(self, records: list[RunRecord]) -> None:
+        """Compare `records`, named in the title (as they are named now)."""
+        names = shown_names(records)
+        self.setWindowTitle(
+            f"Comparing {len(records)} runs" if len(records) > 2 else " and ".join(names)
+        )
+        self.comparison.show_runs(records)
