@@ -86,11 +86,15 @@ class Param:
         raise ValueError(f"unknown parameter kind {self.kind!r}")
 
     def parse(self, text: str, where: str) -> Any:
-        """A value typed as text ("0.01", "true", "adam", "null") in this setting's kind,
-        checked; SpecError naming `where` if it is not one."""
+        """A value typed as text ("0.01", "true", "on", "adam", "null", "off") in this
+        setting's kind, checked; SpecError naming `where` if it is not one."""
         text = text.strip()
         if self.kind in ("choice", "str") or (self.auto and text == AUTO):
             value: Any = next((c for c in self.choices if str(c) == text), text)
+        elif self.kind == "bool" and text.lower() in ("on", "off"):  # as people say it
+            value = text.lower() == "on"
+        elif self.optional and text.lower() == "off":
+            value = None
         else:
             try:
                 value = json.loads(text.lower() if self.kind == "bool" else text)
@@ -157,3 +161,8 @@ def show_value(value: Any) -> str:
     except (ValueError, RecursionError):  # a value nested too deeply to print
         text = repr(type(value).__name__)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def amount(count: int, noun: str) -> str:
+    """ "1 epoch", "2 epochs": a count with its noun, singular or plural (nouns taking an s)."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -187,12 +187,17 @@ class LiveChanges(QObject):
         self._mark(change)
         if change.path == "training.epochs" and self.batches_per_epoch:
             self.window.progress.setMaximum(change.new * self.batches_per_epoch)
-        self.window.statusBar().showMessage(
-            f"{change.label}, from batch {change.step} (epoch {change.epoch}).", 10_000
-        )
+        self.window.statusBar().showMessage(f"{change.label}, from {self._place(change)}.", 10_000)
 
     def _on_setting_refused(self, refusal: RefusedChange) -> None:
         self._refuse(refusal.path, refusal.reason)
+
+    def _place(self, change: SettingChange) -> str:
+        """ "epoch 2, batch 46": where the change took effect, counted as the progress line
+        counts (the change's step counts over the whole run)."""
+        batch = change.step - (change.epoch - 1) * self.batches_per_epoch
+        inside = self.batches_per_epoch and 1 <= batch <= self.batches_per_epoch
+        return f"epoch {change.epoch}, batch {batch}" if inside else f"epoch {change.epoch}"
 
     def _mark(self, change: SettingChange) -> None:
         x = (change.step - 1) / self.batches_per_epoch if self.batches_per_epoch else 0.0

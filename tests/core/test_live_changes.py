@@ -105,7 +105,7 @@ def test_augmentation_changes_from_the_next_batch_drawn(small_data):
     losses = [e.loss for e in plain.batches], [e.loss for e in changed.batches]
     assert losses[0][:3] == losses[1][:3]
     assert losses[0][3] != losses[1][3]
-    assert changed.changes[0].label == "hflip false -> true"
+    assert changed.changes[0].label == "mirroring off -> on"
 
 
 def test_augmentation_asked_for_before_the_first_batch_equals_a_run_set_up_with_it(small_data):
@@ -146,8 +146,8 @@ def test_epochs_below_the_epoch_in_progress_are_refused(small_data):
     assert result.epochs_completed == 2 and changer.changes == []
     (refusal,) = changer.refusals
     assert refusal.reason == (
-        "epochs: the run has reached epoch 2, so it can end after epoch 2 at the earliest; "
-        "1 is too few."
+        "The run has reached epoch 2, so it can end after epoch 2 at the earliest: 1 epoch is "
+        "too few."
     )
     assert trainer.spec.training["epochs"] == 2
 

@@ -12,6 +12,7 @@ from cnnstudio.core.spec.variants import (
     setting_path,
     setting_value,
     short_name,
+    show_setting,
     with_setting,
 )
 
@@ -22,6 +23,8 @@ def test_short_and_dotted_names_name_the_same_setting():
     assert setting_path("preset") == "preset"
     assert short_name("optimizer.weight_decay") == "weight decay"
     assert short_name("optimizer.lr") == "lr"
+    assert short_name("augment.hflip") == "mirroring"  # people's words, not the field's
+    assert short_name("augment.crop_padding") == "shift"
     with pytest.raises(SpecError, match=r"unknown setting .learning.*lr"):
         setting_path("learning")
     with pytest.raises(SpecError, match="unknown setting"):
@@ -35,6 +38,12 @@ def test_values_typed_as_text_take_the_settings_kind():
     assert parse_value("optimizer.name", "adamw") == "adamw"
     assert parse_value("training.grad_clip", "null") is None
     assert parse_value("input.channels", "3") == 3
+    # Values read back as show_setting writes them (the sweep dialog starts from those).
+    assert (show_setting(True), show_setting(False), show_setting(None)) == ("on", "off", "off")
+    assert parse_value("augment.hflip", "on") is True
+    assert parse_value("augment.hflip", show_setting(False)) is False
+    assert parse_value("training.grad_clip", show_setting(None)) is None
+    assert parse_vary("hflip=on,off").values == (True, False)
     with pytest.raises(SpecError, match=r"optimizer\.lr: expected a number > 0"):
         parse_value("optimizer.lr", "-1")
     with pytest.raises(SpecError, match=r"optimizer\.name: expected one of"):

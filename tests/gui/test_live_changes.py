@@ -85,7 +85,9 @@ def test_a_rate_and_epochs_typed_while_paused_are_used_when_the_run_goes_on(
     enter(qtbot, training.editors["epochs"], "1")  # fewer than it has trained: refused
     ((title, reason),) = warnings  # once: the dialog taking the focus finishes no 2nd edit
     assert title == "Cannot change it now"
-    assert reason.startswith("epochs: the run has reached epoch ") and "1 is too few" in reason
+    assert reason.startswith("The run has reached epoch ") and reason.endswith(
+        ": 1 epoch is too few."
+    )
     assert training.editors["epochs"].value() == 30
     assert training.editors["batch_size"].value() == 16  # the rest untouched
     assert window.spec.training["batch_size"] == 16
@@ -143,6 +145,10 @@ def test_a_rate_typed_and_a_tick_box_clicked_while_it_trains(qtbot, small_window
     window.settings_tabs.currentWidget().ensureWidgetVisible(hflip)  # the panel scrolls
     click(qtbot, hflip)
     qtbot.waitUntil(lambda: len(window.curves.markers) == 2, timeout=30_000)
+    said = window.statusBar().currentMessage()  # counted as the progress line counts
+    mirrored = read_changes(window.presenter.run_dir)[-1]
+    batch = mirrored.step - (mirrored.epoch - 1) * 25
+    assert said == f"mirroring off -> on, from epoch {mirrored.epoch}, batch {batch}."
     window.menu_actions["undo"].trigger()  # Edit > Undo: the run goes back too
     assert not hflip.isChecked()
     qtbot.waitUntil(lambda: len(window.curves.markers) == 3, timeout=30_000)
@@ -150,7 +156,7 @@ def test_a_rate_typed_and_a_tick_box_clicked_while_it_trains(qtbot, small_window
     qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
 
     changes = read_changes(window.presenter.run_dir)
-    labels = ["lr 0.001 -> 0.005", "hflip false -> true", "hflip true -> false"]
+    labels = ["lr 0.001 -> 0.005", "mirroring off -> on", "mirroring on -> off"]
     assert [c.label for c in changes] == labels
     assert [label for _x, label in window.curves.markers] == labels
     assert not window.spec.augment["hflip"] and window.spec.optimizer["lr"] == 0.005

@@ -34,7 +34,11 @@ ALIASES: dict[str, str] = {
     "grad_clip": "training.grad_clip",
     **{param.name: f"augment.{param.name}" for param in AUGMENT_PARAMS},
 }
-_SHORT_NAMES = {path: alias for alias, path in ALIASES.items()}
+# A setting's words on a chart or in a table: its alias, unless that is a programmer's word.
+_SHORT_NAMES = {path: alias for alias, path in ALIASES.items()} | {
+    "augment.crop_padding": "shift",
+    "augment.hflip": "mirroring",
+}
 
 
 def setting_path(name: str) -> str:
@@ -49,7 +53,7 @@ def setting_path(name: str) -> str:
 
 
 def short_name(path: str) -> str:
-    """The words for a setting on a chart or in a table: "lr", "weight decay", "batch size"."""
+    """The words for a setting on a chart or in a table: "lr", "weight decay", "mirroring"."""
     return _SHORT_NAMES.get(path, path.rsplit(".", 1)[-1]).replace("_", " ")
 
 
@@ -93,9 +97,10 @@ def parse_value(path: str, text: str) -> Any:
 
 
 def show_setting(value: Any) -> str:
-    """A value as people read it: 0.001 not 0.0010000, true, adam."""
+    """A value as people read it (and `parse_value` reads back): 0.001 not 0.0010000, on, off,
+    adam."""
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return "on" if value else "off"
     if isinstance(value, float):
         return f"{value:g}"
     return "off" if value is None else str(value)

@@ -23,6 +23,7 @@ from typing import Any
 
 from cnnstudio.core.data.augment import AUGMENT_PARAMS
 from cnnstudio.core.errors import CnnstudioError, SpecError
+from cnnstudio.core.params import amount
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.core.spec.variants import parse_value, short_name, show_setting, with_setting
 
@@ -81,8 +82,8 @@ def check_change(spec: RunSpec, path: str, value: Any, least_epochs: int) -> Run
     changed = with_setting(spec, path, value)
     if path == "training.epochs" and value < least_epochs:
         raise SpecError(
-            f"epochs: the run has reached epoch {least_epochs}, so it can end after epoch "
-            f"{least_epochs} at the earliest; {value} is too few."
+            f"The run has reached epoch {least_epochs}, so it can end after epoch "
+            f"{least_epochs} at the earliest: {amount(value, 'epoch')} is too few."
         )
     return changed
 
