@@ -3,13 +3,14 @@ its severity's colour, with a short label on the first plot. Lines are made once
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from cnnstudio.core.insight.coach_notes import CoachNote
 from cnnstudio.gui.views.coach import SEVERITY_COLOURS
+from cnnstudio.gui.views.line_labels import BESIDE
 
 # A few words per rule: the label must not cover the curves it explains.
 SHORT = {
@@ -26,9 +27,6 @@ SHORT = {
     "too_few_images": "few images",
 }
 RANK = {"problem": 0, "warning": 1, "info": 2}  # a place with several notes shows the worst
-# Where along its line each label sits (of the plot's height, from the bottom): neighbouring
-# lines take turns, so labels of notes close together do not cover each other.
-LABEL_HEIGHTS = (0.92, 0.78, 0.64)
 
 
 def short_label(note: CoachNote) -> str:
@@ -44,10 +42,12 @@ def note_x(note: CoachNote, batches_per_epoch: int | None) -> float:
 
 
 class CoachMarks:
-    """The coach's lines on `plots` (aligned x axes); labels on the first plot only."""
+    """The coach's lines on `plots` (aligned x axes); labels on the first plot only, whose
+    heights `placed` sets once they are placed (with the other labels of that plot)."""
 
-    def __init__(self, plots: Sequence[pg.PlotItem]) -> None:
+    def __init__(self, plots: Sequence[pg.PlotItem], placed: Callable[[], None]) -> None:
         self.plots = list(plots)
+        self.placed = placed
         self.lines: list[list[pg.InfiniteLine]] = []  # per place shown: one line per plot
 
     def show(self, notes: Sequence[CoachNote], batches_per_epoch: int | None) -> None:
@@ -62,6 +62,12 @@ class CoachMarks:
         for unused in self.lines[len(places) :]:
             for line in unused:
                 line.setVisible(False)
+        self.placed()
+
+    @property
+    def labelled(self) -> list[pg.InfiniteLine]:
+        """The labelled line of each place (on the first plot)."""
+        return [lines[0] for lines in self.lines]
 
     @property
     def shown(self) -> list[tuple[float, str]]:
@@ -83,11 +89,10 @@ class CoachMarks:
         first = self.lines[index][0]
         first.label.setFormat(label.replace("{", "{{").replace("}", "}}"))
         first.label.setColor(colour)
-        first.label.setPosition(LABEL_HEIGHTS[index % len(LABEL_HEIGHTS)])
 
 
 def _new_line(plot: pg.PlotItem, first: bool) -> pg.InfiniteLine:
-    options = {"anchors": [(0, 0.5), (0, 0.5)]} if first else None
+    options = {"anchors": BESIDE} if first else None
     line = pg.InfiniteLine(angle=90, label="" if first else None, labelOpts=options)
     line.setZValue(-5)  # behind the curves
     plot.addItem(line, ignoreBounds=True)

@@ -34,6 +34,7 @@ from cnnstudio.gui.file_dialogs import save_file
 from cnnstudio.gui.glossary_links import term_tip
 from cnnstudio.gui.plot_style import INK, scaled_font, style_legend, style_plot
 from cnnstudio.gui.views.coach_marks import CoachMarks
+from cnnstudio.gui.views.line_labels import BESIDE, stack
 
 SMOOTHING = 0.9  # exponential moving average weight for the smoothed batch curves
 TRAIN, VAL = (70, 130, 230), (235, 120, 40)
@@ -45,7 +46,6 @@ PENS = {  # each kind of curve's colour and line width
     "best": ((40, 160, 40), 2),
     "change": ((150, 60, 170), 1),
 }
-MARKER_ROWS = 3  # labels of markers close together sit on this many heights in turn
 SYMBOL_SIZE = 7
 WIDE_LEGEND_SCALE = 1.2  # larger text puts the legend in two columns, or it is cut at 1024 pixels
 THICK = 2  # how many times thicker curves are drawn in presentation mode
@@ -94,7 +94,7 @@ class CurvesView(QWidget):
         self.plots["accuracy"].addItem(self.best_line)
         self.best_sample = pg.PlotDataItem(pen=pen_of("best"))  # the legend's sample of it
         self.legend = self._build_legend()
-        self.coach_marks = CoachMarks([self.plots["loss"], self.plots["accuracy"]])
+        self.coach_marks = CoachMarks([self.plots["loss"], self.plots["accuracy"]], self._stack)
         self.smoothed: dict[str, float | None] = {"loss": None, "accuracy": None}
         self.epochs: list[EpochEnded] = []
         self.bounds = dict(EMPTY_BOUNDS)  # extremes of the data so far
@@ -217,7 +217,6 @@ class CurvesView(QWidget):
     def add_marker(self, x: float, label: str) -> None:
         """A dashed vertical line at `x` (in epochs, as the batch curves) on every plot, labelled
         on the loss plot: a setting changed there ("lr 0.01 -> 0.001")."""
-        row = len(self.markers) % MARKER_ROWS
         self.markers.append((x, label))
         for name, plot in self.plots.items():
             line = pg.InfiniteLine(
@@ -226,8 +225,7 @@ class CurvesView(QWidget):
                 pen=pen_of("change", THICK if self.thick else 1),
                 label=label if name == "loss" else None,
                 labelOpts={
-                    "position": 0.95 - 0.12 * row,  # from the bottom, as a fraction of the height
-                    "anchors": [(0, 0.5), (0, 0.5)],  # the text starts at the line
+                    "anchors": BESIDE,
                     "color": INK,
                     "fill": (255, 255, 255, 210),
                 },
@@ -237,6 +235,12 @@ class CurvesView(QWidget):
             line.setToolTip(f"Changed while it trained: {label}")
             plot.addItem(line)
             self.marker_lines.append((plot, line))
+        self._stack()
+
+    def _stack(self) -> None:
+        """Labels of changes and of the coach's notes take turns at their heights."""
+        changes = [line for plot, line in self.marker_lines if plot is self.plots["loss"]]
+        stack(changes + self.coach_marks.labelled)
 
     def add_batches(self, batches: list[BatchEnded]) -> None:
         for event in batches:

@@ -35,6 +35,7 @@ from cnnstudio.core.runs.labels import run_name
 from cnnstudio.core.training.changes import read_changes
 from cnnstudio.gui.plot_style import style_plot
 from cnnstudio.gui.views.curves import SMOOTHING
+from cnnstudio.gui.views.line_labels import BESIDE, stack
 from cnnstudio.gui.views.run_scatter import SettingScatter
 from cnnstudio.gui.widgets import ElidedLabel
 
@@ -252,10 +253,12 @@ class RunComparison(QWidget):
                     angle=90,
                     pen=pg.mkPen(colour, width=1, style=Qt.PenStyle.DotLine),
                     label=change.label if metric == "loss" else None,
-                    labelOpts={"position": 0.9, "color": colour, "anchors": [(0, 0), (0, 1)]},
+                    labelOpts={"color": colour, "anchors": BESIDE},
                 )
                 plot.addItem(line)
                 self.markers.append(line)
+        loss_plot = self.plots["loss"]
+        stack(line for line in self.markers if line.getViewBox() is loss_plot.vb)  # labelled
 
     def set_text_scale(self, scale: float) -> None:
         """Axes, titles and legend at `scale` times the application's font size."""
