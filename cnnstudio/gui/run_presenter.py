@@ -7,6 +7,7 @@ line, and the device in the status bar. The window only lays them out.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,19 +21,22 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.core.data.images import ImageData
-from cnnstudio.core.runs.history import RunRecord
+from cnnstudio.core.errors import CnnstudioError
+from cnnstudio.core.runs.history import RunRecord, read_batch_columns
 from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitStarted
 from cnnstudio.core.training.metrics import class_metrics
 from cnnstudio.gui.devices import DeviceList
 from cnnstudio.gui.eta import RemainingTime
 from cnnstudio.gui.views.class_table import ClassTable
 from cnnstudio.gui.views.confusion import ConfusionView
-from cnnstudio.gui.views.curves import CurvesView
+from cnnstudio.gui.views.curves import Batches, CurvesView
 from cnnstudio.gui.views.mistakes import MistakesView
 from cnnstudio.gui.widgets import ElidedLabel, show_page
 
 if TYPE_CHECKING:
     from cnnstudio.gui.worker import TrainingWorker
+
+log = logging.getLogger(__name__)
 
 # Views redraw from a timer, never once per signal. 5 Hz: on a 2-core CPU each curves redraw costs
 # ~11 ms of the GUI thread, and the training thread waits for the GIL meanwhile. Measured with
@@ -203,7 +207,7 @@ class RunPresenter(QObject):
         self.epochs, self.run_data, self.run_dir = [], None, record.folder
         self.class_names = list(record.class_names)
         self.views.curves.clear()
-        self.views.curves.show_history(record.epochs)
+        self.views.curves.show_history(record.epochs, _batches(record.folder))
         self.views.confusion.clear(self.class_names)
         self.views.confusion.set_validation(None, None)
         for epoch in sorted(record.matrices):
@@ -218,6 +222,15 @@ class RunPresenter(QObject):
         self.views.curves.refresh()
         self.views.progress_label.setText(f"Showing {record.name}: {len(record.epochs)} epoch(s).")
         show_page(self.views.tabs, self.views.curves)
+
+
+def _batches(folder: Path) -> Batches | None:
+    """The run's batches.csv by column; None if it cannot be read (the curves show its epochs)."""
+    try:
+        return read_batch_columns(folder)
+    except CnnstudioError:
+        log.warning("could not read the batches of %s", folder, exc_info=True)
+        return None
 
 
 def clock(seconds: float) -> str:

@@ -124,7 +124,9 @@ def test_a_rate_and_epochs_typed_while_paused_are_used_when_the_run_goes_on(
     qtbot.keyClick(view.more_epochs, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(view.more_epochs, "1")
     qtbot.mouseClick(view.buttons["extend"], Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: trained_batches(window) > 0, timeout=60_000)
+    # Its own batches, from epoch 6 (not those of the run shown before, from epoch 1).
+    first_x = lambda: window.curves.series["loss:batch"].data()[0][0]  # noqa: E731
+    qtbot.waitUntil(lambda: trained_batches(window) > 0 and first_x() >= 5, timeout=60_000)
     assert window.curves.markers == marks and set(lrs(window)) == {0.01}
     qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
     assert read_changes(run_dir) == [lr_change, epochs_change]

@@ -34,15 +34,18 @@ def click_run(qtbot, window, row=0):
 
 def test_show_draws_every_curve_from_the_folder_and_clears_mistakes(qtbot, window, tmp_path):
     run_dir = train(qtbot, window, 2)
+    series = window.curves.series
+    live = {key: series[key].data() for key in series}
     window.view_tabs.setCurrentWidget(window.mistakes)
     assert window.mistakes.grid.grid.count() > 0  # the live run's mistakes
     click_run(qtbot, window)
     qtbot.mouseClick(window.runs_view.buttons["open"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.progress_label.text().startswith("Showing"), timeout=10_000)
     assert window.curves.isVisibleTo(window.view_tabs)
-    series = window.curves.series
-    assert series["loss:smoothed"].count == 2 and series["accuracy:smoothed"].count == 2
-    assert series["loss:val"].count == 2 and series["lr:lr"].count == 2
+    # Drawn as the live run was: each batch (batches.csv), smoothed, the rate, validation.
+    assert series["loss:batch"].count == 2 * 7 and series["loss:val"].count == 2
+    for key, (x, y) in live.items():
+        assert np.allclose(series[key].data(), (x, y)), key
     qtbot.waitUntil(lambda: window.curves.plots["loss"].viewRange()[0][1] >= 2)  # x to epoch 2
     assert len(window.confusion.matrices) == 2
     assert window.mistakes.grid.grid.count() == 0  # not the previous run's images
@@ -57,6 +60,13 @@ def test_show_draws_every_curve_from_the_folder_and_clears_mistakes(qtbot, windo
     qtbot.mouseClick(window.runs_view.buttons["folder"], Qt.MouseButton.LeftButton)
     assert str(run_dir) in window.runs_view.notice.toolTip()  # opened, or where it is
     assert str(run_dir) in window.statusBar().currentMessage()
+
+    (run_dir / "batches.csv").unlink()  # as a run from before batches were kept: its epochs
+    click_run(qtbot, window)
+    qtbot.mouseClick(window.runs_view.buttons["open"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: series["loss:batch"].count == 0, timeout=10_000)
+    assert series["loss:smoothed"].count == 2 and series["lr:lr"].count == 2
+    assert series["loss:val"].count == 2
 
 
 def test_saving_a_project_offers_to_move_the_runs_just_trained(qtbot, window, tmp_path):

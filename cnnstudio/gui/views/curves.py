@@ -37,6 +37,7 @@ from cnnstudio.gui.views.coach_marks import CoachMarks
 from cnnstudio.gui.views.line_labels import BESIDE, stack
 
 SMOOTHING = 0.9  # exponential moving average weight for the smoothed batch curves
+Batches = dict[str, np.ndarray]  # a run's batches.csv, by column (history.read_batch_columns)
 TRAIN, VAL = (70, 130, 230), (235, 120, 40)
 PENS = {  # each kind of curve's colour and line width
     "batch": ((*TRAIN, 70), 1),
@@ -245,18 +246,19 @@ class CurvesView(QWidget):
     def add_batches(self, batches: list[BatchEnded]) -> None:
         for event in batches:
             x = event.epoch - 1 + event.batch / event.batches_per_epoch
-            for metric, value in (("loss", event.loss), ("accuracy", event.accuracy)):
-                self.series[f"{metric}:batch"].append(x, value)
-                previous = self.smoothed[metric]
-                smooth = (
-                    value if previous is None else SMOOTHING * previous + (1 - SMOOTHING) * value
-                )
-                self.smoothed[metric] = smooth
-                self.series[f"{metric}:smoothed"].append(x, smooth)
-            self.series["lr:lr"].append(x, event.lr)
-            self.bounds["x"] = max(self.bounds["x"], x)
-            self._include_loss(event.loss)
-            self.bounds["lr"] = max(self.bounds["lr"], event.lr)
+            self._add_batch(x, event.loss, event.accuracy, event.lr)
+
+    def _add_batch(self, x: float, loss: float, accuracy: float, lr: float) -> None:
+        for metric, value in (("loss", loss), ("accuracy", accuracy)):
+            self.series[f"{metric}:batch"].append(x, value)
+            previous = self.smoothed[metric]
+            smooth = value if previous is None else SMOOTHING * previous + (1 - SMOOTHING) * value
+            self.smoothed[metric] = smooth
+            self.series[f"{metric}:smoothed"].append(x, smooth)
+        self.series["lr:lr"].append(x, lr)
+        self.bounds["x"] = max(self.bounds["x"], x)
+        self._include_loss(loss)
+        self.bounds["lr"] = max(self.bounds["lr"], lr)
 
     def add_epoch(self, event: EpochEnded) -> None:
         self.epochs.append(event)
@@ -266,20 +268,19 @@ class CurvesView(QWidget):
         self.best_line.setValue(event.best_epoch)
         self.best_line.setVisible(True)
 
-    def show_history(self, rows: list[dict[str, float]]) -> None:
-        """A past run from its metrics.csv rows: one training point per epoch (no batches are
-        kept on disk), the validation points, the learning rate and the best epoch."""
+    def show_history(self, rows: list[dict[str, float]], batches: Batches | None = None) -> None:
+        """A past run from its metrics.csv rows and batches.csv columns, drawn as the live run
+        was: each batch, smoothed, the learning rate, the validation points and the best epoch.
+        A run from before batches were kept has one training point per epoch."""
+        per_batch = self._show_batches(batches)
         for row in rows:
-            epoch = row["epoch"]
-            for key, value in (
-                ("loss:smoothed", row["train_loss"]),
-                ("accuracy:smoothed", row["train_accuracy"]),
-                ("loss:val", row["val_loss"]),
-                ("accuracy:val", row["val_accuracy"]),
-                ("lr:lr", row["lr"]),
-            ):
-                self.series[key].append(epoch, value)
-            self.bounds["x"] = max(self.bounds["x"], epoch)
+            points = {"loss:val": row["val_loss"], "accuracy:val": row["val_accuracy"]}
+            if not per_batch:
+                points |= {"loss:smoothed": row["train_loss"], "lr:lr": row["lr"]}
+                points["accuracy:smoothed"] = row["train_accuracy"]
+            for key, value in points.items():
+                self.series[key].append(row["epoch"], value)
+            self.bounds["x"] = max(self.bounds["x"], row["epoch"])
             self._include_loss(row["train_loss"])
             self._include_loss(row["val_loss"])
             self.bounds["lr"] = max(self.bounds["lr"], row["lr"])
@@ -287,6 +288,17 @@ class CurvesView(QWidget):
             best = max(rows, key=lambda r: (r["val_accuracy"], -r["epoch"]))
             self.best_line.setValue(best["epoch"])
             self.best_line.setVisible(True)
+
+    def _show_batches(self, batches: Batches | None) -> bool:
+        """Draw a past run's batches (False if it kept none), placed as the live run's were."""
+        if batches is None or not len(batches["step"]):
+            return False
+        per_epoch = batches["batch"].max()  # a stopped run's last epoch may be cut short
+        places = batches["epoch"] - 1 + batches["batch"] / per_epoch
+        columns = [batches[name].tolist() for name in ("loss", "accuracy", "lr")]
+        for x, loss, accuracy, lr in zip(places.tolist(), *columns, strict=True):
+            self._add_batch(x, loss, accuracy, lr)
+        return True
 
     def refresh(self) -> None:
         """Push new points to the plot items (called from the window's redraw timer).
