@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core.data.images import ImageData
 from cnnstudio.core.errors import CnnstudioError
+from cnnstudio.core.params import amount
 from cnnstudio.core.runs.history import RunRecord, read_batch_columns
 from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitStarted
 from cnnstudio.core.training.metrics import class_metrics
@@ -172,8 +173,8 @@ class RunPresenter(QObject):
         )
         detail = f" ({event.reason})" if event.status == "stopped" else ""
         self.views.progress_label.setText(
-            f"{OUTCOME[event.status]} after {event.epochs_completed} epoch(s), "
-            f"{clock(event.seconds)}{detail}{best}. Saved in {self.run_dir}."
+            f"{OUTCOME[event.status]} after {amount(event.epochs_completed, 'epoch')} in "
+            f"{duration(event.seconds)}{detail}{best}. Saved in {self.run_dir}."
         )
         self.run_ended.emit(self.run_dir)
 
@@ -185,7 +186,7 @@ class RunPresenter(QObject):
             return
         self.views.progress.setValue((last.epoch - 1) * last.batches_per_epoch + last.batch)
         seconds = self.remaining.estimate()
-        left = "estimating time left..." if seconds is None else f"left about {clock(seconds)}"
+        left = "estimating time left..." if seconds is None else f"left about {duration(seconds)}"
         state = "Paused.   " if self.paused else ""
         self.views.progress_label.setText(
             f"{state}Epoch {last.epoch}, batch {last.batch} of {last.batches_per_epoch}   "
@@ -220,7 +221,9 @@ class RunPresenter(QObject):
             "Mistakes are shown while a run trains."
         )
         self.views.curves.refresh()
-        self.views.progress_label.setText(f"Showing {record.name}: {len(record.epochs)} epoch(s).")
+        self.views.progress_label.setText(
+            f"Showing {record.name}: {amount(len(record.epochs), 'epoch')}."
+        )
         show_page(self.views.tabs, self.views.curves)
 
 
@@ -236,3 +239,8 @@ def _batches(folder: Path) -> Batches | None:
 def clock(seconds: float) -> str:
     seconds = int(seconds)
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def duration(seconds: float) -> str:
+    """A time as people say it: "12 s" under a minute (not 0:12), else minutes "4:05"."""
+    return f"{int(seconds)} s" if seconds < 60 else clock(seconds)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from cnnstudio.core.params import amount
 from cnnstudio.core.runs.history import RunRecord
 from cnnstudio.core.training.changes import SettingChange
 from cnnstudio.core.training.events import BatchEnded, EpochEnded, FitEnded, FitStarted
@@ -89,7 +90,7 @@ class StatusLine(QWidget):
         """A past run shown from its folder."""
         last = record.epochs[-1]["val_accuracy"] if record.epochs else None
         self.say(
-            f"Showing an earlier run: {len(record.epochs)} epoch(s)",
+            f"Showing an earlier run: {amount(len(record.epochs), 'epoch')}",
             f"At its end: {right(last)}" if last is not None else "",
         )
 

@@ -149,7 +149,7 @@ def test_still_improving_trains_the_run_more_with_one_click(qtbot, small_window)
     assert card.note.rule == "train_longer" and card.button.text() == "Train 3 more epochs"
     click_tab(qtbot, window.view_tabs, coach)
     click(qtbot, card.button)
-    finished = "Finished after 6 epoch(s)"
+    finished = "Finished after 6 epochs in "
     qtbot.waitUntil(lambda: finished in window.progress_label.text(), timeout=120_000)
     qtbot.waitUntil(lambda: not window.controller.running)
     assert len((run_dir / "metrics.csv").read_text().splitlines()) == 1 + 6

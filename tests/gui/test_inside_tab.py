@@ -250,7 +250,7 @@ def test_an_extended_run_replays_its_earlier_epochs_too(qtbot, small_window):
     click(qtbot, view.buttons["extend"])
     click_tab(qtbot, window.view_tabs, inside)
     # The run starts once its checkpoint is read (a job): wait for its end, not for "not yet".
-    finished = "Finished after 2 epoch(s)"
+    finished = "Finished after 2 epochs in "
     qtbot.waitUntil(lambda: finished in window.progress_label.text(), timeout=60_000)
     qtbot.waitUntil(lambda: not window.controller.running, timeout=60_000)
     qtbot.waitUntil(lambda: inside.epoch_label.text() == "epoch 2 of 2", timeout=30_000)

@@ -176,7 +176,7 @@ def test_a_sweep_queues_each_combination_and_a_failed_run_lets_the_queue_go_on(q
     wait_for_the_queue(qtbot, window, runs=2)
     assert [title for title, _text in window.warnings] == ["Training stopped"]
     assert "Queued run lr=5 failed; the queue goes on with lr=0.01." in said
-    assert window.progress_label.text().startswith("Finished after 1 epoch(s)")
+    assert window.progress_label.text().startswith("Finished after 1 epoch in ")
 
 
 def shown_lr(window):

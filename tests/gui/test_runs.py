@@ -32,7 +32,7 @@ def test_a_run_is_saved_listed_shown_used_and_exported(qtbot, window, tmp_path):
     window.curves.clear()
     runs.buttons["open"].click()
     qtbot.waitUntil(lambda: window.curves.series["loss:val"].count == 1, timeout=10_000)
-    assert window.progress_label.text() == f"Showing {run_dir.name}: 1 epoch(s)."
+    assert window.progress_label.text() == f"Showing {run_dir.name}: 1 epoch."
 
     images = [write_image(tmp_path / f"photo{i}.png", (50, 40), value=40 * i) for i in (1, 2)]
     window.open_dropped(images)

@@ -104,7 +104,7 @@ def test_train_n_more_epochs_continues_the_same_run_folder(qtbot, window):
     said = []
     window.statusBar().messageChanged.connect(said.append)
     qtbot.mouseClick(view.buttons["extend"], Qt.MouseButton.LeftButton)
-    finished = "Finished after 2 epoch(s)"
+    finished = "Finished after 2 epochs in "
     qtbot.waitUntil(lambda: finished in window.progress_label.text(), timeout=120_000)
     qtbot.waitUntil(lambda: not window.controller.running)
     assert any(line.startswith("Extending the run from 1 to 2 epochs") for line in said)
