@@ -12,6 +12,7 @@ from PySide6.QtCore import QSettings
 
 from cnnstudio.gui.app import create_application
 from cnnstudio.gui.panels.guidance import advanced_switch
+from tests.gui.modal_watch import ModalWatch
 
 if os.environ.get("QT_QPA_PLATFORM") == "offscreen":  # before the QApplication exists
     SCREENS = Path(__file__).with_name("screens.json")
@@ -42,6 +43,7 @@ def window(qtbot, isolated, monkeypatch):
         "cnnstudio.gui.main_window.QMessageBox.warning",
         lambda parent, title, text: warnings.append((title, text)),
     )
+    watch = ModalWatch()
     main = MainWindow()
     main.warnings = warnings
     # Not qtbot.addWidget: pytest-qt would close the window before this fixture's teardown, and
@@ -60,5 +62,7 @@ def window(qtbot, isolated, monkeypatch):
     main.controller.shutdown()
     main.close()
     main.deleteLater()
+    watch.stop()
+    assert not watch.closed, f"a modal dialog nobody answered: {watch.closed}"
     assert not left_running, "training thread left running"
     assert not main.jobs.busy(), "background job left running"
