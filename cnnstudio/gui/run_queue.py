@@ -1,11 +1,11 @@
 """The run queue: runs waiting to train one after another, each a normal run in the window.
 
-"Add to queue" (beside Train) adds the settings shown, named by what they change from the run
-queued before; Run > Sweep... adds a grid of them. The queue waits until "Start queue", so three
-runs added then started are three runs; Train still trains just the settings shown. Once started,
-each run starts when the one before ends: a failed run is noted and the queue goes on; a run the
-user stops pauses the queue (Start queue goes on). The queue lives as long as the window: quitting
-with runs waiting asks first.
+"Add to queue" (beside Train) adds the settings shown, named by the settings that differ among
+the queued runs (views/queue_list.py); Run > Sweep... adds a grid of them. The queue waits until
+"Start queue", so three runs added then started are three runs; Train still trains just the
+settings shown. Once started, each run starts when the one before ends: a failed run is noted
+and the queue goes on; a run the user stops pauses the queue (Start queue goes on). The queue
+lives as long as the window: quitting with runs waiting asks first.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox, QPushButton, QWidget
 
 from cnnstudio.core.runs.labels import write_label
-from cnnstudio.core.runs.queue import QueuedRun, queued_name
+from cnnstudio.core.runs.queue import QueuedRun
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.gui.controller import RunController
 from cnnstudio.gui.sweep_dialog import SweepDialog
@@ -103,13 +103,9 @@ class RunQueue(QObject):
         """Queue the settings the panels show."""
         if not self.add_button.isEnabled():
             return
-        spec = self.host.current_spec()
-        self.add(queued_name(self._last_spec(), spec), spec)
-
-    def add(self, name: str, spec: RunSpec) -> None:
-        self.model.add(QueuedRun(name, spec))
+        self.model.add(QueuedRun("", self.host.current_spec()))  # the model names it
         self.box.choose_row(self.model.rowCount() - 1)
-        self.noted.emit(f"Queued {name}. {self._what_next()}")
+        self.noted.emit(f"Queued {self.model.waiting[-1].name}. {self._what_next()}")
 
     def open_sweep(self) -> None:
         """Run > Sweep...: a grid of runs over one or two settings, added to the queue."""
@@ -119,7 +115,7 @@ class RunQueue(QObject):
         dialog = SweepDialog(self.host.current_spec(), self.host.lessons.refusal, self.window)
         if dialog.exec():
             for variant in dialog.variants:
-                self.model.add(QueuedRun(variant.label, variant.spec))
+                self.model.add(QueuedRun("", variant.spec))  # the model names it
             self.noted.emit(f"Queued {len(dialog.variants)} runs. {self._what_next()}")
 
     def set_blocked(self, reason: str | None) -> None:
@@ -133,10 +129,6 @@ class RunQueue(QObject):
         for key in ("queue_add", "sweep"):
             if key in self.actions:
                 self.actions[key].setEnabled(reason is None)
-
-    def _last_spec(self) -> RunSpec | None:
-        last = self.model.waiting[-1] if self.model.waiting else self.model.running
-        return last.spec if last is not None else None
 
     def _what_next(self) -> str:
         if self.active:
@@ -170,7 +162,8 @@ class RunQueue(QObject):
             answer = ask(
                 self.window,
                 "Clear the queue",
-                f"Take all {count} waiting runs out of the queue? The run training now goes on.",
+                f"Take all {count} waiting runs out of the queue?"
+                + (" The run training now goes on." if self.host.controller.running else ""),
                 {"Clear": QMessageBox.ButtonRole.DestructiveRole},
             )
             if answer != "Clear":
@@ -244,8 +237,14 @@ class RunQueue(QObject):
             self.own_spec = None
 
     def _pause(self) -> None:
-        self.active, self.paused = False, True
-        self.noted.emit(self._paused_line())
+        """Start no more runs; with none waiting the queue has simply ended."""
+        self.active, self.paused = False, bool(self.model.waiting)
+        if self.paused:
+            self.noted.emit(f"{self._paused_line()}. Start queue goes on.")
+        elif self.host.controller.running:
+            self.noted.emit("Queue ended: no run waits after the one training now.")
+        else:
+            self.noted.emit("Queue ended: no run waits.")
 
     def _say_failed(self, run: QueuedRun) -> None:
         waiting = self.model.waiting
@@ -253,7 +252,7 @@ class RunQueue(QObject):
         self.noted.emit(f"Queued run {run.name} failed; {going_on}.")
 
     def _paused_line(self) -> str:
-        return f"Queue paused: {len(self.model.waiting)} waiting. Start queue goes on."
+        return f"Queue paused: {len(self.model.waiting)} waiting"
 
     def _show_state(self) -> None:
         waiting = len(self.model.waiting)
@@ -261,12 +260,12 @@ class RunQueue(QObject):
         if self.active and running:
             state = f"Queue running: {waiting} waiting"
         elif self.active:
-            when = "when this run ends" if self.host.controller.running else "now"
-            state = f"Queue: {waiting} waiting, starting {when}"
+            when = "after this run" if self.host.controller.running else "now"
+            state = f"Queue: {waiting} waiting, starts {when}"
         elif waiting:
             state = self._paused_line() if self.paused else f"Queue: {waiting} waiting"
         else:
-            state = "Queue: the last queued run is training" if running else "Queue: empty"
+            state = "Queue: its last run trains" if running else "Queue: empty"
         self.box.state.setText(state)
         self.box.setVisible(waiting > 0 or running)
         place = self._chosen_place()

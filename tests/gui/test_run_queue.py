@@ -8,7 +8,7 @@ import math
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QAbstractButton, QMessageBox
 
 from cnnstudio.core.runs.history import read_batch_rows
 from cnnstudio.core.runs.labels import read_label
@@ -58,7 +58,7 @@ def test_added_runs_wait_for_start_then_train_one_after_another(qtbot, queue_win
     click(qtbot, window.queue_button)
     type_lr(qtbot, window, "0.003")
     click(qtbot, window.queue_button)
-    assert names(window) == ["PyTorch tutorial CNN on shapes", "lr=0.003"]
+    assert names(window) == ["lr=0.001", "lr=0.003"]
     assert not window.controller.running  # added runs wait for Start queue
     assert window.queue_box.isVisible() and window.queue_box.state.text() == "Queue: 2 waiting"
     said = []
@@ -66,10 +66,7 @@ def test_added_runs_wait_for_start_then_train_one_after_another(qtbot, queue_win
 
     click(qtbot, window.queue_box.buttons["start"])
     assert window.controller.running
-    assert (
-        window.queue_box.list.model().index(0, 0).data() == "Training now: PyTorch tutorial "
-        "CNN on shapes"
-    )
+    assert window.queue_box.list.model().index(0, 0).data() == "Training now: lr=0.001"
     wait_for_the_queue(qtbot, window, runs=2)
 
     folders = sorted(run_folders(window))  # named by their start time: first run first
@@ -79,7 +76,7 @@ def test_added_runs_wait_for_start_then_train_one_after_another(qtbot, queue_win
     assert "Queue finished: 2 run(s) trained." in said
     table = window.runs_view.table  # each run named as the queue named it
     shown = {table.item(row, NAME).text() for row in range(table.rowCount())}
-    assert shown == {"PyTorch tutorial CNN on shapes", "lr=0.003"}
+    assert shown == {"lr=0.001", "lr=0.003"}
     assert read_label(folders[1]).name == "lr=0.003"
     assert not window.queue_box.isVisible()
 
@@ -96,7 +93,8 @@ def test_train_while_runs_wait_trains_just_the_settings_shown(qtbot, queue_windo
 
     click(qtbot, window.train_button)  # Start queue while it trains: the queue follows it
     click(qtbot, window.queue_box.buttons["start"])
-    assert window.queue_box.state.text() == "Queue: 1 waiting, starting when this run ends"
+    assert window.queue_box.state.text() == "Queue: 1 waiting, starts after this run"
+    assert all_shown(window.queue_box.state)
     wait_for_the_queue(qtbot, window, runs=3)
     assert window.queue.model.waiting == []
 
@@ -110,7 +108,7 @@ def test_the_list_reorders_removes_and_clears_and_fits_1024x768(qtbot, queue_win
     for rate in ("0.001", "0.002", "0.003"):
         type_lr(qtbot, window, rate)
         click(qtbot, window.queue_button)
-    assert names(window) == ["PyTorch tutorial CNN on shapes", "lr=0.002", "lr=0.003"]
+    assert names(window) == ["lr=0.001", "lr=0.002", "lr=0.003"]
     box = window.queue_box
     qtbot.wait(50)  # let a relayout happen if the box asked for one
     assert inside_its_screen(window) and window.frameGeometry() == frame
@@ -124,7 +122,7 @@ def test_the_list_reorders_removes_and_clears_and_fits_1024x768(qtbot, queue_win
 
     click_row(qtbot, box.list, 2)
     click(qtbot, box.buttons["up"])
-    assert names(window) == ["PyTorch tutorial CNN on shapes", "lr=0.003", "lr=0.002"]
+    assert names(window) == ["lr=0.001", "lr=0.003", "lr=0.002"]
     assert box.chosen_row() == 1  # the moved run stays chosen: Up again moves it again
     click(qtbot, box.buttons["up"])
     assert names(window)[0] == "lr=0.003" and not box.buttons["up"].isEnabled()
@@ -199,7 +197,7 @@ def test_stopping_a_queued_run_pauses_the_queue_until_start(qtbot, queue_window)
     qtbot.waitUntil(lambda: not window.controller.running, timeout=30_000)
     qtbot.waitUntil(lambda: len(run_folders(window)) == 1, timeout=30_000)
     assert not window.controller.running  # the next did not start
-    assert window.queue_box.state.text() == "Queue paused: 1 waiting. Start queue goes on."
+    assert window.queue_box.state.text() == "Queue paused: 1 waiting"
     assert window.queue_box.buttons["start"].text() == "Start queue"
     assert shown_lr(window) == "0.005"
 
@@ -283,3 +281,65 @@ def test_quitting_while_the_queue_runs_remembers_the_persons_own_settings(qtbot,
     # The stopped run's end arrives after the window closed, and lists the runs once more.
     qtbot.waitUntil(lambda: len(run_folders(window)) == 1 and not window.jobs.busy())
     assert RunSpec.from_dict(json.loads(QSettings().value("spec"))).optimizer["lr"] == 0.005
+
+
+def all_shown(label):
+    """The whole of an ElidedLabel's text is drawn, none of it cut (the queue's line, beside
+    five buttons at 1024x768, read "Queue running: 3 wait...")."""
+    lines = label.shown_lines()
+    return "".join(lines).split() == label.text().split() and "…" not in "".join(lines)
+
+
+def answer(qtbot, button, asked):
+    """The next question is answered with `button`; its words go into `asked`."""
+
+    def act(dialog):
+        asked.append(dialog.text())
+        buttons = dialog.findChildren(QAbstractButton)
+        (chosen,) = [b for b in buttons if b.text().replace("&", "") == button]
+        qtbot.mouseClick(chosen, Qt.MouseButton.LeftButton)
+
+    when_dialog_opens(QMessageBox, act)
+
+
+def test_names_stay_true_reordered_and_the_box_says_true_things_at_1024x768(qtbot, queue_window):
+    """The newcomer's queue: the window's settings, lr 0.01, then batch size 32 too; moved
+    first, the last was "1. batch size=32" and silently had lr=0.01 as well."""
+    window = queue_window
+    window.resize(1024, 768)
+    keep_inside(window, window.screen().availableGeometry())
+    set_epochs(window, 20)
+    click(qtbot, window.queue_button)
+    type_lr(qtbot, window, "0.01")
+    click(qtbot, window.queue_button)
+    replace_text(qtbot, window.training_panel.training.editors["batch_size"], "32")
+    click(qtbot, window.queue_button)
+    box = window.queue_box
+    click_row(qtbot, box.list, 2)
+    click(qtbot, box.buttons["up"])
+    click(qtbot, box.buttons["up"])
+    assert names(window) == [
+        "lr=0.01, batch size=32",
+        "lr=0.001, batch size=64",
+        "lr=0.01, batch size=64",
+    ]
+    asked = []
+    answer(qtbot, "Cancel", asked)
+    click(qtbot, box.buttons["clear"])
+    assert asked == ["Take all 3 waiting runs out of the queue?"]  # nothing trains: not said
+
+    said = []
+    window.statusBar().messageChanged.connect(said.append)
+    click(qtbot, box.buttons["start"])
+    assert window.controller.running and box.state.text() == "Queue running: 2 waiting"
+    assert all_shown(box.state)
+    for _ in range(2):
+        click_row(qtbot, box.list, 1)
+        click(qtbot, box.buttons["remove"])
+    click(qtbot, box.buttons["start"])  # Pause queue, with no run left waiting
+    assert "Queue ended: no run waits after the one training now." in said
+    assert not any("0 waiting" in line for line in said) and box.state.text() != ""
+    assert "0 waiting" not in box.state.text()
+    click(qtbot, window.stop_button)
+    wait_for_the_queue(qtbot, window, runs=1)
+    assert box.buttons["start"].text() == "Start queue" and not box.isVisible()

@@ -1,13 +1,14 @@
-"""Names for queued runs: what a run changes from the one queued before it ("lr=0.01, batch
-size=32"), or, for the first, its default name ("PyTorch tutorial CNN on shapes").
+"""Names for queued runs: each run's values of the settings that differ among the queued runs
+("lr=0.01, batch size=32"), or, when none differs, its default name ("PyTorch tutorial CNN on
+shapes").
 
 The window's run queue shows these names and gives each run its own in run.json, so the Runs
-table tells a queue's runs apart; a sweep's runs are named by their variant's label, which reads
-the same way.
+table tells a queue's runs apart (a sweep's runs too: they are queued runs like the others).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cnnstudio.core.model.presets import matching_preset
@@ -26,27 +27,28 @@ class QueuedRun:
     spec: RunSpec
 
 
-def what_differs(before: RunSpec, spec: RunSpec) -> list[str]:
-    """The settings `spec` changes from `before`, each as "name=value", in the spec's order."""
-    changes = []
-    if before.layers != spec.layers:
-        preset = matching_preset(spec.layers)
-        changes.append(f"preset={preset}" if preset else "network edited")
-    old, new = _named_settings(before), _named_settings(spec)
-    changes += [f"{name}={value}" for name, value in new.items() if old.get(name) != value]
-    return changes
+def queue_names(specs: Sequence[RunSpec]) -> list[str]:
+    """The queued runs' names: each one's values of the settings that differ among them
+    ("lr=0.01, batch size=32"), so a name stays true wherever its run moves in the queue
+    (named by what it changed from the run queued before it, a run moved up kept changes it
+    did not have); its default name when none differs (one run, or runs alike)."""
+    named = [_named_settings(spec) for spec in specs]
+    keys = dict.fromkeys(key for settings in named for key in settings)
+    differing = [key for key in keys if len({settings.get(key) for settings in named}) > 1]
+    networks = any(spec.layers != specs[0].layers for spec in specs)
+    names = []
+    for spec, settings in zip(specs, named, strict=True):
+        parts = [_network(spec)] if networks else []
+        parts += [f"{key}={settings.get(key, '-')}" for key in differing]
+        more = len(parts) - MOST_PARTS
+        name = ", ".join(parts[:MOST_PARTS]) + (f" and {more} more" if more > 0 else "")
+        names.append(name or default_name(spec))
+    return names
 
 
-def queued_name(before: RunSpec | None, spec: RunSpec) -> str:
-    """A queued run's name: what it changes from `before` (the run queued before it), or its
-    title when it is the first or changes nothing."""
-    if before is None:
-        return default_name(spec)
-    changes = what_differs(before, spec)
-    if not changes:
-        return f"{default_name(spec)}, again"
-    more = len(changes) - MOST_PARTS
-    return ", ".join(changes[:MOST_PARTS]) + (f" and {more} more" if more > 0 else "")
+def _network(spec: RunSpec) -> str:
+    preset = matching_preset(spec.layers)
+    return f"preset={preset}" if preset else "custom network"
 
 
 def _named_settings(spec: RunSpec) -> dict[str, str]:

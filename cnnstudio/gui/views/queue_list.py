@@ -4,6 +4,8 @@ training now and the runs waiting, and the box showing them under the Train row.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -18,7 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.core.runs.queue import QueuedRun
+from cnnstudio.core.runs.queue import QueuedRun, queue_names
+from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.gui.widgets import ElidedLabel, FontFollower
 
 LIST_ROWS = 3  # rows the list shows before it scrolls: the views below keep their height
@@ -32,6 +35,7 @@ class QueueModel(QAbstractListModel):
         super().__init__(parent)
         self.running: QueuedRun | None = None
         self.waiting: list[QueuedRun] = []
+        self.among: list[RunSpec] = []  # the runs queued since it was empty: named among them
 
     def rowCount(self, parent: Index | None = None) -> int:
         return (
@@ -64,7 +68,11 @@ class QueueModel(QAbstractListModel):
         return place + (self.running is not None)
 
     def add(self, run: QueuedRun) -> None:
-        self._change(lambda: self.waiting.append(run))
+        def change() -> None:
+            self.among.append(run.spec)
+            self.waiting.append(run)
+
+        self._change(change)
 
     def move(self, place: int, step: int) -> None:
         target = place + step
@@ -95,7 +103,18 @@ class QueueModel(QAbstractListModel):
     def _change(self, change: Callable[[], object]) -> None:
         self.beginResetModel()
         change()
+        self._name_waiting()
         self.endResetModel()
+
+    def _name_waiting(self) -> None:
+        """Name the waiting runs by the settings that differ among the runs queued since the
+        queue was last empty, so a name holds wherever its run moves and as others start or
+        leave (the running run keeps the name it started with)."""
+        if not self.waiting and self.running is None:
+            self.among = []
+            return
+        names = dict(zip(map(id, self.among), queue_names(self.among), strict=True))
+        self.waiting = [replace(run, name=names[id(run.spec)]) for run in self.waiting]
 
 
 class QueueBox(QFrame):
@@ -104,7 +123,9 @@ class QueueBox(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.state = ElidedLabel()
+        # Beside five buttons at 1024x768 it was cut ("Queue running: 3 wait..."): short words,
+        # two lines, and buttons no wider than their words.
+        self.state = ElidedLabel(lines=2)
         self.buttons = {
             key: QPushButton(text)
             for key, text in (
@@ -135,6 +156,8 @@ class QueueBox(QFrame):
         column.addLayout(header)
         column.addWidget(self.list)
         FontFollower(self.list, self._fit_list)
+        for key in ("up", "down", "remove", "clear"):  # Start's words change: left as is
+            FontFollower(self.buttons[key], partial(_fit_to_words, self.buttons[key]))
         self.hide()
 
     def _fit_list(self) -> None:
@@ -147,3 +170,11 @@ class QueueBox(QFrame):
 
     def choose_row(self, row: int) -> None:
         self.list.setCurrentIndex(self.list.model().index(row, 0))
+
+
+def _fit_to_words(button: QPushButton) -> None:
+    """A button as wide as its words (a push button is at least 80 px: "Up" took 90)."""
+    metrics = button.fontMetrics()
+    button.setMaximumWidth(
+        metrics.horizontalAdvance(button.text()) + 4 * metrics.averageCharWidth()
+    )
