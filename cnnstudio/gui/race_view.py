@@ -83,8 +83,8 @@ class RaceView(QWidget):
         self.graphics.addItem(self.legend, row=0, col=0, colspan=2)
         # Side by side: stacked, with the ranking under them at 1024x768, each was ~80 px high
         self.plots = {
-            "loss": self._plot(0, "Training loss (batches, smoothed)"),
-            "accuracy": self._plot(1, "Validation accuracy (epochs)"),
+            "loss": self._plot(0, "Training loss (smoothed)"),
+            "accuracy": self._plot(1, "Validation accuracy"),
         }
         self.plots["accuracy"].setYRange(0, 1, padding=0.02)
         self.ranking = QTableWidget(0, len(SHOWN_COLUMNS))
