@@ -123,3 +123,24 @@ def test_the_plot_shows_the_rates_tried_and_the_losses_that_tell(qtbot, isolated
     assert math.log10(1e-7) - 0.2 < left < -7 and math.log10(0.11) < right < math.log10(0.2)
     assert axis.tickStrings([-6.0, -2.0], axis.autoSIPrefixScale, 1.0) == ["10⁻⁶", "0.01"]
     assert 1.9 < bottom < 2.3 and 9.2 < top < 10  # 4x the lowest smoothed loss, not 130
+
+
+def test_no_suggestion_at_batch_size_8_then_try_again_runs_four_times_longer(qtbot, window):
+    """Eight images a batch: 800 images per tenfold rise of the rate, too few for the loss to
+    fall. The dialog says so and "Try again" runs 3200 batches (cancelled here)."""
+    window.resize(1024, 768)
+    panel = training_tab(window)
+    replace_text(qtbot, panel.training.editors["batch_size"], "8")
+    click(qtbot, panel.find_button)
+    finder = window.lr_finder
+    qtbot.waitUntil(lambda: finder.dialog is not None and finder.dialog.isVisible(), timeout=120_000)
+    dialog = finder.dialog
+    assert dialog.rate is None, dialog.words.text()
+    assert "(100 batches of 8)" in dialog.words.text()
+    assert "try a bigger batch size or more batches" in dialog.words.text()
+    click(qtbot, dialog.retry_button)
+    qtbot.waitUntil(lambda: finder.progress is not None and finder.progress.value() > 0)
+    bar = finder.progress.findChild(QProgressBar)
+    assert bar.text().endswith(" of 3200 batches tried") and not dialog.isVisible()
+    click(qtbot, finder.progress.findChild(type(panel.find_button)))  # Cancel
+    qtbot.waitUntil(lambda: panel.find_button.text() == "Find", timeout=30_000)
