@@ -133,7 +133,9 @@ def test_no_suggestion_at_batch_size_8_then_try_again_runs_four_times_longer(qtb
     replace_text(qtbot, panel.training.editors["batch_size"], "8")
     click(qtbot, panel.find_button)
     finder = window.lr_finder
-    qtbot.waitUntil(lambda: finder.dialog is not None and finder.dialog.isVisible(), timeout=120_000)
+    qtbot.waitUntil(
+        lambda: finder.dialog is not None and finder.dialog.isVisible(), timeout=120_000
+    )
     dialog = finder.dialog
     assert dialog.rate is None, dialog.words.text()
     assert "(100 batches of 8)" in dialog.words.text()
