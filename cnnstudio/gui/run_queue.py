@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QMessageBox, QPushButton, QWidget
 
+from cnnstudio.core.params import amount
 from cnnstudio.core.runs.labels import write_label
 from cnnstudio.core.runs.queue import QueuedRun
 from cnnstudio.core.spec.run_spec import RunSpec
@@ -180,7 +181,9 @@ class RunQueue(QObject):
             if self.host.controller.running:
                 self.noted.emit("The queue starts when this run ends.")
             else:
-                self.noted.emit(f"Queue started: {len(self.model.waiting)} run(s), one by one.")
+                self.noted.emit(
+                    f"Queue started: {amount(len(self.model.waiting), 'run')}, one by one."
+                )
                 self._start_next()
         self._show_state()
 
@@ -215,7 +218,7 @@ class RunQueue(QObject):
         run = self.model.start_next()
         if run is None:
             self.active = self.paused = False
-            self.noted.emit(f"Queue finished: {self.trained} run(s) trained.")
+            self.noted.emit(f"Queue finished: {amount(self.trained, 'run')} trained.")
             self._show_own_settings()
             self._show_state()
             return
@@ -306,8 +309,9 @@ class RunQueue(QObject):
         answer = ask(
             self.window,
             "Runs are waiting",
-            f"{count} run(s) wait in the queue. The queue is kept only while the window is "
-            "open: quitting drops them (the runs already trained stay in the Runs tab). Quit?",
+            f"{amount(count, 'run')} waiting in the queue. The queue is kept only while the "
+            "window is open: quitting drops them (the runs already trained stay in the Runs "
+            "tab). Quit?",
             {"Quit": QMessageBox.ButtonRole.DestructiveRole},
         )
         return answer == "Quit"

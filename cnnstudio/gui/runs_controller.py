@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from cnnstudio.core.data.sources.locations import default_runs_dir
 from cnnstudio.core.errors import CnnstudioError
+from cnnstudio.core.params import amount
 from cnnstudio.core.runs.history import RunRecord, list_runs, read_run
 from cnnstudio.core.runs.labels import LABEL_FILE, describe_run, read_label, run_name, write_label
 from cnnstudio.core.runs.lock import is_locked
@@ -144,7 +145,7 @@ class RunsController(QObject):
         answer = ask(
             self.parent_widget,
             "Runs trained before saving",
-            f"{runs_count(len(movable))} trained in this session are in {before}. This project "
+            f"{amount(len(movable), 'run')} trained in this session are in {before}. This project "
             f"keeps its runs in {self.runs_dir}. Move or copy them into the project? Otherwise "
             "they stay where they are, and the Runs tab keeps listing them.",
             {
@@ -169,7 +170,7 @@ class RunsController(QObject):
                 placed[runs.index(r)] if r in runs else r for r in self.session_runs
             ]
         self.message.emit(
-            f"{'Moved' if moved else 'Copied'} {runs_count(len(placed))} into {self.runs_dir}."
+            f"{'Moved' if moved else 'Copied'} {amount(len(placed), 'run')} into {self.runs_dir}."
         )
         self.refresh_runs(placed[-1] if placed else None)
 
@@ -303,7 +304,7 @@ class RunsController(QObject):
         answer = ask(
             self.parent_widget,
             "Delete runs",
-            f"Move {runs_count(len(records))} to the trash?\n\n{listed}\n\n"
+            f"Move {amount(len(records), 'run')} to the trash?\n\n{listed}\n\n"
             "They can be restored from the system trash.",
             {"Move to trash": QMessageBox.ButtonRole.DestructiveRole},
         )
@@ -319,7 +320,7 @@ class RunsController(QObject):
         self.kept_runs = [r for r in self.kept_runs if r not in moved]
         if problem:
             done = (
-                f"{runs_count(len(moved))} went to the trash; the others stay where they are."
+                f"{amount(len(moved), 'run')} went to the trash; the others stay where they are."
                 if moved
                 else "Nothing was deleted."
             )
@@ -330,7 +331,7 @@ class RunsController(QObject):
                 "its folder in the file manager.",
             )
         if moved:
-            self._say(f"Moved {runs_count(len(moved))} to the trash.")
+            self._say(f"Moved {amount(len(moved), 'run')} to the trash.")
         self.refresh_runs()
 
     def _say(self, text: str) -> None:
@@ -344,11 +345,6 @@ _OPEN_FILTER = (
     f"cnnstudio project or lesson (*{PROJECT_SUFFIX} *{LESSON_SUFFIX});;{_PROJECT_FILTER};;"
     f"cnnstudio lesson (*{LESSON_SUFFIX})"
 )
-
-
-def runs_count(count: int) -> str:
-    """ "1 run", "2 runs" """
-    return f"{count} run{'' if count == 1 else 's'}"
 
 
 def transfer_runs(runs: list[Path], target: Path, move: bool) -> list[Path]:

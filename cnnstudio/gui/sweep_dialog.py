@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.core.errors import SpecError
 from cnnstudio.core.model.presets import PRESETS, matching_preset
+from cnnstudio.core.params import amount
 from cnnstudio.core.spec.run_spec import RunSpec
 from cnnstudio.core.spec.variants import (
     ALIASES,
@@ -75,11 +76,7 @@ class VariantPicker(QWidget):
         rows.setColumnStretch(2, 1)
         self.count = QLabel()
         self.runs = QListWidget()
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        palette = self.error.palette()
-        palette.setColor(QPalette.ColorRole.WindowText, Qt.GlobalColor.darkRed)
-        self.error.setPalette(palette)
+        self.error = warning_label()
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addLayout(rows)
@@ -106,7 +103,9 @@ class VariantPicker(QWidget):
             self.variants, self.problem = grid(self.spec, self._varies(), self.most), None
         except SpecError as error:
             self.variants, self.problem = [], str(error)
-        self.count.setText(f"{len(self.variants)} run(s):" if self.variants else "No runs yet.")
+        self.count.setText(
+            f"{amount(len(self.variants), 'run')}:" if self.variants else "No runs yet."
+        )
         self.runs.clear()
         self.runs.addItems([variant.label for variant in self.variants])
         self.error.setText(self.problem or "")
@@ -125,10 +124,75 @@ class VariantPicker(QWidget):
         return varies
 
 
-class SweepDialog(QDialog):
-    """Choose the runs of a sweep over the settings of `spec`; `variants` once accepted.
+def warning_label() -> QLabel:
+    """A dark red, wrapping line for what is wrong."""
+    label = QLabel()
+    label.setWordWrap(True)
+    palette = label.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, Qt.GlobalColor.darkRed)
+    label.setPalette(palette)
+    return label
 
-    `refusal` says why a variant may not run (an open lesson locks what it changes), or None."""
+
+class VariantsDialog(QDialog):
+    """A few words, a VariantPicker, what is wrong, and the button that takes the variants
+    (`variants` once accepted): the sweep's and the race's dialogs.
+
+    `refusal` says why a variant may not run (an open lesson locks what it changes), or None;
+    a dialog adds its own rules in `problem_with` and names its button in `accept_text`."""
+
+    def __init__(
+        self,
+        spec: RunSpec,
+        refusal: Callable[[RunSpec], str | None],
+        most: int,
+        intro: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.refusal = refusal
+        words = QLabel(intro)
+        words.setWordWrap(True)
+        self.picker = VariantPicker(spec, most)
+        self.problem = warning_label()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.accept_button = QPushButton()
+        buttons.addButton(self.accept_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        column = QVBoxLayout(self)
+        column.addWidget(words)
+        column.addWidget(self.picker, 1)
+        column.addWidget(self.problem)
+        column.addWidget(buttons)
+        self.picker.changed.connect(self._update)
+        self._update()
+        self.resize(520, 420)
+
+    @property
+    def variants(self) -> list[Variant]:
+        return self.picker.variants
+
+    def problem_with(self, variants: list[Variant]) -> str | None:
+        """Why these variants may not run, in words; None when they may."""
+        return next(filter(None, (self.refusal(variant.spec) for variant in variants)), None)
+
+    def accept_text(self, count: int) -> str:
+        raise NotImplementedError
+
+    def _update(self) -> None:
+        variants = self.picker.variants
+        problem = None if self.picker.problem else self.problem_with(variants)
+        self.problem.setText(problem or "")
+        self.problem.setVisible(problem is not None)
+        self.accept_button.setText(self.accept_text(len(variants)))
+        self.accept_button.setEnabled(
+            bool(variants) and self.picker.problem is None and problem is None
+        )
+
+
+class SweepDialog(VariantsDialog):
+    """Choose the runs of a sweep over the settings of `spec`, for the queue."""
 
     def __init__(
         self,
@@ -136,38 +200,12 @@ class SweepDialog(QDialog):
         refusal: Callable[[RunSpec], str | None],
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Sweep")
-        self.picker = VariantPicker(spec, MOST_RUNS)
-        self.refusal = refusal
-        explain = QLabel(
+        intro = (
             "One run for every combination of the values, each added to the queue and trained "
             f"one after another. At most {MOST_RUNS} runs."
         )
-        explain.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.add_button = QPushButton()
-        buttons.addButton(self.add_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        column = QVBoxLayout(self)
-        column.addWidget(explain)
-        column.addWidget(self.picker, 1)
-        column.addWidget(buttons)
-        self.picker.changed.connect(self._update)
-        self._update()
-        self.resize(480, 420)
+        super().__init__(spec, refusal, MOST_RUNS, intro, parent)
+        self.setWindowTitle("Sweep")
 
-    @property
-    def variants(self) -> list[Variant]:
-        return self.picker.variants
-
-    def _update(self) -> None:
-        variants = self.picker.variants
-        refused = next(filter(None, (self.refusal(variant.spec) for variant in variants)), None)
-        if refused:
-            self.picker.error.setText(refused)
-        count = len(variants)
-        runs = "1 run" if count == 1 else f"{count} runs"
-        self.add_button.setText(f"Add {runs} to queue")
-        self.add_button.setEnabled(count > 0 and refused is None)
+    def accept_text(self, count: int) -> str:
+        return f"Add {amount(count, 'run')} to queue"

@@ -55,21 +55,21 @@ def test_a_race_from_the_run_menu_draws_each_variant_and_lists_its_runs(qtbot, w
     dialog = open_race_dialog(qtbot, window)
     assert window.screen().name() == "small"  # 1024x768
     assert window.screen().availableGeometry().contains(dialog.frameGeometry())
-    assert not dialog.start_button.isEnabled()  # one value, the current one: not a race yet
+    assert not dialog.accept_button.isEnabled()  # one value, the current one: not a race yet
     assert "two variants or more" in dialog.problem.text()
 
     optimizer, values = dialog.picker.settings[0], dialog.picker.values[0]
     choose_setting(qtbot, optimizer, "optimizer.name")
     assert values.text() == "adam"  # the current value, to type the others after
     type_after(qtbot, values, ",sgd,fast")
-    assert listed(dialog) == [] and not dialog.start_button.isEnabled()
+    assert listed(dialog) == [] and not dialog.accept_button.isEnabled()
     assert "optimizer.name: expected one of" in dialog.picker.error.text()
     for _ in ",fast":
         qtbot.keyClick(values, Qt.Key.Key_Backspace)
     assert listed(dialog) == ["optimizer=adam", "optimizer=sgd"]
-    assert dialog.start_button.isEnabled()
+    assert dialog.accept_button.isEnabled()
 
-    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.accept_button, Qt.MouseButton.LeftButton)
     assert window.controller.running
     assert not window.menu_actions["race"].isEnabled() and not window.train_button.isEnabled()
     assert not window.model_panel.isEnabled()  # locked as during a run
@@ -126,7 +126,7 @@ def test_pause_and_stop_hold_and_end_every_variant(qtbot, window):
     dialog = open_race_dialog(qtbot, window)
     type_after(qtbot, dialog.picker.values[0], ",0.01")  # lr: 0.001 is the current one
     assert listed(dialog) == ["lr=0.001", "lr=0.01"]
-    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.accept_button, Qt.MouseButton.LeftButton)
     view = window.race_view
     qtbot.waitUntil(lambda: all(series.count > 0 for series in view.losses), timeout=30_000)
     # No variant takes a change while they train, and the line atop the settings says so.
@@ -158,7 +158,7 @@ def test_a_race_cannot_vary_what_an_open_lesson_locks(qtbot, window):
         assert dialog.problem.text() == (
             "The lesson locks the training options, so this change cannot be made."
         )
-        assert not dialog.start_button.isEnabled()
+        assert not dialog.accept_button.isEnabled()
         dialog.reject()
     finally:  # the lesson holds the application's advanced-settings switch off: let go
         window.lessons.end()

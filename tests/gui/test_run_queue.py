@@ -73,7 +73,7 @@ def test_added_runs_wait_for_start_then_train_one_after_another(qtbot, queue_win
     rates = [load_spec(folder / "spec.json").optimizer["lr"] for folder in folders]
     assert rates == [0.001, 0.003]
     assert all((folder / "metrics.csv").read_text().count("\n") == 2 for folder in folders)
-    assert "Queue finished: 2 run(s) trained." in said
+    assert "Queue finished: 2 runs trained." in said
     table = window.runs_view.table  # each run named as the queue named it
     shown = {table.item(row, NAME).text() for row in range(table.rowCount())}
     assert shown == {"lr=0.001", "lr=0.003"}
@@ -151,11 +151,11 @@ def test_a_sweep_queues_each_combination_and_a_failed_run_lets_the_queue_go_on(q
         try:
             seen.append((picker.settings[0].currentText(), picker.values[0].text()))
             replace_text(qtbot, picker.values[0], "5, 0.01,")  # 5 diverges to NaN at batch 6
-            seen.append((picker.count.text(), dialog.add_button.text()))
+            seen.append((picker.count.text(), dialog.accept_button.text()))
             choose(qtbot, picker.settings[1], "lr")  # the same setting twice: said in words
-            seen.append((picker.error.text(), dialog.add_button.isEnabled()))
+            seen.append((picker.error.text(), dialog.accept_button.isEnabled()))
             choose(qtbot, picker.settings[1], "(none)")
-            click(qtbot, dialog.add_button)
+            click(qtbot, dialog.accept_button)
         finally:  # a failure here fails the test instead of leaving the dialog open
             if dialog.isVisible():
                 dialog.reject()
@@ -164,7 +164,7 @@ def test_a_sweep_queues_each_combination_and_a_failed_run_lets_the_queue_go_on(q
     click_menu_item(qtbot, window, "Run", window.menu_actions["sweep"])
     assert seen == [
         ("lr", "0.001"),  # the setting's value now, to type the others beside
-        ("2 run(s):", "Add 2 runs to queue"),
+        ("2 runs:", "Add 2 runs to queue"),
         ("each setting can be varied once", False),
     ]
     assert names(window) == ["lr=5", "lr=0.01"]
@@ -248,7 +248,7 @@ def test_a_sweep_cannot_vary_what_an_open_lesson_locks(qtbot, queue_window):
         try:
             choose(qtbot, dialog.picker.settings[0], "epochs")
             replace_text(qtbot, dialog.picker.values[0], "1, 2")
-            seen.append((dialog.picker.error.text(), dialog.add_button.isEnabled()))
+            seen.append((dialog.problem.text(), dialog.accept_button.isEnabled()))
         finally:
             dialog.reject()
 
